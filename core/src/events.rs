@@ -1,0 +1,157 @@
+//! Everything a UI needs to know, as one event stream. The JSON form (serde) is the CLI's output
+//! and is documented in the README.
+
+use serde::Serialize;
+
+use crate::jid::EndpointId;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Moderator,
+    Participant,
+    Visitor,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Affiliation {
+    Owner,
+    Admin,
+    Member,
+    None,
+    Outcast,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Participant {
+    pub endpoint_id: EndpointId,
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    pub avatar_url: Option<String>,
+    pub role: Role,
+    pub affiliation: Affiliation,
+    pub audio_muted: bool,
+    pub video_muted: bool,
+    /// When the hand went up (ms since the Unix epoch), as lib-jitsi-meet signals it.
+    pub hand_raised_at: Option<u64>,
+    pub stats_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChatMessage {
+    pub from: EndpointId,
+    pub from_name: Option<String>,
+    pub text: String,
+    pub private: bool,
+    /// ms since the Unix epoch: the sender's time for history (XEP-0203), else arrival time.
+    pub timestamp_ms: u64,
+    /// True for messages the room replays from its history on join.
+    pub delayed: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionState {
+    Connecting,
+    Connected,
+    Reconnecting,
+    Disconnected,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TerminationReason {
+    /// The app hung up.
+    HungUp,
+    /// A moderator removed us.
+    Kicked,
+    /// The room was destroyed under us.
+    RoomDestroyed,
+    /// The connection dropped and could not be recovered.
+    ConnectionLost,
+    /// Joining failed; `error` says why.
+    JoinFailed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum ConferenceEvent {
+    ConnectionStateChanged {
+        state: ConnectionState,
+    },
+    ConferenceWillJoin {
+        room: String,
+    },
+    ConferenceJoined {
+        room: String,
+        endpoint_id: EndpointId,
+        role: Role,
+    },
+    ConferenceTerminated {
+        reason: TerminationReason,
+        /// The error kind (see `Error::kind`) when the ending was not asked for.
+        error: Option<String>,
+        message: Option<String>,
+    },
+    ParticipantJoined {
+        participant: Participant,
+    },
+    ParticipantLeft {
+        endpoint_id: EndpointId,
+        display_name: Option<String>,
+    },
+    ParticipantUpdated {
+        participant: Participant,
+    },
+    /// Our own role changed (a moderator granted or revoked moderation).
+    RoleChanged {
+        role: Role,
+    },
+    AudioMutedChanged {
+        muted: bool,
+    },
+    VideoMutedChanged {
+        muted: bool,
+    },
+    HandRaisedChanged {
+        raised: bool,
+    },
+    ChatMessageReceived {
+        message: ChatMessage,
+    },
+    SubjectChanged {
+        subject: String,
+    },
+    /// The room turned out to have a lobby; the join ends with `LobbyRequired`.
+    LobbyEntered {
+        lobby_room: Option<String>,
+    },
+    /// A non-fatal problem the app may want to show or log.
+    Error {
+        error: String,
+        message: String,
+    },
+}
+
+impl ConferenceEvent {
+    pub fn name(&self) -> &'static str {
+        match self {
+            ConferenceEvent::ConnectionStateChanged { .. } => "connection_state_changed",
+            ConferenceEvent::ConferenceWillJoin { .. } => "conference_will_join",
+            ConferenceEvent::ConferenceJoined { .. } => "conference_joined",
+            ConferenceEvent::ConferenceTerminated { .. } => "conference_terminated",
+            ConferenceEvent::ParticipantJoined { .. } => "participant_joined",
+            ConferenceEvent::ParticipantLeft { .. } => "participant_left",
+            ConferenceEvent::ParticipantUpdated { .. } => "participant_updated",
+            ConferenceEvent::RoleChanged { .. } => "role_changed",
+            ConferenceEvent::AudioMutedChanged { .. } => "audio_muted_changed",
+            ConferenceEvent::VideoMutedChanged { .. } => "video_muted_changed",
+            ConferenceEvent::HandRaisedChanged { .. } => "hand_raised_changed",
+            ConferenceEvent::ChatMessageReceived { .. } => "chat_message_received",
+            ConferenceEvent::SubjectChanged { .. } => "subject_changed",
+            ConferenceEvent::LobbyEntered { .. } => "lobby_entered",
+            ConferenceEvent::Error { .. } => "error",
+        }
+    }
+}

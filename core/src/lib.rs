@@ -1,0 +1,21 @@
+//! omni-jitsi-core: a Jitsi Meet client in Rust.
+//!
+//! Protocol modules (`xmpp`, `focus`, `muc`, `conference::state`) are sans-IO state machines over
+//! parsed stanzas and the current time; `conference::driver` and `transport` do the I/O.
+
+pub mod error;
+pub mod events;
+pub mod jid;
+pub mod options;
+mod redact;
+pub mod room_name;
+pub mod xml;
+
+pub use error::{Error, Result};
+pub use events::{
+    Affiliation, ChatMessage, ConferenceEvent, ConnectionState, Participant, Role,
+    TerminationReason,
+};
+pub use jid::{EndpointId, Jid};
+pub use options::{MeetingOptions, Timeouts};
+pub use room_name::RoomName;

@@ -1,0 +1,227 @@
+//! Splits a long-lived XML stream (`<stream:stream>` over TCP, as XEP-0114 components use) into
+//! top-level stanzas, each parsed with the stream header's namespace context.
+
+use quick_xml::events::Event;
+use quick_xml::Reader;
+
+use super::parse::{parse_in_context, NsContext, XmlError, XmlLimits};
+use super::Element;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StreamEvent {
+    /// The opening `<stream:stream>` with its attributes (id, from, ...).
+    Header(Vec<(String, String)>),
+    Stanza(Element),
+    End,
+}
+
+#[derive(Debug, Default)]
+pub struct StreamSplitter {
+    buf: Vec<u8>,
+    limits: XmlLimits,
+    ctx: Option<NsContext>,
+    ended: bool,
+}
+
+impl StreamSplitter {
+    pub fn new(limits: XmlLimits) -> Self {
+        StreamSplitter {
+            limits,
+            ..Default::default()
+        }
+    }
+
+    /// Feeds received bytes and returns every complete event they finish.
+    pub fn feed(&mut self, bytes: &[u8]) -> Result<Vec<StreamEvent>, XmlError> {
+        self.buf.extend_from_slice(bytes);
+        let mut out = Vec::new();
+        while !self.ended {
+            match self.next_event()? {
+                Some(ev) => out.push(ev),
+                None => break,
+            }
+        }
+        if self.buf.len() > self.limits.max_bytes {
+            return Err(XmlError::TooLarge(self.buf.len()));
+        }
+        Ok(out)
+    }
+
+    fn next_event(&mut self) -> Result<Option<StreamEvent>, XmlError> {
+        let Some(start) = self.buf.iter().position(|b| !b.is_ascii_whitespace()) else {
+            self.buf.clear();
+            return Ok(None);
+        };
+        self.buf.drain(..start);
+        if self.buf.is_empty() {
+            return Ok(None);
+        }
+        if self.ctx.is_none() {
+            return self.read_header();
+        }
+        if self.buf.starts_with(b"</") {
+            let Some(end) = find_tag_end(&self.buf, 0) else {
+                return Ok(None);
+            };
+            self.buf.drain(..=end);
+            self.ended = true;
+            return Ok(Some(StreamEvent::End));
+        }
+        let Some(len) = complete_element_len(&self.buf)? else {
+            return Ok(None);
+        };
+        let raw: Vec<u8> = self.buf.drain(..len).collect();
+        let text = std::str::from_utf8(&raw)
+            .map_err(|_| XmlError::Malformed("invalid UTF-8".into()))?;
+        let ctx = self.ctx.as_ref().expect("header read");
+        parse_in_context(text, &self.limits, ctx).map(|el| Some(StreamEvent::Stanza(el)))
+    }
+
+    fn read_header(&mut self) -> Result<Option<StreamEvent>, XmlError> {
+        loop {
+            let Some(end) = find_tag_end(&self.buf, 0) else {
+                return Ok(None);
+            };
+            let tag: Vec<u8> = self.buf.drain(..=end).collect();
+            if tag.starts_with(b"<?") {
+                continue;
+            }
+            if tag.starts_with(b"<!") {
+                return Err(XmlError::DoctypeForbidden);
+            }
+            let mut reader = Reader::from_reader(&tag[..]);
+            let Ok(Event::Start(start)) = reader.read_event() else {
+                return Err(XmlError::Malformed("expected a stream header".into()));
+            };
+            let mut ctx = NsContext::default();
+            let mut attrs = Vec::new();
+            for attr in start.attributes() {
+                let attr = attr.map_err(|e| XmlError::Malformed(e.to_string()))?;
+                let key = String::from_utf8_lossy(attr.key.as_ref()).into_owned();
+                let value = String::from_utf8_lossy(&attr.value).into_owned();
+                if key == "xmlns" {
+                    ctx.default_ns = value;
+                } else if let Some(prefix) = key.strip_prefix("xmlns:") {
+                    ctx.prefixes.push((prefix.to_string(), value));
+                } else {
+                    attrs.push((key, value));
+                }
+            }
+            self.ctx = Some(ctx);
+            return Ok(Some(StreamEvent::Header(attrs)));
+        }
+    }
+}
+
+/// Index of the `>` closing the tag that starts at `from`, skipping quoted attribute values.
+fn find_tag_end(buf: &[u8], from: usize) -> Option<usize> {
+    let mut quote: Option<u8> = None;
+    for (i, &b) in buf.iter().enumerate().skip(from) {
+        match (quote, b) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'"' | b'\'') => quote = Some(b),
+            (None, b'>') => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Length of the first complete element in `buf`, or None if more bytes are needed.
+fn complete_element_len(buf: &[u8]) -> Result<Option<usize>, XmlError> {
+    let mut depth = 0usize;
+    let mut i = 0usize;
+    while i < buf.len() {
+        if buf[i] != b'<' {
+            if depth == 0 {
+                return Err(XmlError::Malformed("text between stanzas".into()));
+            }
+            i += 1;
+            continue;
+        }
+        if buf[i..].starts_with(b"<![CDATA[") {
+            match find_subslice(&buf[i..], b"]]>") {
+                Some(end) => i += end + 3,
+                None => return Ok(None),
+            }
+            continue;
+        }
+        if buf[i..].starts_with(b"<!--") {
+            match find_subslice(&buf[i..], b"-->") {
+                Some(end) => i += end + 3,
+                None => return Ok(None),
+            }
+            continue;
+        }
+        let Some(end) = find_tag_end(buf, i) else {
+            return Ok(None);
+        };
+        let tag = &buf[i..=end];
+        if tag.starts_with(b"</") {
+            depth = depth
+                .checked_sub(1)
+                .ok_or_else(|| XmlError::Malformed("unbalanced end tag".into()))?;
+        } else if tag.starts_with(b"<!") {
+            return Err(XmlError::DoctypeForbidden);
+        } else if !tag.starts_with(b"<?") && !tag.ends_with(b"/>") {
+            depth += 1;
+        }
+        i = end + 1;
+        if depth == 0 {
+            return Ok(Some(i));
+        }
+    }
+    Ok(None)
+}
+
+fn find_subslice(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_a_component_stream_fed_in_pieces() {
+        let stream = "<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' \
+                      xmlns:stream='http://etherx.jabber.org/streams' id='abc' from='focus.x'>\
+                      <handshake/><iq type='get' id='1'><query xmlns='q' a='>'/></iq>\
+                      <message><body>a &lt; b</body></message></stream:stream>";
+        let mut splitter = StreamSplitter::new(XmlLimits::default());
+        let mut events = Vec::new();
+        for chunk in stream.as_bytes().chunks(7) {
+            events.extend(splitter.feed(chunk).unwrap());
+        }
+        assert_eq!(events.len(), 5);
+        assert!(matches!(&events[0], StreamEvent::Header(a) if a.contains(&("id".into(), "abc".into()))));
+        let StreamEvent::Stanza(iq) = &events[2] else {
+            panic!("expected iq")
+        };
+        assert!(iq.is("iq", "jabber:component:accept"));
+        assert_eq!(iq.get_child("query", "q").unwrap().get_attr("a"), Some(">"));
+        let StreamEvent::Stanza(msg) = &events[3] else {
+            panic!("expected message")
+        };
+        assert_eq!(
+            msg.child_text("body", "jabber:component:accept").as_deref(),
+            Some("a < b")
+        );
+        assert_eq!(events[4], StreamEvent::End);
+    }
+
+    #[test]
+    fn bounds_an_unfinished_stanza() {
+        let mut splitter = StreamSplitter::new(XmlLimits {
+            max_bytes: 64,
+            ..XmlLimits::default()
+        });
+        splitter.feed(b"<stream:stream xmlns:stream='s'>").unwrap();
+        assert!(splitter.feed(&[b'<', b'a', b'>']).is_ok());
+        assert!(matches!(
+            splitter.feed(&[b'x'; 100]),
+            Err(XmlError::TooLarge(_))
+        ));
+    }
+}
