@@ -4,12 +4,16 @@
 //! parsed stanzas and the current time; `conference::driver` and `transport` do the I/O.
 
 pub mod error;
+pub mod focus;
+pub mod muc;
 pub mod events;
 pub mod jid;
 pub mod options;
 mod redact;
+pub mod time;
 pub mod room_name;
 pub mod xml;
+pub mod xmpp;
 
 pub use error::{Error, Result};
 pub use events::{

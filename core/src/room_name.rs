@@ -36,6 +36,20 @@ impl RoomName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The MUC localpart: jitsi-meet's `getBackendSafeRoomName` percent-encodes the lowercased
+    /// name as `encodeURIComponent` does, with lowercase hex.
+    pub fn muc_node(&self) -> String {
+        let mut out = String::with_capacity(self.0.len());
+        for b in self.0.bytes() {
+            if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
+                out.push(b as char);
+            } else {
+                out.push_str(&format!("%{b:02x}"));
+            }
+        }
+        out
+    }
 }
 
 /// RFC 7622 localpart exclusions, plus whitespace and `?#%` which would break the room URL.
@@ -64,7 +78,9 @@ mod tests {
             RoomName::parse(" MyTeamStandup ").unwrap().as_str(),
             "myteamstandup"
         );
-        assert_eq!(RoomName::parse("équipe-42_b.c").unwrap().as_str(), "équipe-42_b.c");
+        let accented = RoomName::parse("Équipe-42_b.c").unwrap();
+        assert_eq!(accented.as_str(), "équipe-42_b.c");
+        assert_eq!(accented.muc_node(), "%c3%a9quipe-42_b.c");
     }
 
     #[test]

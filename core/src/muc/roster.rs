@@ -1,0 +1,201 @@
+//! Who is in the room. Turns occupant presences into joined/left/updated changes, recognises the
+//! focus (by the real JID the focus reply named, else by its `focus` nick) and keeps it out of
+//! the participant list, and tracks our own occupant.
+
+use std::collections::BTreeMap;
+
+use crate::events::{Participant, Role};
+use crate::jid::EndpointId;
+
+use super::presence::OccupantPresence;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RosterChange {
+    Joined(Participant),
+    Left {
+        endpoint_id: EndpointId,
+        display_name: Option<String>,
+    },
+    Updated(Participant),
+    /// Our own occupant entered the room.
+    SelfJoined { role: Role },
+    SelfRoleChanged { role: Role },
+    /// Our own occupant left; the status codes and destroy flag say why.
+    SelfLeft { statuses: Vec<u16>, destroyed: bool },
+    FocusLeft,
+}
+
+#[derive(Debug)]
+pub struct Roster {
+    me: EndpointId,
+    focus_jids: Vec<String>,
+    focus_nick: Option<EndpointId>,
+    self_role: Option<Role>,
+    members: BTreeMap<EndpointId, Participant>,
+}
+
+const FOCUS_NICK: &str = "focus";
+
+impl Roster {
+    pub fn new(me: EndpointId) -> Self {
+        Roster {
+            me,
+            focus_jids: Vec::new(),
+            focus_nick: None,
+            self_role: None,
+            members: BTreeMap::new(),
+        }
+    }
+
+    pub fn add_focus_jid(&mut self, jid: &str) {
+        self.focus_jids.push(jid.to_string());
+    }
+
+    pub fn participants(&self) -> Vec<Participant> {
+        self.members.values().cloned().collect()
+    }
+
+    pub fn get(&self, id: &EndpointId) -> Option<&Participant> {
+        self.members.get(id)
+    }
+
+    pub fn self_role(&self) -> Option<Role> {
+        self.self_role
+    }
+
+    /// The focus's occupant nick, once it is in the room.
+    pub fn focus_nick(&self) -> Option<&EndpointId> {
+        self.focus_nick.as_ref()
+    }
+
+    fn is_focus(&self, p: &OccupantPresence) -> bool {
+        let by_jid = p.real_jid.as_ref().is_some_and(|jid| {
+            let jid = jid.to_string();
+            self.focus_jids
+                .iter()
+                .any(|f| jid == *f || jid.starts_with(&format!("{f}/")))
+        });
+        by_jid || p.nick.as_str() == FOCUS_NICK
+    }
+
+    pub fn apply(&mut self, p: &OccupantPresence) -> Vec<RosterChange> {
+        if p.nick == self.me || p.statuses.contains(&110) {
+            return self.apply_self(p);
+        }
+        if self.is_focus(p) {
+            if p.available {
+                self.focus_nick = Some(p.nick.clone());
+                return vec![];
+            }
+            self.focus_nick = None;
+            return vec![RosterChange::FocusLeft];
+        }
+        if !p.available {
+            return match self.members.remove(&p.nick) {
+                Some(gone) => vec![RosterChange::Left {
+                    endpoint_id: gone.endpoint_id,
+                    display_name: gone.display_name,
+                }],
+                None => vec![],
+            };
+        }
+        let participant = Participant {
+            endpoint_id: p.nick.clone(),
+            display_name: p.display_name.clone(),
+            email: p.email.clone(),
+            avatar_url: p.avatar_url.clone(),
+            role: p.role,
+            affiliation: p.affiliation,
+            audio_muted: p.audio_muted,
+            video_muted: p.video_muted,
+            hand_raised_at: p.hand_raised_at,
+            stats_id: p.stats_id.clone(),
+        };
+        match self.members.insert(p.nick.clone(), participant.clone()) {
+            None => vec![RosterChange::Joined(participant)],
+            Some(old) if old != participant => vec![RosterChange::Updated(participant)],
+            Some(_) => vec![],
+        }
+    }
+
+    fn apply_self(&mut self, p: &OccupantPresence) -> Vec<RosterChange> {
+        if !p.available {
+            self.self_role = None;
+            return vec![RosterChange::SelfLeft {
+                statuses: p.statuses.clone(),
+                destroyed: p.destroyed,
+            }];
+        }
+        match self.self_role.replace(p.role) {
+            None => vec![RosterChange::SelfJoined { role: p.role }],
+            Some(old) if old != p.role => vec![RosterChange::SelfRoleChanged { role: p.role }],
+            Some(_) => vec![],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::Affiliation;
+    use crate::jid::Jid;
+
+    fn occupant(nick: &str, jid: Option<&str>) -> OccupantPresence {
+        OccupantPresence {
+            nick: EndpointId::new(nick),
+            available: true,
+            real_jid: jid.and_then(Jid::parse),
+            role: Role::Participant,
+            affiliation: Affiliation::None,
+            statuses: vec![],
+            display_name: Some(nick.to_uppercase()),
+            email: None,
+            avatar_url: None,
+            stats_id: None,
+            audio_muted: true,
+            video_muted: true,
+            hand_raised_at: None,
+            destroyed: false,
+        }
+    }
+
+    #[test]
+    fn participants_join_update_and_leave_once() {
+        let mut r = Roster::new(EndpointId::new("me"));
+        let bob = occupant("bob", Some("b@meet.test/x"));
+        assert!(matches!(r.apply(&bob)[..], [RosterChange::Joined(_)]));
+        assert!(r.apply(&bob).is_empty(), "identical presence is not an update");
+        let unmuted = OccupantPresence { audio_muted: false, ..bob.clone() };
+        assert!(matches!(&r.apply(&unmuted)[..], [RosterChange::Updated(p)] if !p.audio_muted));
+        let gone = OccupantPresence { available: false, ..bob.clone() };
+        assert_eq!(
+            r.apply(&gone),
+            vec![RosterChange::Left { endpoint_id: EndpointId::new("bob"), display_name: Some("BOB".into()) }]
+        );
+        assert!(r.apply(&gone).is_empty());
+        assert!(r.participants().is_empty());
+    }
+
+    #[test]
+    fn the_focus_is_recognised_by_jid_or_nick_and_hidden() {
+        let mut r = Roster::new(EndpointId::new("me"));
+        r.add_focus_jid("focus@auth.meet.test");
+        assert!(r.apply(&occupant("jicofo", Some("focus@auth.meet.test/focus"))).is_empty());
+        assert!(r.apply(&occupant("focus", None)).is_empty());
+        assert!(r.participants().is_empty());
+        assert_eq!(r.focus_nick().map(EndpointId::as_str), Some("focus"));
+        let left = OccupantPresence { available: false, ..occupant("focus", None) };
+        assert_eq!(r.apply(&left), vec![RosterChange::FocusLeft]);
+    }
+
+    #[test]
+    fn tracks_our_own_role() {
+        let mut r = Roster::new(EndpointId::new("me"));
+        let me = OccupantPresence { statuses: vec![110], ..occupant("me", None) };
+        assert_eq!(r.apply(&me), vec![RosterChange::SelfJoined { role: Role::Participant }]);
+        let promoted = OccupantPresence { role: Role::Moderator, ..me.clone() };
+        assert_eq!(r.apply(&promoted), vec![RosterChange::SelfRoleChanged { role: Role::Moderator }]);
+        let kicked = OccupantPresence { available: false, statuses: vec![307, 110], ..me };
+        assert_eq!(r.apply(&kicked), vec![RosterChange::SelfLeft { statuses: vec![307, 110], destroyed: false }]);
+    }
+}
