@@ -146,25 +146,41 @@ mod tests {
              <property name='authentication' value='false'/></conference></iq>");
         assert_eq!(
             parse_reply(IqOutcome::Result(ready)),
-            Ok(FocusReply::Ready { focus_jid: Some("focus@auth.meet.test".into()) })
+            Ok(FocusReply::Ready {
+                focus_jid: Some("focus@auth.meet.test".into())
+            })
         );
         let not_ready = el("<iq xmlns='jabber:client' type='result' id='f1'><conference xmlns='http://jitsi.org/protocol/focus' ready='false'/></iq>");
-        assert_eq!(parse_reply(IqOutcome::Result(not_ready)), Ok(FocusReply::NotReady));
+        assert_eq!(
+            parse_reply(IqOutcome::Result(not_ready)),
+            Ok(FocusReply::NotReady)
+        );
         let queue = el("<iq xmlns='jabber:client' type='result' id='f1'><conference xmlns='http://jitsi.org/protocol/focus' ready='false'>\
              <property name='live' value='false'/></conference></iq>");
-        assert!(matches!(parse_reply(IqOutcome::Result(queue)), Err(Error::Refused(_))));
+        assert!(matches!(
+            parse_reply(IqOutcome::Result(queue)),
+            Err(Error::Refused(_))
+        ));
     }
 
     #[test]
     fn errors_are_typed() {
         let cases = [
             ("not-authorized", Error::AuthenticationRequired),
-            ("service-unavailable", Error::FocusUnavailable("service-unavailable".into())),
+            (
+                "service-unavailable",
+                Error::FocusUnavailable("service-unavailable".into()),
+            ),
         ];
         for (condition, expected) in cases {
-            let iq = el(&format!("<iq xmlns='jabber:client' type='error' id='f1'><error type='cancel'>\
-                 <{condition} xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>"));
-            assert_eq!(parse_reply(IqOutcome::Error(stanza_error(&iq).unwrap())), Err(expected));
+            let iq = el(&format!(
+                "<iq xmlns='jabber:client' type='error' id='f1'><error type='cancel'>\
+                 <{condition} xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>"
+            ));
+            assert_eq!(
+                parse_reply(IqOutcome::Error(stanza_error(&iq).unwrap())),
+                Err(expected)
+            );
         }
         let reservation = el("<iq xmlns='jabber:client' type='error' id='f1'><error type='cancel'>\
              <service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>\
@@ -172,7 +188,10 @@ mod tests {
              <reservation-error xmlns='http://jitsi.org/protocol/focus' error-code='419'/></error></iq>");
         assert_eq!(
             reservation_error(&reservation),
-            Some(Error::ReservationFailed { code: "419".into(), message: "Reservation expired".into() })
+            Some(Error::ReservationFailed {
+                code: "419".into(),
+                message: "Reservation expired".into()
+            })
         );
     }
 

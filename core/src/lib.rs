@@ -3,18 +3,22 @@
 //! Protocol modules (`xmpp`, `focus`, `muc`, `conference::state`) are sans-IO state machines over
 //! parsed stanzas and the current time; `conference::driver` and `transport` do the I/O.
 
+pub mod conference;
 pub mod error;
-pub mod focus;
-pub mod muc;
 pub mod events;
+pub mod focus;
 pub mod jid;
+pub mod muc;
 pub mod options;
 mod redact;
-pub mod time;
 pub mod room_name;
+pub mod server;
+pub mod time;
+pub mod transport;
 pub mod xml;
 pub mod xmpp;
 
+pub use conference::{join, Meeting};
 pub use error::{Error, Result};
 pub use events::{
     Affiliation, ChatMessage, ConferenceEvent, ConnectionState, Participant, Role,

@@ -98,6 +98,9 @@ mod tests {
             RoomName::parse("a/b"),
             Err(RoomNameError::ForbiddenChar('/'))
         );
-        assert_eq!(RoomName::parse(&"a".repeat(1024)), Err(RoomNameError::TooLong));
+        assert_eq!(
+            RoomName::parse(&"a".repeat(1024)),
+            Err(RoomNameError::TooLong)
+        );
     }
 }

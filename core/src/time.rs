@@ -71,10 +71,25 @@ mod tests {
     #[test]
     fn parses_xep_0082_and_legacy_stamps() {
         assert_eq!(parse_xmpp_datetime("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(parse_xmpp_datetime("2026-11-25T10:00:00.5Z"), Some(1_795_600_800_500));
-        assert_eq!(parse_xmpp_datetime("2026-11-25T11:00:00+01:00"), Some(1_795_600_800_000));
-        assert_eq!(parse_xmpp_datetime("20261125T10:00:00"), Some(1_795_600_800_000));
-        for bad in ["", "yesterday", "2026-13-01T00:00:00Z", "2026-11-25", "2026-11-25T10:00:00X"] {
+        assert_eq!(
+            parse_xmpp_datetime("2026-11-25T10:00:00.5Z"),
+            Some(1_795_600_800_500)
+        );
+        assert_eq!(
+            parse_xmpp_datetime("2026-11-25T11:00:00+01:00"),
+            Some(1_795_600_800_000)
+        );
+        assert_eq!(
+            parse_xmpp_datetime("20261125T10:00:00"),
+            Some(1_795_600_800_000)
+        );
+        for bad in [
+            "",
+            "yesterday",
+            "2026-13-01T00:00:00Z",
+            "2026-11-25",
+            "2026-11-25T10:00:00X",
+        ] {
             assert_eq!(parse_xmpp_datetime(bad), None, "{bad}");
         }
     }

@@ -52,13 +52,18 @@ pub fn set_members_only(id: &str, room: &Jid, enabled: bool) -> Element {
 }
 
 /// Makes the given occupants members first, so switching the lobby on does not expel them.
-pub fn grant_membership<'a>(id: &str, room: &Jid, jids: impl IntoIterator<Item = &'a Jid>) -> Element {
+pub fn grant_membership<'a>(
+    id: &str,
+    room: &Jid,
+    jids: impl IntoIterator<Item = &'a Jid>,
+) -> Element {
     let items = jids.into_iter().map(|j| {
         Element::new("item", ns::MUC_ADMIN)
             .attr("affiliation", "member")
             .attr("jid", j.bare().to_string())
     });
-    iq("set", id, &room.to_string()).child(Element::new("query", ns::MUC_ADMIN).children_from(items))
+    iq("set", id, &room.to_string())
+        .child(Element::new("query", ns::MUC_ADMIN).children_from(items))
 }
 
 pub fn kick(id: &str, room: &Jid, who: &EndpointId) -> Element {
@@ -93,19 +98,33 @@ mod tests {
     fn password_form_matches_lock_room() {
         let xml = set_password("a1", &room(), Some("s3cret")).to_xml();
         assert!(xml.contains("<query xmlns=\"http://jabber.org/protocol/muc#owner\"><x xmlns=\"jabber:x:data\" type=\"submit\">"));
-        assert!(xml.contains("<field var=\"muc#roomconfig_roomsecret\"><value>s3cret</value></field>"));
-        assert!(xml.contains("<field var=\"muc#roomconfig_passwordprotectedroom\"><value>1</value></field>"));
+        assert!(
+            xml.contains("<field var=\"muc#roomconfig_roomsecret\"><value>s3cret</value></field>")
+        );
+        assert!(xml.contains(
+            "<field var=\"muc#roomconfig_passwordprotectedroom\"><value>1</value></field>"
+        ));
         let cleared = set_password("a2", &room(), None).to_xml();
-        assert!(cleared.contains("<field var=\"muc#roomconfig_passwordprotectedroom\"><value>0</value></field>"));
+        assert!(cleared.contains(
+            "<field var=\"muc#roomconfig_passwordprotectedroom\"><value>0</value></field>"
+        ));
     }
 
     #[test]
     fn admin_items() {
         let me = EndpointId::new("bob12345");
-        assert!(kick("k", &room(), &me).to_xml().contains("<item nick=\"bob12345\" role=\"none\"/>"));
+        assert!(kick("k", &room(), &me)
+            .to_xml()
+            .contains("<item nick=\"bob12345\" role=\"none\"/>"));
         let jid = Jid::parse("u@meet.test/res").unwrap();
-        assert!(grant_owner("g", &room(), &jid).to_xml().contains("<item affiliation=\"owner\" jid=\"u@meet.test\"/>"));
-        assert!(grant_membership("m", &room(), [&jid]).to_xml().contains("affiliation=\"member\" jid=\"u@meet.test\""));
-        assert!(set_members_only("l", &room(), true).to_xml().contains("<field var=\"muc#roomconfig_membersonly\"><value>true</value></field>"));
+        assert!(grant_owner("g", &room(), &jid)
+            .to_xml()
+            .contains("<item affiliation=\"owner\" jid=\"u@meet.test\"/>"));
+        assert!(grant_membership("m", &room(), [&jid])
+            .to_xml()
+            .contains("affiliation=\"member\" jid=\"u@meet.test\""));
+        assert!(set_members_only("l", &room(), true)
+            .to_xml()
+            .contains("<field var=\"muc#roomconfig_membersonly\"><value>true</value></field>"));
     }
 }

@@ -69,7 +69,10 @@ mod tests {
     fn ver_matches_the_xep_0115_algorithm() {
         // Expected value computed independently (Python hashlib) over the sorted feature string.
         assert_eq!(
-            ver(&["http://jabber.org/protocol/muc", "http://jabber.org/protocol/disco#info"]),
+            ver(&[
+                "http://jabber.org/protocol/muc",
+                "http://jabber.org/protocol/disco#info"
+            ]),
             "LWXTvc0BuD8DCJVbmEOcpc9GLAI="
         );
         assert_eq!(ver(&["b", "a", "a"]), ver(&["a", "b"]));

@@ -133,16 +133,23 @@ mod tests {
             }))
         );
         let private = msg("<message xmlns='jabber:client' from='room@conference.meet.test/bob12345' type='chat'><body>psst</body></message>");
-        assert!(matches!(parse(&private, &room(), &me(), 0), Some(RoomMessage::Chat(m)) if m.private));
+        assert!(
+            matches!(parse(&private, &room(), &me(), 0), Some(RoomMessage::Chat(m)) if m.private)
+        );
         let history = msg("<message xmlns='jabber:client' from='room@conference.meet.test/bob12345' type='groupchat'><body>old</body>\
             <delay xmlns='urn:xmpp:delay' stamp='1970-01-01T00:00:01Z'/></message>");
-        assert!(matches!(parse(&history, &room(), &me(), 99), Some(RoomMessage::Chat(m)) if m.delayed && m.timestamp_ms == 1000));
+        assert!(
+            matches!(parse(&history, &room(), &me(), 99), Some(RoomMessage::Chat(m)) if m.delayed && m.timestamp_ms == 1000)
+        );
     }
 
     #[test]
     fn subject_echo_and_foreign_messages() {
         let subject = msg("<message xmlns='jabber:client' from='room@conference.meet.test/focus' type='groupchat'><subject>Standup</subject></message>");
-        assert_eq!(parse(&subject, &room(), &me(), 0), Some(RoomMessage::Subject("Standup".into())));
+        assert_eq!(
+            parse(&subject, &room(), &me(), 0),
+            Some(RoomMessage::Subject("Standup".into()))
+        );
         let echo = msg("<message xmlns='jabber:client' from='room@conference.meet.test/me000001' type='groupchat'><body>mine</body></message>");
         assert_eq!(parse(&echo, &room(), &me(), 0), None);
         let foreign = msg("<message xmlns='jabber:client' from='other@conference.meet.test/x' type='groupchat'><body>x</body></message>");

@@ -192,7 +192,9 @@ pub fn parse(el: &Element, room: &Jid) -> Option<RoomPresence> {
         audio_muted,
         video_muted,
         hand_raised_at: text("jitsi_participant_raisedHand").and_then(|t| parse_raised_hand(&t)),
-        destroyed: x.and_then(|x| x.get_child("destroy", ns::MUC_USER)).is_some(),
+        destroyed: x
+            .and_then(|x| x.get_child("destroy", ns::MUC_USER))
+            .is_some(),
         nick,
         available,
     }))
@@ -312,7 +314,10 @@ mod tests {
             assert!(xml.contains(needle), "missing {needle} in {xml}");
         }
         let update = local().to_element(&occupant, None).to_xml();
-        assert!(!update.contains("protocol/muc\""), "update repeats the join element");
+        assert!(
+            !update.contains("protocol/muc\""),
+            "update repeats the join element"
+        );
     }
 
     #[test]
@@ -320,7 +325,10 @@ mod tests {
         let occupant = room().with_resource("abcd1234");
         let mut sent = local().to_element(&occupant, None);
         sent.set_attr("from", occupant.to_string());
-        let Some(RoomPresence::Occupant(p)) = parse(&parse_xml(&sent.to_xml(), &Default::default()).unwrap(), &room()) else {
+        let Some(RoomPresence::Occupant(p)) = parse(
+            &parse_xml(&sent.to_xml(), &Default::default()).unwrap(),
+            &room(),
+        ) else {
             panic!("not an occupant presence");
         };
         assert_eq!(p.display_name.as_deref(), Some("Ann"));
@@ -330,7 +338,12 @@ mod tests {
         assert!(p.audio_muted);
         assert!(!p.video_muted);
         assert_eq!(p.hand_raised_at, Some(1_700_000_000_000));
-        let lowered = LocalPresence { hand_raised_at: None, ..local() }.to_element(&occupant, None).to_xml();
+        let lowered = LocalPresence {
+            hand_raised_at: None,
+            ..local()
+        }
+        .to_element(&occupant, None)
+        .to_xml();
         assert!(lowered.contains("<jitsi_participant_raisedHand/>"));
     }
 
@@ -341,7 +354,9 @@ mod tests {
             <status code='110'/></x><nick xmlns='http://jabber.org/protocol/nick'>Bo</nick>\
             <SourceInfo>{\"5e6f7a8b-a0\":{\"muted\":false},\"5e6f7a8b-v0\":{\"muted\":true,\"videoType\":\"camera\"},\
             \"intruder-a0\":{\"muted\":false}}</SourceInfo></presence>", &Default::default()).unwrap();
-        let Some(RoomPresence::Occupant(p)) = parse(&el, &room()) else { panic!() };
+        let Some(RoomPresence::Occupant(p)) = parse(&el, &room()) else {
+            panic!()
+        };
         assert_eq!(p.nick.as_str(), "5e6f7a8b");
         assert_eq!(p.role, Role::Moderator);
         assert_eq!(p.affiliation, Affiliation::Owner);
@@ -355,10 +370,16 @@ mod tests {
     fn legacy_mute_elements_and_hostile_source_info() {
         let legacy = parse_xml("<presence xmlns='jabber:client' from='room@conference.meet.test/x'>\
             <audiomuted xmlns='http://jitsi.org/jitmeet/audio'>false</audiomuted><videomuted>false</videomuted></presence>", &Default::default()).unwrap();
-        let Some(RoomPresence::Occupant(p)) = parse(&legacy, &room()) else { panic!() };
+        let Some(RoomPresence::Occupant(p)) = parse(&legacy, &room()) else {
+            panic!()
+        };
         assert!(!p.audio_muted && !p.video_muted);
         let hostile = format!("<presence xmlns='jabber:client' from='room@conference.meet.test/x'><SourceInfo>{}</SourceInfo></presence>", "[".repeat(20000));
-        let Some(RoomPresence::Occupant(p)) = parse(&parse_xml(&hostile, &Default::default()).unwrap(), &room()) else { panic!() };
+        let Some(RoomPresence::Occupant(p)) =
+            parse(&parse_xml(&hostile, &Default::default()).unwrap(), &room())
+        else {
+            panic!()
+        };
         assert!(p.audio_muted && p.video_muted);
     }
 
@@ -368,14 +389,20 @@ mod tests {
             <error type='auth' code='407'><registration-required xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>\
             <lobbyroom xmlns='http://jitsi.org/jitmeet'>room@lobby.meet.test</lobbyroom></error>\
             <lobbyroom>room@lobby.meet.test</lobbyroom></presence>", &Default::default()).unwrap();
-        let Some(RoomPresence::Error { error, lobby_room }) = parse(&el, &room()) else { panic!() };
+        let Some(RoomPresence::Error { error, lobby_room }) = parse(&el, &room()) else {
+            panic!()
+        };
         assert_eq!(error.condition, "registration-required");
         assert_eq!(lobby_room.as_deref(), Some("room@lobby.meet.test"));
     }
 
     #[test]
     fn ignores_presence_from_elsewhere() {
-        let el = parse_xml("<presence xmlns='jabber:client' from='other@conference.meet.test/x'/>", &Default::default()).unwrap();
+        let el = parse_xml(
+            "<presence xmlns='jabber:client' from='other@conference.meet.test/x'/>",
+            &Default::default(),
+        )
+        .unwrap();
         assert!(parse(&el, &room()).is_none());
     }
 }

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::events::{Participant, Role};
-use crate::jid::EndpointId;
+use crate::jid::{EndpointId, Jid};
 
 use super::presence::OccupantPresence;
 
@@ -18,10 +18,17 @@ pub enum RosterChange {
     },
     Updated(Participant),
     /// Our own occupant entered the room.
-    SelfJoined { role: Role },
-    SelfRoleChanged { role: Role },
+    SelfJoined {
+        role: Role,
+    },
+    SelfRoleChanged {
+        role: Role,
+    },
     /// Our own occupant left; the status codes and destroy flag say why.
-    SelfLeft { statuses: Vec<u16>, destroyed: bool },
+    SelfLeft {
+        statuses: Vec<u16>,
+        destroyed: bool,
+    },
     FocusLeft,
 }
 
@@ -32,6 +39,8 @@ pub struct Roster {
     focus_nick: Option<EndpointId>,
     self_role: Option<Role>,
     members: BTreeMap<EndpointId, Participant>,
+    /// Real JIDs the room reveals (Jitsi rooms are non-anonymous); moderators need them.
+    real_jids: BTreeMap<EndpointId, Jid>,
 }
 
 const FOCUS_NICK: &str = "focus";
@@ -44,6 +53,7 @@ impl Roster {
             focus_nick: None,
             self_role: None,
             members: BTreeMap::new(),
+            real_jids: BTreeMap::new(),
         }
     }
 
@@ -57,6 +67,14 @@ impl Roster {
 
     pub fn get(&self, id: &EndpointId) -> Option<&Participant> {
         self.members.get(id)
+    }
+
+    pub fn real_jid(&self, id: &EndpointId) -> Option<&Jid> {
+        self.real_jids.get(id)
+    }
+
+    pub fn real_jids(&self) -> impl Iterator<Item = &Jid> {
+        self.real_jids.values()
     }
 
     pub fn self_role(&self) -> Option<Role> {
@@ -91,6 +109,7 @@ impl Roster {
             return vec![RosterChange::FocusLeft];
         }
         if !p.available {
+            self.real_jids.remove(&p.nick);
             return match self.members.remove(&p.nick) {
                 Some(gone) => vec![RosterChange::Left {
                     endpoint_id: gone.endpoint_id,
@@ -111,6 +130,9 @@ impl Roster {
             hand_raised_at: p.hand_raised_at,
             stats_id: p.stats_id.clone(),
         };
+        if let Some(jid) = &p.real_jid {
+            self.real_jids.insert(p.nick.clone(), jid.clone());
+        }
         match self.members.insert(p.nick.clone(), participant.clone()) {
             None => vec![RosterChange::Joined(participant)],
             Some(old) if old != participant => vec![RosterChange::Updated(participant)],
@@ -138,7 +160,6 @@ impl Roster {
 mod tests {
     use super::*;
     use crate::events::Affiliation;
-    use crate::jid::Jid;
 
     fn occupant(nick: &str, jid: Option<&str>) -> OccupantPresence {
         OccupantPresence {
@@ -164,13 +185,25 @@ mod tests {
         let mut r = Roster::new(EndpointId::new("me"));
         let bob = occupant("bob", Some("b@meet.test/x"));
         assert!(matches!(r.apply(&bob)[..], [RosterChange::Joined(_)]));
-        assert!(r.apply(&bob).is_empty(), "identical presence is not an update");
-        let unmuted = OccupantPresence { audio_muted: false, ..bob.clone() };
+        assert!(
+            r.apply(&bob).is_empty(),
+            "identical presence is not an update"
+        );
+        let unmuted = OccupantPresence {
+            audio_muted: false,
+            ..bob.clone()
+        };
         assert!(matches!(&r.apply(&unmuted)[..], [RosterChange::Updated(p)] if !p.audio_muted));
-        let gone = OccupantPresence { available: false, ..bob.clone() };
+        let gone = OccupantPresence {
+            available: false,
+            ..bob.clone()
+        };
         assert_eq!(
             r.apply(&gone),
-            vec![RosterChange::Left { endpoint_id: EndpointId::new("bob"), display_name: Some("BOB".into()) }]
+            vec![RosterChange::Left {
+                endpoint_id: EndpointId::new("bob"),
+                display_name: Some("BOB".into())
+            }]
         );
         assert!(r.apply(&gone).is_empty());
         assert!(r.participants().is_empty());
@@ -180,22 +213,53 @@ mod tests {
     fn the_focus_is_recognised_by_jid_or_nick_and_hidden() {
         let mut r = Roster::new(EndpointId::new("me"));
         r.add_focus_jid("focus@auth.meet.test");
-        assert!(r.apply(&occupant("jicofo", Some("focus@auth.meet.test/focus"))).is_empty());
+        assert!(r
+            .apply(&occupant("jicofo", Some("focus@auth.meet.test/focus")))
+            .is_empty());
         assert!(r.apply(&occupant("focus", None)).is_empty());
         assert!(r.participants().is_empty());
         assert_eq!(r.focus_nick().map(EndpointId::as_str), Some("focus"));
-        let left = OccupantPresence { available: false, ..occupant("focus", None) };
+        let left = OccupantPresence {
+            available: false,
+            ..occupant("focus", None)
+        };
         assert_eq!(r.apply(&left), vec![RosterChange::FocusLeft]);
     }
 
     #[test]
     fn tracks_our_own_role() {
         let mut r = Roster::new(EndpointId::new("me"));
-        let me = OccupantPresence { statuses: vec![110], ..occupant("me", None) };
-        assert_eq!(r.apply(&me), vec![RosterChange::SelfJoined { role: Role::Participant }]);
-        let promoted = OccupantPresence { role: Role::Moderator, ..me.clone() };
-        assert_eq!(r.apply(&promoted), vec![RosterChange::SelfRoleChanged { role: Role::Moderator }]);
-        let kicked = OccupantPresence { available: false, statuses: vec![307, 110], ..me };
-        assert_eq!(r.apply(&kicked), vec![RosterChange::SelfLeft { statuses: vec![307, 110], destroyed: false }]);
+        let me = OccupantPresence {
+            statuses: vec![110],
+            ..occupant("me", None)
+        };
+        assert_eq!(
+            r.apply(&me),
+            vec![RosterChange::SelfJoined {
+                role: Role::Participant
+            }]
+        );
+        let promoted = OccupantPresence {
+            role: Role::Moderator,
+            ..me.clone()
+        };
+        assert_eq!(
+            r.apply(&promoted),
+            vec![RosterChange::SelfRoleChanged {
+                role: Role::Moderator
+            }]
+        );
+        let kicked = OccupantPresence {
+            available: false,
+            statuses: vec![307, 110],
+            ..me
+        };
+        assert_eq!(
+            r.apply(&kicked),
+            vec![RosterChange::SelfLeft {
+                statuses: vec![307, 110],
+                destroyed: false
+            }]
+        );
     }
 }

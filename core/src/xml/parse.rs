@@ -205,8 +205,9 @@ fn open_element(
     };
     let ns = match prefix {
         None => scope.default_ns.clone(),
-        Some(p) => lookup_prefix(p, &scope, parent)
-            .ok_or_else(|| XmlError::UnboundPrefix(truncate(p)))?,
+        Some(p) => {
+            lookup_prefix(p, &scope, parent).ok_or_else(|| XmlError::UnboundPrefix(truncate(p)))?
+        }
     };
     // Inherit the parent's prefixes so nested elements resolve them too.
     let mut inherited = parent.prefixes.clone();
@@ -234,7 +235,7 @@ fn lookup_prefix(prefix: &str, own: &Scope, parent: &Scope) -> Option<String> {
 
 fn attr_value(attr: &Attribute<'_>) -> Result<String, XmlError> {
     let raw = utf8(&attr.value)?;
-    quick_xml::escape::unescape_with(raw, |name| predefined_entity(name))
+    quick_xml::escape::unescape_with(raw, predefined_entity)
         .map(Cow::into_owned)
         .map_err(|e| match e {
             quick_xml::escape::EscapeError::UnrecognizedEntity(_, name) => {
@@ -292,9 +293,11 @@ mod tests {
 
     #[test]
     fn resolves_default_and_prefixed_namespaces() {
-        let el = p("<stream:features xmlns:stream='http://etherx.jabber.org/streams'>\
+        let el = p(
+            "<stream:features xmlns:stream='http://etherx.jabber.org/streams'>\
                     <mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>\
-                    <mechanism>ANONYMOUS</mechanism></mechanisms></stream:features>")
+                    <mechanism>ANONYMOUS</mechanism></mechanisms></stream:features>",
+        )
         .unwrap();
         assert!(el.is("features", "http://etherx.jabber.org/streams"));
         let mechs = el
@@ -308,7 +311,8 @@ mod tests {
 
     #[test]
     fn decodes_predefined_and_numeric_entities() {
-        let el = p("<body xmlns='jabber:client' a='&lt;&#65;&quot;'>x &amp; y &#x263A;</body>").unwrap();
+        let el =
+            p("<body xmlns='jabber:client' a='&lt;&#65;&quot;'>x &amp; y &#x263A;</body>").unwrap();
         assert_eq!(el.get_attr("a"), Some("<A\""));
         assert_eq!(el.text_content(), "x & y \u{263A}");
     }

@@ -90,12 +90,25 @@ mod tests {
         let b = iqs.track("b", t0, Duration::from_secs(5));
         let c = iqs.track("c", t0, Duration::from_secs(1));
 
-        let result = parse(&format!("<iq xmlns='jabber:client' type='result' id='{a}'/>"), &Default::default()).unwrap();
-        assert!(matches!(iqs.resolve(&result), Some(("a", IqOutcome::Result(_)))));
+        let result = parse(
+            &format!("<iq xmlns='jabber:client' type='result' id='{a}'/>"),
+            &Default::default(),
+        )
+        .unwrap();
+        assert!(matches!(
+            iqs.resolve(&result),
+            Some(("a", IqOutcome::Result(_)))
+        ));
         assert!(iqs.resolve(&result).is_none(), "resolved twice");
 
-        let error = parse(&format!("<iq xmlns='jabber:client' type='error' id='{b}'><error type='auth'>\
-             <forbidden xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>"), &Default::default()).unwrap();
+        let error = parse(
+            &format!(
+                "<iq xmlns='jabber:client' type='error' id='{b}'><error type='auth'>\
+             <forbidden xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>"
+            ),
+            &Default::default(),
+        )
+        .unwrap();
         match iqs.resolve(&error) {
             Some(("b", IqOutcome::Error(e))) => assert_eq!(e.condition, "forbidden"),
             _ => panic!("error not resolved"),

@@ -153,7 +153,9 @@ impl Negotiation {
             }
             State::AwaitBind if el.name() == "iq" && el.get_attr("id") == Some(BIND_ID) => {
                 if el.get_attr("type") != Some("result") {
-                    return Err(Error::Protocol("the server refused to bind a resource".into()));
+                    return Err(Error::Protocol(
+                        "the server refused to bind a resource".into(),
+                    ));
                 }
                 let jid = el
                     .get_child("bind", ns::BIND)
@@ -181,15 +183,12 @@ impl Negotiation {
             State::AwaitEnabled if el.is("enabled", ns::SM) || el.is("failed", ns::SM) => {
                 self.state = State::Done;
                 let enabled = el.name() == "enabled";
-                let resumable = enabled
-                    && matches!(el.get_attr("resume"), Some("true") | Some("1"));
+                let resumable =
+                    enabled && matches!(el.get_attr("resume"), Some("true") | Some("1"));
                 Ok(Step::Done(
                     Established::Bound {
                         jid: self.bound.take().expect("bound before enable"),
-                        sm_id: el
-                            .get_attr("id")
-                            .filter(|_| resumable)
-                            .map(str::to_string),
+                        sm_id: el.get_attr("id").filter(|_| resumable).map(str::to_string),
                         sm_enabled: enabled,
                     },
                     vec![],
@@ -248,7 +247,10 @@ mod tests {
             sends(n.handle(&el(SASL_FEATURES)).unwrap()),
             vec!["<auth xmlns=\"urn:ietf:params:xml:ns:xmpp-sasl\" mechanism=\"ANONYMOUS\"/>"]
         );
-        let reopen = sends(n.handle(&el("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>")).unwrap());
+        let reopen = sends(
+            n.handle(&el("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>"))
+                .unwrap(),
+        );
         assert_eq!(reopen, vec![n.open().to_xml()]);
         n.handle(&el(OPEN)).unwrap();
     }
@@ -259,11 +261,31 @@ mod tests {
         through_sasl(&mut n);
         let bind = sends(n.handle(&el(SESSION_FEATURES)).unwrap());
         assert!(bind[0].contains("urn:ietf:params:xml:ns:xmpp-bind"));
-        let enable = sends(n.handle(&el("<iq xmlns='jabber:client' type='result' id='bind_1'>\
-            <bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>abc@meet.test/r1</jid></bind></iq>")).unwrap());
-        assert_eq!(enable, vec!["<enable xmlns=\"urn:xmpp:sm:3\" resume=\"true\"/>"]);
-        match n.handle(&el("<enabled xmlns='urn:xmpp:sm:3' id='sm-1' resume='true'/>")).unwrap() {
-            Step::Done(Established::Bound { jid, sm_id, sm_enabled }, _) => {
+        let enable = sends(
+            n.handle(&el(
+                "<iq xmlns='jabber:client' type='result' id='bind_1'>\
+            <bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>abc@meet.test/r1</jid></bind></iq>",
+            ))
+            .unwrap(),
+        );
+        assert_eq!(
+            enable,
+            vec!["<enable xmlns=\"urn:xmpp:sm:3\" resume=\"true\"/>"]
+        );
+        match n
+            .handle(&el(
+                "<enabled xmlns='urn:xmpp:sm:3' id='sm-1' resume='true'/>",
+            ))
+            .unwrap()
+        {
+            Step::Done(
+                Established::Bound {
+                    jid,
+                    sm_id,
+                    sm_enabled,
+                },
+                _,
+            ) => {
                 assert_eq!(jid.to_string(), "abc@meet.test/r1");
                 assert_eq!(sm_id.as_deref(), Some("sm-1"));
                 assert!(sm_enabled);
@@ -274,19 +296,35 @@ mod tests {
 
     #[test]
     fn resumes_when_asked_and_falls_back_to_bind_when_refused() {
-        let mut n = Negotiation::new("meet.test", Some(ResumeRequest { previd: "sm-1".into(), h: 7 }));
+        let mut n = Negotiation::new(
+            "meet.test",
+            Some(ResumeRequest {
+                previd: "sm-1".into(),
+                h: 7,
+            }),
+        );
         through_sasl(&mut n);
         let resume = sends(n.handle(&el(SESSION_FEATURES)).unwrap());
-        assert_eq!(resume, vec!["<resume xmlns=\"urn:xmpp:sm:3\" h=\"7\" previd=\"sm-1\"/>"]);
+        assert_eq!(
+            resume,
+            vec!["<resume xmlns=\"urn:xmpp:sm:3\" h=\"7\" previd=\"sm-1\"/>"]
+        );
         let bind = sends(n.handle(&el("<failed xmlns='urn:xmpp:sm:3'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>")).unwrap());
         assert!(bind[0].contains("bind"));
         assert!(n.resume_failed);
 
-        let mut n = Negotiation::new("meet.test", Some(ResumeRequest { previd: "sm-1".into(), h: 7 }));
+        let mut n = Negotiation::new(
+            "meet.test",
+            Some(ResumeRequest {
+                previd: "sm-1".into(),
+                h: 7,
+            }),
+        );
         through_sasl(&mut n);
         n.handle(&el(SESSION_FEATURES)).unwrap();
         assert!(matches!(
-            n.handle(&el("<resumed xmlns='urn:xmpp:sm:3' h='3' previd='sm-1'/>")).unwrap(),
+            n.handle(&el("<resumed xmlns='urn:xmpp:sm:3' h='3' previd='sm-1'/>"))
+                .unwrap(),
             Step::Done(Established::Resumed { h: 3 }, _)
         ));
     }
@@ -303,14 +341,21 @@ mod tests {
         n.handle(&el(OPEN)).unwrap();
         let plain_only = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'>\
             <mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>";
-        assert_eq!(n.handle(&el(plain_only)).err(), Some(Error::AuthenticationRequired));
+        assert_eq!(
+            n.handle(&el(plain_only)).err(),
+            Some(Error::AuthenticationRequired)
+        );
     }
 
     #[test]
     fn stream_errors_end_negotiation() {
         let mut n = Negotiation::new("nope.test", None);
-        let err = n.handle(&el("<stream:error xmlns:stream='http://etherx.jabber.org/streams'>\
-            <host-unknown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>")).err();
+        let err = n
+            .handle(&el(
+                "<stream:error xmlns:stream='http://etherx.jabber.org/streams'>\
+            <host-unknown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>",
+            ))
+            .err();
         assert!(matches!(err, Some(Error::InvalidServerUrl { .. })));
     }
 }

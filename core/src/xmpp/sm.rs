@@ -51,7 +51,9 @@ impl StreamManagement {
         }
         self.sent = self.sent.wrapping_add(1);
         if self.unacked.len() == MAX_UNACKED {
-            log::warn!("server does not acknowledge stanzas; dropping the oldest from the replay queue");
+            log::warn!(
+                "server does not acknowledge stanzas; dropping the oldest from the replay queue"
+            );
             self.unacked.pop_front();
         }
         self.unacked.push_back(el.clone());

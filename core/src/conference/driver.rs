@@ -1,0 +1,209 @@
+//! The task that owns one conference: it connects, negotiates the XMPP session, then shuttles
+//! between the socket, the app's commands and the state machine's timers until the end.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::time::{sleep_until, timeout_at};
+
+use super::state::{Command, Conference, Output, ReplyId};
+use crate::error::Error;
+use crate::events::{ConferenceEvent, ConnectionState, Participant, TerminationReason};
+use crate::transport::websocket::{Incoming, XmppSocket};
+use crate::xml::Element;
+use crate::xmpp::negotiation::{Established, Negotiation, Step};
+use crate::xmpp::sm::StreamManagement;
+
+pub(super) struct CommandMsg {
+    pub command: Command,
+    pub reply: oneshot::Sender<Result<(), Error>>,
+}
+
+pub(super) type EventSink = mpsc::UnboundedSender<ConferenceEvent>;
+
+/// Negotiates the XMPP session; returns the bound socket and stream management state.
+pub(super) async fn open_session(
+    socket: &mut XmppSocket,
+    domain: &str,
+    deadline: tokio::time::Instant,
+) -> Result<(crate::jid::Jid, StreamManagement), Error> {
+    let mut negotiation = Negotiation::new(domain, None);
+    socket.send(&negotiation.open()).await?;
+    let work = async {
+        loop {
+            let el = match socket.recv().await {
+                Incoming::Element(el) => el,
+                Incoming::Dropped(why) => {
+                    log::warn!("dropped a malformed element during login: {why}");
+                    continue;
+                }
+                Incoming::Closed(why) => return Err(Error::ConnectionLost(why)),
+            };
+            match negotiation.handle(&el)? {
+                Step::Send(out) => {
+                    for e in out {
+                        socket.send(&e).await?;
+                    }
+                }
+                Step::Done(
+                    Established::Bound {
+                        jid, sm_enabled, ..
+                    },
+                    _,
+                ) => {
+                    let sm = if sm_enabled {
+                        StreamManagement::enabled()
+                    } else {
+                        StreamManagement::disabled()
+                    };
+                    return Ok((jid, sm));
+                }
+                Step::Done(Established::Resumed { .. }, _) => {
+                    return Err(Error::Protocol("unexpected stream resumption".into()))
+                }
+            }
+        }
+    };
+    timeout_at(deadline, work)
+        .await
+        .map_err(|_| Error::Timeout("logging in to the XMPP server".into()))?
+}
+
+pub(super) struct Driver {
+    pub socket: XmppSocket,
+    pub sm: StreamManagement,
+    pub conference: Conference,
+    pub commands: mpsc::UnboundedReceiver<CommandMsg>,
+    pub events: EventSink,
+    pub participants: watch::Sender<Vec<Participant>>,
+    pub joined: Option<oneshot::Sender<Result<(), Error>>>,
+}
+
+impl Driver {
+    pub async fn run(mut self) {
+        let mut replies: HashMap<ReplyId, oneshot::Sender<Result<(), Error>>> = HashMap::new();
+        let mut next_reply: ReplyId = 0;
+        let mut commands_open = true;
+        loop {
+            if let Some(ended) = self.flush(&mut replies).await {
+                self.finish(ended).await;
+                return;
+            }
+            let deadline = self.conference.poll_timeout();
+            tokio::select! {
+                incoming = self.socket.recv() => match incoming {
+                    Incoming::Element(el) => self.on_element(el).await,
+                    Incoming::Dropped(why) => log::warn!("dropped a stanza from the server: {why}"),
+                    Incoming::Closed(why) => self.conference.connection_lost(&why),
+                },
+                msg = self.commands.recv(), if commands_open => match msg {
+                    Some(CommandMsg { command, reply }) => {
+                        next_reply += 1;
+                        replies.insert(next_reply, reply);
+                        self.conference.handle_command(next_reply, command, Instant::now());
+                    }
+                    None => {
+                        // The app dropped every handle without hanging up: leave politely.
+                        commands_open = false;
+                        next_reply += 1;
+                        self.conference.handle_command(next_reply, Command::Leave, Instant::now());
+                    }
+                },
+                _ = sleep_until(deadline.map_or_else(far_future, tokio::time::Instant::from_std)) => {
+                    self.conference.handle_timeout(Instant::now());
+                }
+            }
+        }
+    }
+
+    async fn on_element(&mut self, el: Element) {
+        if let Some(reply) = self.sm.on_receive(&el) {
+            if let Some(reply) = reply {
+                self.send(&reply).await;
+            }
+            return;
+        }
+        log::trace!("<- {}", el.to_xml());
+        self.conference.handle_stanza(&el, Instant::now());
+    }
+
+    /// Carries out what the state machine decided; returns the end when it came.
+    async fn flush(
+        &mut self,
+        replies: &mut HashMap<ReplyId, oneshot::Sender<Result<(), Error>>>,
+    ) -> Option<(TerminationReason, Option<Error>)> {
+        let mut ended = None;
+        let mut roster_changed = false;
+        while let Some(out) = self.conference.poll_output() {
+            match out {
+                Output::Send(el) => self.send(&el).await,
+                Output::Event(event) => {
+                    roster_changed |= matches!(
+                        event,
+                        ConferenceEvent::ParticipantJoined { .. }
+                            | ConferenceEvent::ParticipantLeft { .. }
+                            | ConferenceEvent::ParticipantUpdated { .. }
+                    );
+                    let _ = self.events.send(event);
+                }
+                Output::Reply(id, result) => {
+                    if let Some(tx) = replies.remove(&id) {
+                        let _ = tx.send(result);
+                    }
+                }
+                Output::Joined => {
+                    if let Some(tx) = self.joined.take() {
+                        let _ = tx.send(Ok(()));
+                    }
+                }
+                Output::Ended { reason, error } => ended = Some((reason, error)),
+            }
+        }
+        if roster_changed {
+            let _ = self.participants.send(self.conference.participants());
+        }
+        ended
+    }
+
+    async fn send(&mut self, el: &Element) {
+        // Outgoing stanzas can carry the token or a room password: log their shape only.
+        log::trace!(
+            "-> <{} to={:?} type={:?}>",
+            el.name(),
+            el.get_attr("to"),
+            el.get_attr("type")
+        );
+        let request = self.sm.on_send(el);
+        let mut result = self.socket.send(el).await;
+        if let (Ok(()), Some(r)) = (&result, request) {
+            result = self.socket.send(&r).await;
+        }
+        if let Err(e) = result {
+            self.conference.connection_lost(&e.to_string());
+        }
+    }
+
+    async fn finish(mut self, (reason, error): (TerminationReason, Option<Error>)) {
+        self.socket.close().await;
+        let _ = self.events.send(ConferenceEvent::ConnectionStateChanged {
+            state: ConnectionState::Disconnected,
+        });
+        if let Some(tx) = self.joined.take() {
+            let _ = tx.send(Err(error.unwrap_or(match reason {
+                TerminationReason::HungUp => Error::MeetingEnded,
+                _ => Error::ConnectionLost("the meeting ended while joining".into()),
+            })));
+        }
+        let _ = self.participants.send(Vec::new());
+        // Commands that raced with the end still get an answer.
+        self.commands.close();
+        while let Ok(msg) = self.commands.try_recv() {
+            let _ = msg.reply.send(Err(Error::MeetingEnded));
+        }
+    }
+}
+
+fn far_future() -> tokio::time::Instant {
+    tokio::time::Instant::now() + std::time::Duration::from_secs(86_400)
+}

@@ -1,0 +1,205 @@
+//! The app's handle on a meeting. Cheap to clone; every call is a message to the conference task,
+//! which alone owns the state.
+
+use std::time::Instant;
+
+use tokio::sync::{mpsc, oneshot, watch};
+
+use super::driver::{open_session, CommandMsg, Driver, EventSink};
+use super::state::{Command, Conference, ConferenceConfig};
+use crate::error::Error;
+use crate::events::{ConferenceEvent, ConnectionState, Participant, TerminationReason};
+use crate::focus::ConferenceRequest;
+use crate::jid::{EndpointId, Jid};
+use crate::muc::presence::LocalPresence;
+use crate::options::MeetingOptions;
+use crate::room_name::RoomName;
+use crate::server;
+use crate::transport::websocket::XmppSocket;
+
+#[derive(Clone)]
+pub struct Meeting {
+    endpoint_id: EndpointId,
+    room: String,
+    commands: mpsc::UnboundedSender<CommandMsg>,
+    participants: watch::Receiver<Vec<Participant>>,
+}
+
+/// Joins a conference. Events go to `events` from the first `ConferenceWillJoin` to the final
+/// `ConferenceTerminated`, which is sent on every way out, a failed join included. Resolves once
+/// the room has confirmed the join.
+pub async fn join(options: MeetingOptions, events: EventSink) -> Result<Meeting, Error> {
+    let result = start(options, &events).await;
+    if let Err(e) = &result {
+        let _ = events.send(ConferenceEvent::ConferenceTerminated {
+            reason: TerminationReason::JoinFailed,
+            error: Some(e.kind().to_string()),
+            message: Some(e.to_string()),
+        });
+    }
+    result
+}
+
+async fn start(options: MeetingOptions, events: &EventSink) -> Result<Meeting, Error> {
+    let room = RoomName::parse(&options.room)?;
+    let _ = events.send(ConferenceEvent::ConferenceWillJoin {
+        room: room.to_string(),
+    });
+    let _ = events.send(ConferenceEvent::ConnectionStateChanged {
+        state: ConnectionState::Connecting,
+    });
+    let deadline = tokio::time::Instant::now() + options.timeouts.connect;
+    let endpoints = server::resolve(&options.server_url, &options.config_overrides).await?;
+    let url = endpoints.websocket_for(&room, options.token.as_deref());
+    let mut socket = XmppSocket::connect(&url, options.timeouts.connect).await?;
+    let (jid, sm) = open_session(&mut socket, &endpoints.domain, deadline).await?;
+    log::info!("logged in as {jid}");
+    let _ = events.send(ConferenceEvent::ConnectionStateChanged {
+        state: ConnectionState::Connected,
+    });
+
+    let endpoint_id = options
+        .endpoint_id
+        .clone()
+        .unwrap_or_else(EndpointId::random);
+    let room_jid = Jid::new(Some(&room.muc_node()), &endpoints.muc, None);
+    let display_name = options
+        .display_name
+        .clone()
+        .filter(|n| !n.trim().is_empty());
+    let config = ConferenceConfig {
+        room: room_jid.clone(),
+        room_name: room.to_string(),
+        focus: endpoints.focus.clone(),
+        domain: endpoints.domain.clone(),
+        presence: LocalPresence {
+            stats_id: format!(
+                "{}-{endpoint_id}",
+                display_name.as_deref().unwrap_or("guest")
+            ),
+            endpoint_id: endpoint_id.clone(),
+            display_name,
+            email: options.email.clone(),
+            avatar_url: options.avatar_url.clone(),
+            audio_muted: options.audio_muted,
+            video_muted: options.video_muted || options.audio_only,
+            audio_only: options.audio_only,
+            hand_raised_at: None,
+            hand_ever_raised: false,
+        },
+        password: options.password.clone(),
+        subject: options.subject.clone(),
+        request: ConferenceRequest {
+            room: room_jid,
+            machine_uid: machine_uid(),
+            token: options.token.clone(),
+            start_audio_muted: options.audio_muted,
+            start_video_muted: options.video_muted,
+        },
+        timeouts: options.timeouts,
+    };
+
+    let (commands_tx, commands) = mpsc::unbounded_channel();
+    let (participants_tx, participants) = watch::channel(Vec::new());
+    let (joined_tx, joined_rx) = oneshot::channel();
+    let driver = Driver {
+        socket,
+        sm,
+        conference: Conference::new(config, Instant::now()),
+        commands,
+        events: events.clone(),
+        participants: participants_tx,
+        joined: Some(joined_tx),
+    };
+    tokio::spawn(driver.run());
+    joined_rx
+        .await
+        .map_err(|_| Error::ConnectionLost("the conference task stopped".into()))??;
+    Ok(Meeting {
+        endpoint_id,
+        room: room.to_string(),
+        commands: commands_tx,
+        participants,
+    })
+}
+
+/// lib-jitsi-meet keeps one random id per installation; per process is the closest we get
+/// without storage, and jicofo only uses it to correlate a client's requests.
+fn machine_uid() -> String {
+    static UID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    UID.get_or_init(|| format!("{:032x}", rand::random::<u128>()))
+        .clone()
+}
+
+impl Meeting {
+    pub fn endpoint_id(&self) -> &EndpointId {
+        &self.endpoint_id
+    }
+
+    pub fn room(&self) -> &str {
+        &self.room
+    }
+
+    /// Everyone else in the room (the focus excluded), as of the last presence.
+    pub fn participants(&self) -> Vec<Participant> {
+        self.participants.borrow().clone()
+    }
+
+    async fn call(&self, command: Command) -> Result<(), Error> {
+        let (reply, rx) = oneshot::channel();
+        self.commands
+            .send(CommandMsg { command, reply })
+            .map_err(|_| Error::MeetingEnded)?;
+        rx.await.map_err(|_| Error::MeetingEnded)?
+    }
+
+    /// Sends a chat message to the room, or privately to one participant.
+    pub async fn send_chat(&self, text: &str, to: Option<&EndpointId>) -> Result<(), Error> {
+        self.call(Command::SendChat {
+            text: text.to_string(),
+            to: to.cloned(),
+        })
+        .await
+    }
+
+    pub async fn set_audio_muted(&self, muted: bool) -> Result<(), Error> {
+        self.call(Command::SetAudioMuted(muted)).await
+    }
+
+    pub async fn set_video_muted(&self, muted: bool) -> Result<(), Error> {
+        self.call(Command::SetVideoMuted(muted)).await
+    }
+
+    pub async fn set_hand_raised(&self, raised: bool) -> Result<(), Error> {
+        self.call(Command::SetHandRaised(raised)).await
+    }
+
+    /// Moderators only.
+    pub async fn set_subject(&self, subject: &str) -> Result<(), Error> {
+        self.call(Command::SetSubject(subject.to_string())).await
+    }
+
+    /// Locks the room with a password, or unlocks it with None. Moderators only.
+    pub async fn set_room_password(&self, password: Option<&str>) -> Result<(), Error> {
+        self.call(Command::SetPassword(password.map(str::to_string)))
+            .await
+    }
+
+    /// Switches the lobby on or off: newcomers then need a moderator's approval. Moderators only.
+    pub async fn set_lobby_enabled(&self, enabled: bool) -> Result<(), Error> {
+        self.call(Command::SetLobbyEnabled(enabled)).await
+    }
+
+    pub async fn kick(&self, who: &EndpointId) -> Result<(), Error> {
+        self.call(Command::Kick(who.clone())).await
+    }
+
+    pub async fn grant_moderator(&self, who: &EndpointId) -> Result<(), Error> {
+        self.call(Command::GrantModerator(who.clone())).await
+    }
+
+    /// Leaves the room; resolves once the meeting has ended (`ConferenceTerminated` sent).
+    pub async fn hang_up(&self) -> Result<(), Error> {
+        self.call(Command::Leave).await
+    }
+}

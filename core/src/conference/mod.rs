@@ -1,0 +1,8 @@
+//! A conference: the sans-IO state machine (`state`), the task that drives it over a socket
+//! (`driver`), and the `Meeting` handle the app holds.
+
+mod driver;
+mod meeting;
+pub mod state;
+
+pub use meeting::{join, Meeting};

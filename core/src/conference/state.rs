@@ -1,0 +1,751 @@
+//! One conference as a plain state machine: fed parsed stanzas, app commands and the time; drained
+//! of stanzas to send, events for the app, command replies and the end. The driver owns the
+//! socket and the timers; everything a conference decides is here, testable without a server.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use crate::error::Error;
+use crate::events::{ConferenceEvent, Participant, Role, TerminationReason};
+use crate::focus::{self, ConferenceRequest, FocusReply};
+use crate::jid::{EndpointId, Jid};
+use crate::muc::presence::{self, LocalPresence, RoomPresence};
+use crate::muc::roster::{Roster, RosterChange};
+use crate::muc::{admin, caps, chat};
+use crate::options::Timeouts;
+use crate::time::unix_ms;
+use crate::xml::Element;
+use crate::xmpp::iq::{IqOutcome, IqTracker};
+use crate::xmpp::ns;
+use crate::xmpp::ping::{PingAction, Pinger};
+use crate::xmpp::stanza::{error_reply, iq, StanzaError};
+
+/// How long we wait for the room to confirm we left before ending anyway.
+const LEAVE_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Clone)]
+pub struct ConferenceConfig {
+    /// The bare MUC JID of the room.
+    pub room: Jid,
+    /// The room name as the app gave it (normalised), for events.
+    pub room_name: String,
+    /// The focus component's address (`focus.DOMAIN`).
+    pub focus: String,
+    /// The XMPP domain, target of keepalive pings.
+    pub domain: String,
+    pub presence: LocalPresence,
+    pub password: Option<String>,
+    pub subject: Option<String>,
+    pub request: ConferenceRequest,
+    pub timeouts: Timeouts,
+}
+
+/// Identifies a command so its reply can be routed back by the driver.
+pub type ReplyId = u64;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    SendChat {
+        text: String,
+        to: Option<EndpointId>,
+    },
+    SetAudioMuted(bool),
+    SetVideoMuted(bool),
+    SetHandRaised(bool),
+    SetSubject(String),
+    SetPassword(Option<String>),
+    SetLobbyEnabled(bool),
+    Kick(EndpointId),
+    GrantModerator(EndpointId),
+    Leave,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    Send(Element),
+    Event(ConferenceEvent),
+    Reply(ReplyId, Result<(), Error>),
+    /// The room confirmed our join.
+    Joined,
+    /// Nothing more will happen; the driver closes the connection.
+    Ended {
+        reason: TerminationReason,
+        error: Option<Error>,
+    },
+}
+
+#[derive(Debug)]
+enum Phase {
+    RequestingFocus {
+        attempt: u32,
+        give_up_at: Instant,
+        retry_at: Option<Instant>,
+    },
+    Joining {
+        give_up_at: Instant,
+    },
+    Joined,
+    Leaving {
+        give_up_at: Instant,
+    },
+    Ended,
+}
+
+#[derive(Debug)]
+enum IqPurpose {
+    Conference,
+    Ping,
+    /// A moderator request; the reply goes to the command when there is one.
+    Admin(Option<ReplyId>),
+}
+
+pub struct Conference {
+    cfg: ConferenceConfig,
+    phase: Phase,
+    roster: Roster,
+    iqs: IqTracker<IqPurpose>,
+    pinger: Pinger,
+    /// Roster changes seen before our own join was confirmed, released after `ConferenceJoined`
+    /// so apps always learn that they joined before they learn who else is there.
+    early: Vec<RosterChange>,
+    leave_replies: Vec<ReplyId>,
+    out: VecDeque<Output>,
+    next_msg_id: u64,
+}
+
+impl Conference {
+    pub fn new(cfg: ConferenceConfig, now: Instant) -> Conference {
+        let roster = Roster::new(cfg.presence.endpoint_id.clone());
+        let mut c = Conference {
+            phase: Phase::RequestingFocus {
+                attempt: 0,
+                give_up_at: now + cfg.timeouts.focus,
+                retry_at: None,
+            },
+            roster,
+            iqs: IqTracker::new("c"),
+            pinger: Pinger::new(now),
+            early: Vec::new(),
+            leave_replies: Vec::new(),
+            out: VecDeque::new(),
+            next_msg_id: 0,
+            cfg,
+        };
+        c.send_conference_request(now);
+        c
+    }
+
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.out.pop_front()
+    }
+
+    pub fn participants(&self) -> Vec<Participant> {
+        self.roster.participants()
+    }
+
+    pub fn is_ended(&self) -> bool {
+        matches!(self.phase, Phase::Ended)
+    }
+
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let phase = match self.phase {
+            Phase::RequestingFocus {
+                give_up_at,
+                retry_at,
+                ..
+            } => Some(retry_at.map_or(give_up_at, |r| r.min(give_up_at))),
+            Phase::Joining { give_up_at } | Phase::Leaving { give_up_at } => Some(give_up_at),
+            Phase::Joined => None,
+            Phase::Ended => return None,
+        };
+        [
+            phase,
+            self.iqs.next_deadline(),
+            Some(self.pinger.next_deadline()),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    pub fn handle_timeout(&mut self, now: Instant) {
+        for purpose in self.iqs.expire(now) {
+            match purpose {
+                IqPurpose::Conference => return self.fail_join(Error::FocusTimeout),
+                IqPurpose::Ping => self.ping_failed(),
+                IqPurpose::Admin(Some(reply)) => self.reply(
+                    reply,
+                    Err(Error::Timeout("the room did not answer the request".into())),
+                ),
+                IqPurpose::Admin(None) => {}
+            }
+            if self.is_ended() {
+                return;
+            }
+        }
+        match self.phase {
+            Phase::RequestingFocus {
+                give_up_at,
+                retry_at,
+                ..
+            } => {
+                if now >= give_up_at {
+                    return self.fail_join(Error::FocusTimeout);
+                }
+                if retry_at.is_some_and(|r| now >= r) {
+                    self.send_conference_request(now);
+                }
+            }
+            Phase::Joining { give_up_at } if now >= give_up_at => {
+                return self.fail_join(Error::Timeout("the room did not confirm our join".into()));
+            }
+            Phase::Leaving { give_up_at } if now >= give_up_at => {
+                return self.end(TerminationReason::HungUp, None);
+            }
+            _ => {}
+        }
+        if self.pinger.poll(now) == PingAction::SendPing {
+            let id = self
+                .iqs
+                .track(IqPurpose::Ping, now, crate::xmpp::ping::TIMEOUT);
+            self.send(iq("get", &id, &self.cfg.domain).child(Element::new("ping", ns::PING)));
+        }
+    }
+
+    /// The transport failed under us.
+    pub fn connection_lost(&mut self, detail: &str) {
+        let error = Error::ConnectionLost(detail.to_string());
+        match self.phase {
+            Phase::Ended => {}
+            Phase::Leaving { .. } => self.end(TerminationReason::HungUp, None),
+            Phase::Joined => self.end(TerminationReason::ConnectionLost, Some(error)),
+            _ => self.fail_join(error),
+        }
+    }
+
+    pub fn handle_stanza(&mut self, el: &Element, now: Instant) {
+        if self.is_ended() {
+            return;
+        }
+        self.pinger.heard_from_server();
+        match el.name() {
+            "iq" => self.handle_iq(el, now),
+            "presence" => self.handle_presence(el, now),
+            "message" => self.handle_message(el),
+            _ => {}
+        }
+    }
+
+    pub fn handle_command(&mut self, id: ReplyId, command: Command, now: Instant) {
+        if matches!(self.phase, Phase::Ended) {
+            return self.reply(id, Err(Error::MeetingEnded));
+        }
+        if command == Command::Leave {
+            return self.leave(id, now);
+        }
+        if !matches!(self.phase, Phase::Joined) {
+            return self.reply(id, Err(Error::MeetingEnded));
+        }
+        let result = self.run_command(id, command, now);
+        if let Err(e) = result {
+            self.reply(id, Err(e));
+        }
+    }
+
+    fn run_command(&mut self, id: ReplyId, command: Command, now: Instant) -> Result<(), Error> {
+        let room = self.cfg.room.clone();
+        match command {
+            Command::SendChat { text, to } => {
+                if text.trim().is_empty() {
+                    return Err(Error::InvalidArgument("the message is empty".into()));
+                }
+                if text.len() > chat::MAX_CHAT_BYTES {
+                    return Err(Error::InvalidArgument(format!(
+                        "the message is longer than {} bytes",
+                        chat::MAX_CHAT_BYTES
+                    )));
+                }
+                let msg_id = self.message_id();
+                let stanza = match &to {
+                    None => chat::room_message(&room, &msg_id, &text),
+                    Some(who) if self.roster.get(who).is_some() => {
+                        chat::private_message(&room, who, &msg_id, &text)
+                    }
+                    Some(who) => {
+                        return Err(Error::InvalidArgument(format!(
+                            "no participant {who} in the room"
+                        )))
+                    }
+                };
+                self.send(stanza);
+                self.reply(id, Ok(()));
+            }
+            Command::SetAudioMuted(muted) => {
+                if self.cfg.presence.audio_muted != muted {
+                    self.cfg.presence.audio_muted = muted;
+                    self.send_presence();
+                    self.emit(ConferenceEvent::AudioMutedChanged { muted });
+                }
+                self.reply(id, Ok(()));
+            }
+            Command::SetVideoMuted(muted) => {
+                if self.cfg.presence.audio_only && !muted {
+                    return Err(Error::InvalidArgument(
+                        "video cannot be unmuted in an audio-only meeting".into(),
+                    ));
+                }
+                if self.cfg.presence.video_muted != muted {
+                    self.cfg.presence.video_muted = muted;
+                    self.send_presence();
+                    self.emit(ConferenceEvent::VideoMutedChanged { muted });
+                }
+                self.reply(id, Ok(()));
+            }
+            Command::SetHandRaised(raised) => {
+                if self.cfg.presence.hand_raised_at.is_some() != raised {
+                    self.cfg.presence.hand_raised_at = raised.then(unix_ms);
+                    self.cfg.presence.hand_ever_raised |= raised;
+                    self.send_presence();
+                    self.emit(ConferenceEvent::HandRaisedChanged { raised });
+                }
+                self.reply(id, Ok(()));
+            }
+            Command::SetSubject(subject) => {
+                self.require_moderator()?;
+                self.send(chat::subject_message(&room, &subject));
+                self.reply(id, Ok(()));
+            }
+            Command::SetPassword(password) => {
+                self.require_moderator()?;
+                let iq_id = self.track_admin(Some(id), now);
+                self.send(admin::set_password(&iq_id, &room, password.as_deref()));
+            }
+            Command::SetLobbyEnabled(enabled) => {
+                self.require_moderator()?;
+                if enabled {
+                    let jids: Vec<Jid> = self.roster.real_jids().cloned().collect();
+                    if !jids.is_empty() {
+                        let iq_id = self.track_admin(None, now);
+                        self.send(admin::grant_membership(&iq_id, &room, &jids));
+                    }
+                }
+                let iq_id = self.track_admin(Some(id), now);
+                self.send(admin::set_members_only(&iq_id, &room, enabled));
+            }
+            Command::Kick(who) => {
+                self.require_moderator()?;
+                self.require_participant(&who)?;
+                let iq_id = self.track_admin(Some(id), now);
+                self.send(admin::kick(&iq_id, &room, &who));
+            }
+            Command::GrantModerator(who) => {
+                self.require_moderator()?;
+                self.require_participant(&who)?;
+                let jid = self.roster.real_jid(&who).cloned().ok_or_else(|| {
+                    Error::Refused(format!("the room does not reveal {who}'s address"))
+                })?;
+                let iq_id = self.track_admin(Some(id), now);
+                self.send(admin::grant_owner(&iq_id, &room, &jid));
+            }
+            Command::Leave => unreachable!("handled before"),
+        }
+        Ok(())
+    }
+
+    fn require_moderator(&self) -> Result<(), Error> {
+        match self.roster.self_role() {
+            Some(Role::Moderator) => Ok(()),
+            _ => Err(Error::NotModerator),
+        }
+    }
+
+    fn require_participant(&self, who: &EndpointId) -> Result<(), Error> {
+        self.roster
+            .get(who)
+            .map(|_| ())
+            .ok_or_else(|| Error::InvalidArgument(format!("no participant {who} in the room")))
+    }
+
+    fn track_admin(&mut self, reply: Option<ReplyId>, now: Instant) -> String {
+        self.iqs
+            .track(IqPurpose::Admin(reply), now, self.cfg.timeouts.iq)
+    }
+
+    fn leave(&mut self, id: ReplyId, now: Instant) {
+        self.leave_replies.push(id);
+        match self.phase {
+            Phase::Leaving { .. } => {}
+            Phase::Joined | Phase::Joining { .. } => {
+                let occupant = self.occupant();
+                self.send(
+                    Element::new("presence", ns::CLIENT)
+                        .attr("to", occupant.to_string())
+                        .attr("type", "unavailable"),
+                );
+                self.phase = Phase::Leaving {
+                    give_up_at: now + LEAVE_TIMEOUT,
+                };
+            }
+            _ => self.end(TerminationReason::HungUp, None),
+        }
+    }
+
+    fn handle_iq(&mut self, el: &Element, now: Instant) {
+        if let Some((purpose, outcome)) = self.iqs.resolve(el) {
+            return self.on_iq_outcome(purpose, outcome, el, now);
+        }
+        let kind = el.get_attr("type").unwrap_or("");
+        if !matches!(kind, "get" | "set") {
+            return;
+        }
+        let child = el.children().next();
+        match child.map(|c| (c.name(), c.ns())) {
+            Some(("query", ns::DISCO_INFO)) if kind == "get" => {
+                self.send(caps::disco_info_result(el))
+            }
+            Some(("ping", ns::PING)) => self.send(result_for(el)),
+            Some(("mute", ns::JITMEET_AUDIO)) if kind == "set" => self.muted_by_focus(el, true),
+            Some(("mute", ns::JITMEET_VIDEO)) if kind == "set" => self.muted_by_focus(el, false),
+            _ => {
+                let condition = if child.is_some_and(|c| c.ns() == "urn:xmpp:jingle:1") {
+                    // Media arrives with a later milestone; refusing keeps jicofo's state clean.
+                    "feature-not-implemented"
+                } else {
+                    "service-unavailable"
+                };
+                self.send(error_reply(el, "cancel", condition));
+            }
+        }
+    }
+
+    /// The focus relays a moderator's mute; lib-jitsi-meet honours it only from the focus occupant
+    /// and only for "true", and sends no result.
+    fn muted_by_focus(&mut self, el: &Element, audio: bool) {
+        let focus = self
+            .roster
+            .focus_nick()
+            .map(|nick| self.cfg.room.with_resource(nick.as_str()).to_string());
+        if focus.is_none() || el.get_attr("from").map(str::to_string) != focus {
+            return;
+        }
+        let mute = el.children().next().map(|m| m.text_content());
+        if mute.as_deref().map(str::trim) != Some("true") {
+            return;
+        }
+        let changed = if audio {
+            !std::mem::replace(&mut self.cfg.presence.audio_muted, true)
+        } else {
+            !std::mem::replace(&mut self.cfg.presence.video_muted, true)
+        };
+        if changed {
+            self.send_presence();
+            self.emit(if audio {
+                ConferenceEvent::AudioMutedChanged { muted: true }
+            } else {
+                ConferenceEvent::VideoMutedChanged { muted: true }
+            });
+        }
+    }
+
+    fn on_iq_outcome(
+        &mut self,
+        purpose: IqPurpose,
+        outcome: IqOutcome,
+        el: &Element,
+        now: Instant,
+    ) {
+        match purpose {
+            IqPurpose::Conference => {
+                if let Some(err) = focus::reservation_error(el) {
+                    return self.fail_join(err);
+                }
+                match focus::parse_reply(outcome) {
+                    Ok(FocusReply::Ready { focus_jid }) => {
+                        if let Some(jid) = focus_jid {
+                            self.roster.add_focus_jid(&jid);
+                        }
+                        self.join_room(now);
+                    }
+                    Ok(FocusReply::NotReady) => {
+                        if let Phase::RequestingFocus {
+                            attempt, retry_at, ..
+                        } = &mut self.phase
+                        {
+                            *retry_at = Some(now + focus::retry_delay(*attempt));
+                            *attempt += 1;
+                        }
+                    }
+                    Err(e) => self.fail_join(e),
+                }
+            }
+            IqPurpose::Ping => self.pinger.on_pong(),
+            IqPurpose::Admin(reply) => {
+                let result = match outcome {
+                    IqOutcome::Result(_) => Ok(()),
+                    IqOutcome::Error(e) => Err(admin_error(e)),
+                };
+                match reply {
+                    Some(id) => self.reply(id, result),
+                    None => {
+                        if let Err(e) = result {
+                            self.emit_error(&e);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn handle_presence(&mut self, el: &Element, now: Instant) {
+        let Some(parsed) = presence::parse(el, &self.cfg.room) else {
+            return;
+        };
+        match parsed {
+            RoomPresence::Error { error, lobby_room } => {
+                let err = join_error(&error, lobby_room, self.cfg.password.is_some());
+                if let Error::LobbyRequired { lobby_room } = &err {
+                    self.emit(ConferenceEvent::LobbyEntered {
+                        lobby_room: lobby_room.clone(),
+                    });
+                }
+                if matches!(self.phase, Phase::Joining { .. }) {
+                    self.fail_join(err);
+                } else {
+                    self.emit_error(&err);
+                }
+            }
+            RoomPresence::Occupant(p) => {
+                for change in self.roster.apply(&p) {
+                    self.on_roster_change(change, now);
+                }
+            }
+        }
+    }
+
+    fn on_roster_change(&mut self, change: RosterChange, _now: Instant) {
+        match change {
+            RosterChange::SelfJoined { role } => {
+                if !matches!(self.phase, Phase::Joining { .. }) {
+                    return;
+                }
+                self.phase = Phase::Joined;
+                self.emit(ConferenceEvent::ConferenceJoined {
+                    room: self.cfg.room_name.clone(),
+                    endpoint_id: self.cfg.presence.endpoint_id.clone(),
+                    role,
+                });
+                self.out.push_back(Output::Joined);
+                for early in std::mem::take(&mut self.early) {
+                    self.on_roster_change(early, _now);
+                }
+                self.maybe_set_subject();
+            }
+            RosterChange::SelfRoleChanged { role } => {
+                self.emit(ConferenceEvent::RoleChanged { role });
+                self.maybe_set_subject();
+            }
+            RosterChange::SelfLeft {
+                statuses,
+                destroyed,
+            } => {
+                let reason = if matches!(self.phase, Phase::Leaving { .. }) {
+                    TerminationReason::HungUp
+                } else if statuses.contains(&307) {
+                    TerminationReason::Kicked
+                } else if destroyed {
+                    TerminationReason::RoomDestroyed
+                } else {
+                    TerminationReason::ConnectionLost
+                };
+                let error = match reason {
+                    TerminationReason::HungUp => None,
+                    TerminationReason::Kicked => Some(Error::Refused(
+                        "a moderator removed you from the room".into(),
+                    )),
+                    TerminationReason::RoomDestroyed => {
+                        Some(Error::Refused("the room was closed".into()))
+                    }
+                    _ => Some(Error::ConnectionLost("the room removed us".into())),
+                };
+                self.end(reason, error);
+            }
+            other if matches!(self.phase, Phase::Joining { .. }) => self.early.push(other),
+            RosterChange::Joined(participant) => {
+                self.emit(ConferenceEvent::ParticipantJoined { participant })
+            }
+            RosterChange::Updated(participant) => {
+                self.emit(ConferenceEvent::ParticipantUpdated { participant })
+            }
+            RosterChange::Left {
+                endpoint_id,
+                display_name,
+            } => self.emit(ConferenceEvent::ParticipantLeft {
+                endpoint_id,
+                display_name,
+            }),
+            RosterChange::FocusLeft => self.emit(ConferenceEvent::Error {
+                error: "focus_left".into(),
+                message: "the conference focus left the room".into(),
+            }),
+        }
+    }
+
+    /// The subject option applies once we may set it: the focus makes the first participant a
+    /// moderator just after the join.
+    fn maybe_set_subject(&mut self) {
+        if self.roster.self_role() == Some(Role::Moderator) {
+            if let Some(subject) = self.cfg.subject.take() {
+                self.send(chat::subject_message(&self.cfg.room, &subject));
+            }
+        }
+    }
+
+    fn handle_message(&mut self, el: &Element) {
+        let me = self.cfg.presence.endpoint_id.clone();
+        match chat::parse(el, &self.cfg.room, &me, unix_ms()) {
+            Some(chat::RoomMessage::Chat(mut message)) => {
+                message.from_name = self
+                    .roster
+                    .get(&message.from)
+                    .and_then(|p| p.display_name.clone());
+                self.emit(ConferenceEvent::ChatMessageReceived { message });
+            }
+            Some(chat::RoomMessage::Subject(subject)) => {
+                self.emit(ConferenceEvent::SubjectChanged { subject })
+            }
+            Some(chat::RoomMessage::Error(e)) => self.emit_error(&admin_error(e)),
+            None => {}
+        }
+    }
+
+    fn send_conference_request(&mut self, now: Instant) {
+        let id = self
+            .iqs
+            .track(IqPurpose::Conference, now, self.cfg.timeouts.focus);
+        let request = self.cfg.request.to_iq(&id, &self.cfg.focus);
+        if let Phase::RequestingFocus { retry_at, .. } = &mut self.phase {
+            *retry_at = None;
+        }
+        self.send(request);
+    }
+
+    fn join_room(&mut self, now: Instant) {
+        self.phase = Phase::Joining {
+            give_up_at: now + self.cfg.timeouts.muc_join,
+        };
+        let join = self
+            .cfg
+            .presence
+            .to_element(&self.occupant(), Some(self.cfg.password.as_deref()));
+        self.send(join);
+    }
+
+    fn send_presence(&mut self) {
+        let p = self.cfg.presence.to_element(&self.occupant(), None);
+        self.send(p);
+    }
+
+    fn occupant(&self) -> Jid {
+        self.cfg
+            .room
+            .with_resource(self.cfg.presence.endpoint_id.as_str())
+    }
+
+    fn message_id(&mut self) -> String {
+        self.next_msg_id += 1;
+        format!("{}-m{}", self.cfg.presence.endpoint_id, self.next_msg_id)
+    }
+
+    fn ping_failed(&mut self) {
+        if self.pinger.on_failure() {
+            self.connection_lost("the server stopped answering pings");
+        }
+    }
+
+    fn fail_join(&mut self, error: Error) {
+        self.end(TerminationReason::JoinFailed, Some(error));
+    }
+
+    fn end(&mut self, reason: TerminationReason, error: Option<Error>) {
+        if self.is_ended() {
+            return;
+        }
+        self.phase = Phase::Ended;
+        for purpose in self.iqs.drain().collect::<Vec<_>>() {
+            if let IqPurpose::Admin(Some(id)) = purpose {
+                self.out
+                    .push_back(Output::Reply(id, Err(Error::MeetingEnded)));
+            }
+        }
+        self.emit(ConferenceEvent::ConferenceTerminated {
+            reason,
+            error: error.as_ref().map(|e| e.kind().to_string()),
+            message: error.as_ref().map(ToString::to_string),
+        });
+        for id in std::mem::take(&mut self.leave_replies) {
+            self.out.push_back(Output::Reply(id, Ok(())));
+        }
+        self.out.push_back(Output::Ended { reason, error });
+    }
+
+    fn send(&mut self, el: Element) {
+        self.out.push_back(Output::Send(el));
+    }
+
+    fn emit(&mut self, event: ConferenceEvent) {
+        self.out.push_back(Output::Event(event));
+    }
+
+    fn emit_error(&mut self, error: &Error) {
+        self.emit(ConferenceEvent::Error {
+            error: error.kind().to_string(),
+            message: error.to_string(),
+        });
+    }
+
+    fn reply(&mut self, id: ReplyId, result: Result<(), Error>) {
+        self.out.push_back(Output::Reply(id, result));
+    }
+}
+
+fn result_for(request: &Element) -> Element {
+    let mut reply = Element::new("iq", ns::CLIENT).attr("type", "result");
+    if let Some(id) = request.get_attr("id") {
+        reply.set_attr("id", id);
+    }
+    if let Some(from) = request.get_attr("from") {
+        reply.set_attr("to", from);
+    }
+    reply
+}
+
+fn join_error(error: &StanzaError, lobby_room: Option<String>, had_password: bool) -> Error {
+    match error.condition.as_str() {
+        "not-authorized" if had_password => Error::WrongPassword,
+        "not-authorized" => Error::PasswordRequired,
+        "registration-required" => Error::LobbyRequired { lobby_room },
+        "conflict" => Error::NicknameConflict,
+        "service-unavailable" => Error::RoomFull,
+        "forbidden" => Error::Refused("you are banned from this room".into()),
+        "not-acceptable" => Error::Refused(
+            error
+                .text
+                .clone()
+                .unwrap_or_else(|| "the room requires a display name".into()),
+        ),
+        other => Error::Refused(format!("the room refused the join ({other})")),
+    }
+}
+
+fn admin_error(error: StanzaError) -> Error {
+    match error.condition.as_str() {
+        "forbidden" | "not-allowed" | "not-authorized" => Error::NotModerator,
+        other => Error::Refused(match error.text {
+            Some(text) => format!("{other}: {text}"),
+            None => other.to_string(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests;

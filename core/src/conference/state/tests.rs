@@ -1,0 +1,430 @@
+use super::*;
+use crate::xml::parse;
+
+const ROOM: &str = "standup@conference.meet.test";
+const ME: &str = "me000001";
+
+fn config() -> ConferenceConfig {
+    ConferenceConfig {
+        room: Jid::parse(ROOM).unwrap(),
+        room_name: "standup".into(),
+        focus: "focus.meet.test".into(),
+        domain: "meet.test".into(),
+        presence: LocalPresence {
+            endpoint_id: EndpointId::new(ME),
+            display_name: Some("Me".into()),
+            email: None,
+            avatar_url: None,
+            stats_id: "Me-1".into(),
+            audio_muted: false,
+            video_muted: false,
+            audio_only: false,
+            hand_raised_at: None,
+            hand_ever_raised: false,
+        },
+        password: None,
+        subject: Some("Daily".into()),
+        request: ConferenceRequest {
+            room: Jid::parse(ROOM).unwrap(),
+            machine_uid: "m".into(),
+            token: None,
+            start_audio_muted: false,
+            start_video_muted: false,
+        },
+        timeouts: Timeouts::default(),
+    }
+}
+
+fn el(s: &str) -> Element {
+    parse(s, &Default::default()).unwrap()
+}
+
+fn drain(c: &mut Conference) -> Vec<Output> {
+    std::iter::from_fn(|| c.poll_output()).collect()
+}
+
+fn sent(outputs: &[Output]) -> Vec<&Element> {
+    outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::Send(e) => Some(e),
+            _ => None,
+        })
+        .collect()
+}
+
+fn events(outputs: &[Output]) -> Vec<&ConferenceEvent> {
+    outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::Event(e) => Some(e),
+            _ => None,
+        })
+        .collect()
+}
+
+fn focus_result(id: &str, ready: bool) -> Element {
+    el(&format!(
+        "<iq xmlns='jabber:client' type='result' id='{id}' from='focus.meet.test'>\
+         <conference xmlns='http://jitsi.org/protocol/focus' ready='{ready}' focusjid='focus@auth.meet.test'/></iq>"
+    ))
+}
+
+fn occupant(nick: &str, extra: &str, item: &str) -> Element {
+    el(&format!(
+        "<presence xmlns='jabber:client' from='{ROOM}/{nick}'>\
+         <x xmlns='http://jabber.org/protocol/muc#user'>{item}</x>{extra}</presence>"
+    ))
+}
+
+/// Drives a conference through the focus request and the room join.
+fn joined(now: Instant) -> (Conference, Vec<Output>) {
+    let mut c = Conference::new(config(), now);
+    let out = drain(&mut c);
+    let id = sent(&out)[0].get_attr("id").unwrap().to_string();
+    c.handle_stanza(&focus_result(&id, true), now);
+    drain(&mut c);
+    c.handle_stanza(
+        &occupant(
+            "focus",
+            "",
+            "<item jid='focus@auth.meet.test/focus' role='moderator' affiliation='owner'/>",
+        ),
+        now,
+    );
+    c.handle_stanza(
+        &occupant(
+            "bob00002",
+            "<nick xmlns='http://jabber.org/protocol/nick'>Bob</nick><email>bob@example.org</email>",
+            "<item jid='b@meet.test/r' role='participant' affiliation='none'/>",
+        ),
+        now,
+    );
+    c.handle_stanza(
+        &occupant(
+            ME,
+            "",
+            "<item jid='me@meet.test/r' role='participant' affiliation='none'/><status code='110'/>",
+        ),
+        now,
+    );
+    let out = drain(&mut c);
+    (c, out)
+}
+
+#[test]
+fn join_sends_the_focus_request_then_the_room_presence() {
+    let now = Instant::now();
+    let mut c = Conference::new(config(), now);
+    let out = drain(&mut c);
+    let request = sent(&out)[0];
+    assert_eq!(request.get_attr("to"), Some("focus.meet.test"));
+    assert!(request.get_child("conference", ns::FOCUS).is_some());
+
+    let id = request.get_attr("id").unwrap().to_string();
+    c.handle_stanza(&focus_result(&id, true), now);
+    let out = drain(&mut c);
+    let join = sent(&out)[0];
+    assert_eq!(join.get_attr("to"), Some(&*format!("{ROOM}/{ME}")));
+    assert!(join.get_child("x", ns::MUC).is_some());
+}
+
+#[test]
+fn joined_comes_before_the_participants_already_there_and_the_focus_is_hidden() {
+    let (c, out) = joined(Instant::now());
+    let names: Vec<&str> = events(&out).iter().map(|e| e.name()).collect();
+    assert_eq!(names, vec!["conference_joined", "participant_joined"]);
+    assert!(out.contains(&Output::Joined));
+    let ConferenceEvent::ParticipantJoined { participant } = events(&out)[1] else {
+        panic!()
+    };
+    assert_eq!(participant.display_name.as_deref(), Some("Bob"));
+    assert_eq!(participant.email.as_deref(), Some("bob@example.org"));
+    assert_eq!(c.participants().len(), 1);
+}
+
+#[test]
+fn not_ready_focus_is_asked_again_with_backoff_until_the_deadline() {
+    let t0 = Instant::now();
+    let mut c = Conference::new(config(), t0);
+    let id = sent(&drain(&mut c))[0].get_attr("id").unwrap().to_string();
+    c.handle_stanza(&focus_result(&id, false), t0);
+    assert!(drain(&mut c).is_empty());
+    assert_eq!(c.poll_timeout(), Some(t0 + Duration::from_secs(1)));
+    c.handle_timeout(t0 + Duration::from_secs(1));
+    let retry = drain(&mut c);
+    assert!(sent(&retry)[0].get_child("conference", ns::FOCUS).is_some());
+
+    c.handle_timeout(t0 + Timeouts::default().focus);
+    let out = drain(&mut c);
+    assert!(out.contains(&Output::Ended {
+        reason: TerminationReason::JoinFailed,
+        error: Some(Error::FocusTimeout)
+    }));
+}
+
+#[test]
+fn room_join_errors_end_the_join_with_typed_errors() {
+    let cases = [
+        ("not-authorized", Error::PasswordRequired),
+        ("conflict", Error::NicknameConflict),
+        ("service-unavailable", Error::RoomFull),
+        (
+            "registration-required",
+            Error::LobbyRequired { lobby_room: None },
+        ),
+    ];
+    for (condition, expected) in cases {
+        let now = Instant::now();
+        let mut c = Conference::new(config(), now);
+        let id = sent(&drain(&mut c))[0].get_attr("id").unwrap().to_string();
+        c.handle_stanza(&focus_result(&id, true), now);
+        drain(&mut c);
+        c.handle_stanza(
+            &el(&format!(
+                "<presence xmlns='jabber:client' from='{ROOM}/{ME}' type='error'><error type='auth'>\
+                 <{condition} xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></presence>"
+            )),
+            now,
+        );
+        let out = drain(&mut c);
+        assert!(
+            out.contains(&Output::Ended {
+                reason: TerminationReason::JoinFailed,
+                error: Some(expected.clone())
+            }),
+            "{condition}: {out:?}"
+        );
+        let terminated = events(&out)
+            .into_iter()
+            .find(|e| e.name() == "conference_terminated");
+        assert!(terminated.is_some());
+    }
+}
+
+#[test]
+fn chat_goes_out_and_comes_in_with_the_senders_name() {
+    let now = Instant::now();
+    let (mut c, _) = joined(now);
+    c.handle_command(
+        1,
+        Command::SendChat {
+            text: "hi all".into(),
+            to: None,
+        },
+        now,
+    );
+    c.handle_command(
+        2,
+        Command::SendChat {
+            text: "hi bob".into(),
+            to: Some(EndpointId::new("bob00002")),
+        },
+        now,
+    );
+    c.handle_command(
+        3,
+        Command::SendChat {
+            text: "x".into(),
+            to: Some(EndpointId::new("nobody00")),
+        },
+        now,
+    );
+    let out = drain(&mut c);
+    let msgs = sent(&out);
+    assert_eq!(msgs[0].get_attr("type"), Some("groupchat"));
+    assert_eq!(msgs[1].get_attr("to"), Some(&*format!("{ROOM}/bob00002")));
+    assert!(out.contains(&Output::Reply(1, Ok(()))));
+    assert!(matches!(
+        &out[..],
+        [.., Output::Reply(3, Err(Error::InvalidArgument(_)))]
+    ));
+
+    c.handle_stanza(
+        &el(&format!(
+            "<message xmlns='jabber:client' type='chat' from='{ROOM}/bob00002'><body>psst</body></message>"
+        )),
+        now,
+    );
+    let out = drain(&mut c);
+    let ConferenceEvent::ChatMessageReceived { message } = events(&out)[0] else {
+        panic!("{out:?}")
+    };
+    assert_eq!(message.from_name.as_deref(), Some("Bob"));
+    assert!(message.private);
+}
+
+#[test]
+fn mute_and_hand_update_presence_and_emit_once() {
+    let now = Instant::now();
+    let (mut c, _) = joined(now);
+    c.handle_command(1, Command::SetAudioMuted(true), now);
+    c.handle_command(2, Command::SetAudioMuted(true), now);
+    c.handle_command(3, Command::SetHandRaised(true), now);
+    let out = drain(&mut c);
+    let presences = sent(&out);
+    assert_eq!(presences.len(), 2, "repeated mute sends nothing");
+    assert!(presences[0]
+        .to_xml()
+        .contains("<audiomuted xmlns=\"http://jitsi.org/jitmeet/audio\">true"));
+    assert!(presences[1]
+        .get_child("jitsi_participant_raisedHand", ns::CLIENT)
+        .is_some());
+    let names: Vec<_> = events(&out).iter().map(|e| e.name()).collect();
+    assert_eq!(names, vec!["audio_muted_changed", "hand_raised_changed"]);
+}
+
+#[test]
+fn moderator_actions_need_the_role_and_the_rooms_answer() {
+    let now = Instant::now();
+    let (mut c, _) = joined(now);
+    c.handle_command(1, Command::SetPassword(Some("pw".into())), now);
+    assert_eq!(
+        drain(&mut c),
+        vec![Output::Reply(1, Err(Error::NotModerator))]
+    );
+
+    c.handle_stanza(
+        &occupant(
+            ME,
+            "",
+            "<item jid='me@meet.test/r' role='moderator' affiliation='owner'/><status code='110'/>",
+        ),
+        now,
+    );
+    let out = drain(&mut c);
+    assert!(events(&out).contains(&&ConferenceEvent::RoleChanged {
+        role: Role::Moderator
+    }));
+    assert!(sent(&out)
+        .iter()
+        .any(|s| s.child_text("subject", ns::CLIENT).as_deref() == Some("Daily")));
+
+    c.handle_command(2, Command::SetPassword(Some("pw".into())), now);
+    let out = drain(&mut c);
+    let request = sent(&out)[0];
+    assert!(
+        out.iter().all(|o| !matches!(o, Output::Reply(..))),
+        "replied before the room answered"
+    );
+    let id = request.get_attr("id").unwrap();
+    c.handle_stanza(
+        &el(&format!(
+            "<iq xmlns='jabber:client' type='result' id='{id}' from='{ROOM}'/>"
+        )),
+        now,
+    );
+    assert_eq!(drain(&mut c), vec![Output::Reply(2, Ok(()))]);
+}
+
+#[test]
+fn leaving_waits_for_the_room_then_ends_as_hung_up() {
+    let now = Instant::now();
+    let (mut c, _) = joined(now);
+    c.handle_command(9, Command::Leave, now);
+    let out = drain(&mut c);
+    assert_eq!(sent(&out)[0].get_attr("type"), Some("unavailable"));
+    c.handle_stanza(
+        &el(&format!(
+            "<presence xmlns='jabber:client' type='unavailable' from='{ROOM}/{ME}'>\
+             <x xmlns='http://jabber.org/protocol/muc#user'><status code='110'/></x></presence>"
+        )),
+        now,
+    );
+    let out = drain(&mut c);
+    assert!(
+        events(&out).contains(&&ConferenceEvent::ConferenceTerminated {
+            reason: TerminationReason::HungUp,
+            error: None,
+            message: None
+        })
+    );
+    assert!(out.contains(&Output::Reply(9, Ok(()))));
+    c.handle_command(10, Command::SetAudioMuted(true), now);
+    assert_eq!(
+        drain(&mut c),
+        vec![Output::Reply(10, Err(Error::MeetingEnded))]
+    );
+}
+
+#[test]
+fn being_kicked_ends_the_meeting() {
+    let now = Instant::now();
+    let (mut c, _) = joined(now);
+    c.handle_stanza(
+        &el(&format!(
+            "<presence xmlns='jabber:client' type='unavailable' from='{ROOM}/{ME}'>\
+             <x xmlns='http://jabber.org/protocol/muc#user'><item role='none'/><status code='307'/><status code='110'/></x></presence>"
+        )),
+        now,
+    );
+    let out = drain(&mut c);
+    assert!(matches!(
+        out.last(),
+        Some(Output::Ended {
+            reason: TerminationReason::Kicked,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn answers_disco_and_pings_and_refuses_unknown_requests() {
+    let now = Instant::now();
+    let (mut c, _) = joined(now);
+    c.handle_stanza(&el(&format!("<iq xmlns='jabber:client' type='get' id='d1' from='{ROOM}/focus'>\
+        <query xmlns='http://jabber.org/protocol/disco#info' node='https://jitsi.org/jitsi-meet#x'/></iq>")), now);
+    c.handle_stanza(&el("<iq xmlns='jabber:client' type='get' id='p1' from='meet.test'><ping xmlns='urn:xmpp:ping'/></iq>"), now);
+    c.handle_stanza(&el("<iq xmlns='jabber:client' type='set' id='j1' from='x@y/z'><jingle xmlns='urn:xmpp:jingle:1' action='session-initiate'/></iq>"), now);
+    let out = drain(&mut c);
+    let replies = sent(&out);
+    assert_eq!(replies[0].get_attr("type"), Some("result"));
+    assert!(replies[0]
+        .to_xml()
+        .contains("node=\"https://jitsi.org/jitsi-meet#x\""));
+    assert_eq!(replies[1].get_attr("id"), Some("p1"));
+    assert!(replies[2].to_xml().contains("feature-not-implemented"));
+}
+
+#[test]
+fn a_silent_server_is_detected_by_pings() {
+    let t0 = Instant::now();
+    let (mut c, _) = joined(t0);
+    let mut now = t0;
+    for _ in 0..10 {
+        let Some(next) = c.poll_timeout() else { break };
+        now = next.max(now);
+        c.handle_timeout(now);
+        if c.is_ended() {
+            break;
+        }
+    }
+    let out = drain(&mut c);
+    assert!(out.iter().any(|o| matches!(
+        o,
+        Output::Ended {
+            reason: TerminationReason::ConnectionLost,
+            ..
+        }
+    )));
+    assert!(now - t0 <= Duration::from_secs(40), "took {:?}", now - t0);
+}
+
+#[test]
+fn forced_mute_only_from_the_focus() {
+    let now = Instant::now();
+    let (mut c, _) = joined(now);
+    let mute = |from: &str| {
+        el(&format!(
+            "<iq xmlns='jabber:client' type='set' id='m' from='{from}'>\
+        <mute xmlns='http://jitsi.org/jitmeet/audio' actor='{ROOM}/bob00002'>true</mute></iq>"
+        ))
+    };
+    c.handle_stanza(&mute(&format!("{ROOM}/bob00002")), now);
+    assert!(events(&drain(&mut c)).is_empty());
+    c.handle_stanza(&mute(&format!("{ROOM}/focus")), now);
+    assert_eq!(
+        events(&drain(&mut c)),
+        vec![&ConferenceEvent::AudioMutedChanged { muted: true }]
+    );
+}

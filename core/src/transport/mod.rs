@@ -1,0 +1,8 @@
+//! Bytes on the wire: TCP, TLS through rustls with the webpki roots (no OpenSSL, no platform
+//! setup needed on Android or iOS), the XMPP WebSocket, and a minimal HTTP GET for config.js.
+
+pub mod http;
+mod stream;
+pub mod websocket;
+
+pub use stream::connect;
