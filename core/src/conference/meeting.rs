@@ -198,6 +198,11 @@ impl Meeting {
         self.call(Command::GrantModerator(who.clone())).await
     }
 
+    /// Resolves when the meeting has ended, whoever ended it.
+    pub async fn ended(&self) {
+        self.commands.closed().await
+    }
+
     /// Leaves the room; resolves once the meeting has ended (`ConferenceTerminated` sent).
     pub async fn hang_up(&self) -> Result<(), Error> {
         self.call(Command::Leave).await

@@ -68,7 +68,11 @@ pub fn parse(el: &Element, room: &Jid, me: &EndpointId, now_ms: u64) -> Option<R
         return None;
     }
     let text = el.child_text("body", ns::CLIENT)?;
-    if text.is_empty() || text.len() > MAX_CHAT_BYTES {
+    if text.is_empty() {
+        return None;
+    }
+    if text.len() > MAX_CHAT_BYTES {
+        log::warn!("dropped a {} byte chat message from {nick}", text.len());
         return None;
     }
     let stamp = delay_stamp(el);

@@ -59,9 +59,11 @@ impl XmppSocket {
             .headers_mut()
             .insert("Sec-WebSocket-Protocol", HeaderValue::from_static("xmpp"));
         let limits = XmlLimits::default();
+        // The frame limit sits above the stanza limit so that one oversized stanza relayed from
+        // a hostile occupant is dropped by the parser instead of tearing down our connection.
         let mut config = WebSocketConfig::default();
-        config.max_message_size = Some(limits.max_bytes);
-        config.max_frame_size = Some(limits.max_bytes);
+        config.max_message_size = Some(limits.max_bytes * 4);
+        config.max_frame_size = Some(limits.max_bytes * 4);
         let (ws, _) = tokio::time::timeout(
             timeout,
             tokio_tungstenite::client_async_with_config(request, io, Some(config)),
