@@ -2,17 +2,18 @@
 //! between the socket, the app's commands and the state machine's timers until the end.
 
 use std::collections::HashMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::{sleep_until, timeout_at};
+use url::Url;
 
 use super::state::{Command, Conference, Output, ReplyId};
 use crate::error::Error;
 use crate::events::{ConferenceEvent, ConnectionState, Participant, TerminationReason};
 use crate::transport::websocket::{Incoming, XmppSocket};
 use crate::xml::Element;
-use crate::xmpp::negotiation::{Established, Negotiation, Step};
+use crate::xmpp::negotiation::{Established, Negotiation, ResumeRequest, Step};
 use crate::xmpp::sm::StreamManagement;
 
 pub(super) struct CommandMsg {
@@ -22,13 +23,14 @@ pub(super) struct CommandMsg {
 
 pub(super) type EventSink = mpsc::UnboundedSender<ConferenceEvent>;
 
-/// Negotiates the XMPP session; returns the bound socket and stream management state.
+/// Negotiates the XMPP session, resuming `resume` when given.
 pub(super) async fn open_session(
     socket: &mut XmppSocket,
     domain: &str,
+    resume: Option<ResumeRequest>,
     deadline: tokio::time::Instant,
-) -> Result<(crate::jid::Jid, StreamManagement), Error> {
-    let mut negotiation = Negotiation::new(domain, None);
+) -> Result<Established, Error> {
+    let mut negotiation = Negotiation::new(domain, resume);
     socket.send(&negotiation.open()).await?;
     let work = async {
         loop {
@@ -46,22 +48,7 @@ pub(super) async fn open_session(
                         socket.send(&e).await?;
                     }
                 }
-                Step::Done(
-                    Established::Bound {
-                        jid, sm_enabled, ..
-                    },
-                    _,
-                ) => {
-                    let sm = if sm_enabled {
-                        StreamManagement::enabled()
-                    } else {
-                        StreamManagement::disabled()
-                    };
-                    return Ok((jid, sm));
-                }
-                Step::Done(Established::Resumed { .. }, _) => {
-                    return Err(Error::Protocol("unexpected stream resumption".into()))
-                }
+                Step::Done(established) => return Ok(established),
             }
         }
     };
@@ -70,14 +57,29 @@ pub(super) async fn open_session(
         .map_err(|_| Error::Timeout("logging in to the XMPP server".into()))?
 }
 
+/// Where the session lives, to reconnect to it.
+pub(super) struct Session {
+    pub url: Url,
+    pub domain: String,
+    pub connect_timeout: Duration,
+    /// The XEP-0198 resumption id; None when the server does not offer resumption.
+    pub sm_id: Option<String>,
+}
+
+/// lib-jitsi-meet's ResumeTask: three tries, with growing, jittered delays.
+const RESUME_DELAYS_MS: [(u64, u64); 3] = [(1500, 3000), (3000, 9000), (4500, 27000)];
+
 pub(super) struct Driver {
     pub socket: XmppSocket,
+    pub session: Session,
     pub sm: StreamManagement,
     pub conference: Conference,
     pub commands: mpsc::UnboundedReceiver<CommandMsg>,
     pub events: EventSink,
     pub participants: watch::Sender<Vec<Participant>>,
     pub joined: Option<oneshot::Sender<Result<(), Error>>>,
+    /// Set when the socket failed; the loop then tries to resume.
+    pub broken: Option<String>,
 }
 
 impl Driver {
@@ -90,12 +92,16 @@ impl Driver {
                 self.finish(ended).await;
                 return;
             }
+            if let Some(why) = self.broken.take() {
+                self.recover(&why).await;
+                continue;
+            }
             let deadline = self.conference.poll_timeout();
             tokio::select! {
                 incoming = self.socket.recv() => match incoming {
                     Incoming::Element(el) => self.on_element(el).await,
                     Incoming::Dropped(why) => log::warn!("dropped a stanza from the server: {why}"),
-                    Incoming::Closed(why) => self.conference.connection_lost(&why),
+                    Incoming::Closed(why) => self.broken = Some(why),
                 },
                 msg = self.commands.recv(), if commands_open => match msg {
                     Some(CommandMsg { command, reply }) => {
@@ -180,7 +186,66 @@ impl Driver {
             result = self.socket.send(&r).await;
         }
         if let Err(e) = result {
-            self.conference.connection_lost(&e.to_string());
+            // What was not acknowledged stays queued in `sm` and is replayed on resumption.
+            self.broken.get_or_insert(e.to_string());
+        }
+    }
+
+    /// The socket died: resume the XEP-0198 session on a new one, replaying what the server had
+    /// not acknowledged, or end the meeting when that is impossible.
+    async fn recover(&mut self, why: &str) {
+        let Some(previd) = self
+            .session
+            .sm_id
+            .clone()
+            .filter(|_| !self.conference.is_ended())
+        else {
+            return self.conference.connection_lost(why);
+        };
+        log::warn!("connection lost ({why}); resuming the session");
+        let _ = self.events.send(ConferenceEvent::ConnectionStateChanged {
+            state: ConnectionState::Reconnecting,
+        });
+        for (low, high) in RESUME_DELAYS_MS {
+            let delay = Duration::from_millis(rand::random_range(low..=high));
+            sleep_until(tokio::time::Instant::now() + delay).await;
+            match self.try_resume(&previd).await {
+                Ok(true) => {
+                    let _ = self.events.send(ConferenceEvent::ConnectionStateChanged {
+                        state: ConnectionState::Connected,
+                    });
+                    return;
+                }
+                Ok(false) => break,
+                Err(e) => log::warn!("resumption attempt failed: {e}"),
+            }
+        }
+        self.conference.connection_lost(why);
+    }
+
+    /// Ok(false) when the server answered but no longer knows the session.
+    async fn try_resume(&mut self, previd: &str) -> Result<bool, Error> {
+        let mut url = self.session.url.clone();
+        // mod_auth_token reads previd to give the resumed session its old identity.
+        url.query_pairs_mut().append_pair("previd", previd);
+        let mut socket = XmppSocket::connect(&url, self.session.connect_timeout).await?;
+        let deadline = tokio::time::Instant::now() + self.session.connect_timeout;
+        let resume = ResumeRequest {
+            previd: previd.to_string(),
+            h: self.sm.handled(),
+        };
+        match open_session(&mut socket, &self.session.domain, Some(resume), deadline).await? {
+            Established::Resumed { h } => {
+                self.socket = socket;
+                for stanza in self.sm.replay_after_resume(h) {
+                    self.send(&stanza).await;
+                }
+                Ok(true)
+            }
+            Established::Bound { .. } => {
+                socket.close().await;
+                Ok(false)
+            }
         }
     }
 
@@ -205,5 +270,5 @@ impl Driver {
 }
 
 fn far_future() -> tokio::time::Instant {
-    tokio::time::Instant::now() + std::time::Duration::from_secs(86_400)
+    tokio::time::Instant::now() + Duration::from_secs(86_400)
 }

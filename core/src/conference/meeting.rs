@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use tokio::sync::{mpsc, oneshot, watch};
 
-use super::driver::{open_session, CommandMsg, Driver, EventSink};
+use super::driver::{open_session, CommandMsg, Driver, EventSink, Session};
 use super::state::{Command, Conference, ConferenceConfig};
 use crate::error::Error;
 use crate::events::{ConferenceEvent, ConnectionState, Participant, TerminationReason};
@@ -16,6 +16,8 @@ use crate::options::MeetingOptions;
 use crate::room_name::RoomName;
 use crate::server;
 use crate::transport::websocket::XmppSocket;
+use crate::xmpp::negotiation::Established;
+use crate::xmpp::sm::StreamManagement;
 
 #[derive(Clone)]
 pub struct Meeting {
@@ -52,7 +54,26 @@ async fn start(options: MeetingOptions, events: &EventSink) -> Result<Meeting, E
     let endpoints = server::resolve(&options.server_url, &options.config_overrides).await?;
     let url = endpoints.websocket_for(&room, options.token.as_deref());
     let mut socket = XmppSocket::connect(&url, options.timeouts.connect).await?;
-    let (jid, sm) = open_session(&mut socket, &endpoints.domain, deadline).await?;
+    let (jid, sm, sm_id) =
+        match open_session(&mut socket, &endpoints.domain, None, deadline).await? {
+            Established::Bound {
+                jid,
+                sm_id,
+                sm_enabled,
+            } => {
+                let sm = if sm_enabled {
+                    StreamManagement::enabled()
+                } else {
+                    StreamManagement::disabled()
+                };
+                (jid, sm, sm_id)
+            }
+            Established::Resumed { .. } => {
+                return Err(Error::Protocol(
+                    "the server resumed a session we did not ask for".into(),
+                ))
+            }
+        };
     log::info!("logged in as {jid}");
     let _ = events.send(ConferenceEvent::ConnectionStateChanged {
         state: ConnectionState::Connected,
@@ -104,12 +125,19 @@ async fn start(options: MeetingOptions, events: &EventSink) -> Result<Meeting, E
     let (joined_tx, joined_rx) = oneshot::channel();
     let driver = Driver {
         socket,
+        session: Session {
+            url,
+            domain: endpoints.domain.clone(),
+            connect_timeout: options.timeouts.connect,
+            sm_id,
+        },
         sm,
         conference: Conference::new(config, Instant::now()),
         commands,
         events: events.clone(),
         participants: participants_tx,
         joined: Some(joined_tx),
+        broken: None,
     };
     tokio::spawn(driver.run());
     joined_rx

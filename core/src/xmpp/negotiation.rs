@@ -51,7 +51,7 @@ pub struct Negotiation {
 
 pub enum Step {
     Send(Vec<Element>),
-    Done(Established, Vec<Element>),
+    Done(Established),
 }
 
 const BIND_ID: &str = "bind_1";
@@ -145,7 +145,7 @@ impl Negotiation {
             State::AwaitResumed if el.is("resumed", ns::SM) => {
                 self.state = State::Done;
                 let h = el.get_attr("h").and_then(|h| h.parse().ok()).unwrap_or(0);
-                Ok(Step::Done(Established::Resumed { h }, vec![]))
+                Ok(Step::Done(Established::Resumed { h }))
             }
             State::AwaitResumed if el.is("failed", ns::SM) => {
                 self.resume_failed = true;
@@ -170,14 +170,11 @@ impl Negotiation {
                     ]))
                 } else {
                     self.state = State::Done;
-                    Ok(Step::Done(
-                        Established::Bound {
-                            jid,
-                            sm_id: None,
-                            sm_enabled: false,
-                        },
-                        vec![],
-                    ))
+                    Ok(Step::Done(Established::Bound {
+                        jid,
+                        sm_id: None,
+                        sm_enabled: false,
+                    }))
                 }
             }
             State::AwaitEnabled if el.is("enabled", ns::SM) || el.is("failed", ns::SM) => {
@@ -185,14 +182,11 @@ impl Negotiation {
                 let enabled = el.name() == "enabled";
                 let resumable =
                     enabled && matches!(el.get_attr("resume"), Some("true") | Some("1"));
-                Ok(Step::Done(
-                    Established::Bound {
-                        jid: self.bound.take().expect("bound before enable"),
-                        sm_id: el.get_attr("id").filter(|_| resumable).map(str::to_string),
-                        sm_enabled: enabled,
-                    },
-                    vec![],
-                ))
+                Ok(Step::Done(Established::Bound {
+                    jid: self.bound.take().expect("bound before enable"),
+                    sm_id: el.get_attr("id").filter(|_| resumable).map(str::to_string),
+                    sm_enabled: enabled,
+                }))
             }
             // Servers may push unrelated stanzas (e.g. Jitsi's pre-bind service messages).
             _ => Ok(Step::Send(vec![])),
@@ -231,7 +225,7 @@ mod tests {
     fn sends(step: Step) -> Vec<String> {
         match step {
             Step::Send(v) => v.iter().map(Element::to_xml).collect(),
-            Step::Done(..) => panic!("unexpected done"),
+            Step::Done(_) => panic!("unexpected done"),
         }
     }
 
@@ -278,14 +272,11 @@ mod tests {
             ))
             .unwrap()
         {
-            Step::Done(
-                Established::Bound {
-                    jid,
-                    sm_id,
-                    sm_enabled,
-                },
-                _,
-            ) => {
+            Step::Done(Established::Bound {
+                jid,
+                sm_id,
+                sm_enabled,
+            }) => {
                 assert_eq!(jid.to_string(), "abc@meet.test/r1");
                 assert_eq!(sm_id.as_deref(), Some("sm-1"));
                 assert!(sm_enabled);
@@ -325,7 +316,7 @@ mod tests {
         assert!(matches!(
             n.handle(&el("<resumed xmlns='urn:xmpp:sm:3' h='3' previd='sm-1'/>"))
                 .unwrap(),
-            Step::Done(Established::Resumed { h: 3 }, _)
+            Step::Done(Established::Resumed { h: 3 })
         ));
     }
 
