@@ -1,4 +1,19 @@
-//! The UniFFI surface of omni-jitsi-core. Not built yet: the Kotlin and Swift SDK issues add the
-//! records, objects and listener trait here. Until then this crate only re-exports the core.
+//! The UniFFI surface of omni-jitsi-core for Kotlin (`org.omnijitsi.meet`) and Swift
+//! (`OmniJitsiMeet`). Only conversions live here: each module mirrors the core type it wraps.
 
-pub use omni_jitsi_core as core;
+mod error;
+mod events;
+mod meeting;
+mod options;
+mod platform;
+mod runtime;
+
+pub use error::MeetingError;
+pub use events::{
+    Affiliation, ChatMessage, ConnectionState, MeetingEvent, Participant, Role, TerminationReason,
+};
+pub use meeting::{join, Meeting, MeetingListener};
+pub use options::{MeetingOptions, Timeouts};
+pub use platform::logging::{set_log_level, set_log_sink, LogLevel, LogSink};
+
+uniffi::setup_scaffolding!();
