@@ -1,86 +1,81 @@
-//! One error type for apps: a variant per thing an app can act on, each with a readable message.
+//! One error type for apps: a variant per thing an app can act on. It crosses the FFI as a flat
+//! error, so each variant becomes an exception (Kotlin) or error case (Swift) whose message is
+//! the core's readable text. The lobby room travels in the `LobbyEntered` event.
 
 use omni_jitsi_core::Error;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+#[uniffi(flat_error)]
 pub enum MeetingError {
-    #[error("{message}")]
-    InvalidRoomName { message: String },
-    #[error("{message}")]
-    InvalidServerUrl { message: String },
-    #[error("{message}")]
-    ServerUnreachable { message: String },
-    #[error("{message}")]
-    Tls { message: String },
-    #[error("{message}")]
-    AuthenticationRequired { message: String },
-    #[error("{message}")]
-    NotAuthorized { message: String },
-    #[error("{message}")]
-    PasswordRequired { message: String },
-    #[error("{message}")]
-    WrongPassword { message: String },
-    #[error("{message}")]
-    LobbyRequired {
-        message: String,
-        lobby_room: Option<String>,
-    },
-    #[error("{message}")]
-    NicknameConflict { message: String },
-    #[error("{message}")]
-    RoomFull { message: String },
-    #[error("{message}")]
-    FocusTimeout { message: String },
-    #[error("{message}")]
-    FocusUnavailable { message: String },
-    #[error("{message}")]
-    ReservationFailed { message: String, code: String },
-    #[error("{message}")]
-    Timeout { message: String },
-    #[error("{message}")]
-    NotModerator { message: String },
-    #[error("{message}")]
-    Refused { message: String },
-    #[error("{message}")]
-    ConnectionLost { message: String },
-    #[error("{message}")]
-    Protocol { message: String },
-    #[error("{message}")]
-    MeetingEnded { message: String },
-    #[error("{message}")]
-    InvalidArgument { message: String },
+    #[error("{0}")]
+    InvalidRoomName(String),
+    #[error("{0}")]
+    InvalidServerUrl(String),
+    #[error("{0}")]
+    ServerUnreachable(String),
+    #[error("{0}")]
+    Tls(String),
+    #[error("{0}")]
+    AuthenticationRequired(String),
+    #[error("{0}")]
+    NotAuthorized(String),
+    #[error("{0}")]
+    PasswordRequired(String),
+    #[error("{0}")]
+    WrongPassword(String),
+    #[error("{0}")]
+    LobbyRequired(String),
+    #[error("{0}")]
+    NicknameConflict(String),
+    #[error("{0}")]
+    RoomFull(String),
+    #[error("{0}")]
+    FocusTimeout(String),
+    #[error("{0}")]
+    FocusUnavailable(String),
+    #[error("{0}")]
+    ReservationFailed(String),
+    #[error("{0}")]
+    Timeout(String),
+    #[error("{0}")]
+    NotModerator(String),
+    #[error("{0}")]
+    Refused(String),
+    #[error("{0}")]
+    ConnectionLost(String),
+    #[error("{0}")]
+    Protocol(String),
+    #[error("{0}")]
+    MeetingEnded(String),
+    #[error("{0}")]
+    InvalidArgument(String),
 }
 
 impl From<Error> for MeetingError {
     fn from(e: Error) -> Self {
-        let message = e.to_string();
+        let m = e.to_string();
         match e {
-            Error::InvalidRoomName(_) => MeetingError::InvalidRoomName { message },
-            Error::InvalidServerUrl { .. } => MeetingError::InvalidServerUrl { message },
-            Error::ServerUnreachable { .. } => MeetingError::ServerUnreachable { message },
-            Error::Tls { .. } => MeetingError::Tls { message },
-            Error::AuthenticationRequired => MeetingError::AuthenticationRequired { message },
-            Error::NotAuthorized(_) => MeetingError::NotAuthorized { message },
-            Error::PasswordRequired => MeetingError::PasswordRequired { message },
-            Error::WrongPassword => MeetingError::WrongPassword { message },
-            Error::LobbyRequired { lobby_room } => MeetingError::LobbyRequired {
-                message,
-                lobby_room,
-            },
-            Error::NicknameConflict => MeetingError::NicknameConflict { message },
-            Error::RoomFull => MeetingError::RoomFull { message },
-            Error::FocusTimeout => MeetingError::FocusTimeout { message },
-            Error::FocusUnavailable(_) => MeetingError::FocusUnavailable { message },
-            Error::ReservationFailed { code, .. } => {
-                MeetingError::ReservationFailed { message, code }
-            }
-            Error::Timeout(_) => MeetingError::Timeout { message },
-            Error::NotModerator => MeetingError::NotModerator { message },
-            Error::Refused(_) => MeetingError::Refused { message },
-            Error::ConnectionLost(_) => MeetingError::ConnectionLost { message },
-            Error::Protocol(_) => MeetingError::Protocol { message },
-            Error::MeetingEnded => MeetingError::MeetingEnded { message },
-            Error::InvalidArgument(_) => MeetingError::InvalidArgument { message },
+            Error::InvalidRoomName(_) => MeetingError::InvalidRoomName(m),
+            Error::InvalidServerUrl { .. } => MeetingError::InvalidServerUrl(m),
+            Error::ServerUnreachable { .. } => MeetingError::ServerUnreachable(m),
+            Error::Tls { .. } => MeetingError::Tls(m),
+            Error::AuthenticationRequired => MeetingError::AuthenticationRequired(m),
+            Error::NotAuthorized(_) => MeetingError::NotAuthorized(m),
+            Error::PasswordRequired => MeetingError::PasswordRequired(m),
+            Error::WrongPassword => MeetingError::WrongPassword(m),
+            Error::LobbyRequired { .. } => MeetingError::LobbyRequired(m),
+            Error::NicknameConflict => MeetingError::NicknameConflict(m),
+            Error::RoomFull => MeetingError::RoomFull(m),
+            Error::FocusTimeout => MeetingError::FocusTimeout(m),
+            Error::FocusUnavailable(_) => MeetingError::FocusUnavailable(m),
+            Error::ReservationFailed { .. } => MeetingError::ReservationFailed(m),
+            Error::Timeout(_) => MeetingError::Timeout(m),
+            Error::NotModerator => MeetingError::NotModerator(m),
+            Error::Refused(_) => MeetingError::Refused(m),
+            Error::ConnectionLost(_) => MeetingError::ConnectionLost(m),
+            Error::Protocol(_) => MeetingError::Protocol(m),
+            Error::MeetingEnded => MeetingError::MeetingEnded(m),
+            Error::InvalidArgument(_) => MeetingError::InvalidArgument(m),
         }
     }
 }

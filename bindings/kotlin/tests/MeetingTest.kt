@@ -1,0 +1,170 @@
+package org.omnijitsi.meet
+
+import kotlinx.coroutines.channels.Channel
+import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.flow.toList
+import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeout
+import org.junit.Assert.assertEquals
+import org.junit.Assert.assertFalse
+import org.junit.Assert.assertNotNull
+import org.junit.Assert.assertTrue
+import org.junit.Assert.fail
+import org.junit.Test
+import java.util.concurrent.CountDownLatch
+import java.util.concurrent.TimeUnit
+
+/**
+ * The SDK's user stories, driven from Kotlin through the generated bindings against Prosody and
+ * the testbed, whose URL `cargo xtask test` passes in OMNI_JITSI_SERVER_URL.
+ */
+class MeetingTest {
+    private val server: String = System.getenv("OMNI_JITSI_SERVER_URL")
+        ?: error("OMNI_JITSI_SERVER_URL is not set: run through `cargo xtask test`")
+
+    private fun options(room: String, name: String) = MeetingOptions(
+        room = room,
+        serverUrl = server,
+        displayName = name,
+        email = "${name.lowercase()}@example.org",
+        avatarUrl = "https://example.org/${name.lowercase()}.png",
+    )
+
+    private fun <T> timed(block: suspend () -> T): T = runBlocking { withTimeout(20_000) { block() } }
+
+    private suspend fun Flow<MeetingEvent>.joinedParticipant(name: String): Participant =
+        first { it is MeetingEvent.ParticipantJoined && it.participant.displayName == name }
+            .let { (it as MeetingEvent.ParticipantJoined).participant }
+
+    @Test
+    fun joinReportsTheRoomAndHangUpTerminates() = timed {
+        val session = joinMeeting(options("kotlin-join", "Ann"))
+        assertEquals("kotlin-join", session.meeting.room())
+        session.meeting.hangUp()
+        val events = session.events.toList()
+        assertTrue(events.first() is MeetingEvent.ConferenceWillJoin)
+        val joined = events.filterIsInstance<MeetingEvent.ConferenceJoined>().single()
+        assertEquals("kotlin-join", joined.room)
+        assertEquals(session.meeting.endpointId(), joined.endpointId)
+        val end = events.last() as MeetingEvent.ConferenceTerminated
+        assertEquals(TerminationReason.HUNG_UP, end.reason)
+    }
+
+    @Test
+    fun twoParticipantsSeeEachOthersNameEmailAndAvatar() = timed {
+        val ann = joinMeeting(options("kotlin-two", "Ann"))
+        val bob = joinMeeting(options("kotlin-two", "Bob"))
+        val seenByAnn = ann.events.joinedParticipant("Bob")
+        assertEquals(bob.meeting.endpointId(), seenByAnn.endpointId)
+        assertEquals("bob@example.org", seenByAnn.email)
+        assertEquals("https://example.org/bob.png", seenByAnn.avatarUrl)
+        val seenByBob = bob.events.joinedParticipant("Ann")
+        assertEquals("ann@example.org", seenByBob.email)
+        assertEquals(listOf("Bob"), ann.meeting.participants().map { it.displayName })
+        ann.meeting.hangUp()
+        val left = bob.events.first { it is MeetingEvent.ParticipantLeft } as MeetingEvent.ParticipantLeft
+        assertEquals(ann.meeting.endpointId(), left.endpointId)
+        bob.meeting.hangUp()
+    }
+
+    @Test
+    fun chatTravelsBothWays() = timed {
+        val ann = joinMeeting(options("kotlin-chat", "Ann"))
+        val bob = joinMeeting(options("kotlin-chat", "Bob"))
+        ann.events.joinedParticipant("Bob")
+        bob.events.joinedParticipant("Ann")
+
+        ann.meeting.sendChat("hello bob", null)
+        val toBob = bob.events.first { it is MeetingEvent.ChatMessageReceived } as MeetingEvent.ChatMessageReceived
+        assertEquals("hello bob", toBob.message.text)
+        assertEquals("Ann", toBob.message.fromName)
+        assertFalse(toBob.message.private)
+
+        bob.meeting.sendChat("hi ann, privately", ann.meeting.endpointId())
+        val toAnn = ann.events.first { it is MeetingEvent.ChatMessageReceived } as MeetingEvent.ChatMessageReceived
+        assertEquals("hi ann, privately", toAnn.message.text)
+        assertEquals(bob.meeting.endpointId(), toAnn.message.from)
+        assertTrue(toAnn.message.private)
+        ann.meeting.hangUp()
+        bob.meeting.hangUp()
+    }
+
+    @Test
+    fun muteChangesReachTheMutedAndTheOthers() = timed {
+        val ann = joinMeeting(options("kotlin-mute", "Ann"))
+        val bob = joinMeeting(options("kotlin-mute", "Bob"))
+        bob.events.joinedParticipant("Ann")
+        ann.meeting.setAudioMuted(true)
+        assertEquals(MeetingEvent.AudioMutedChanged(true), ann.events.first { it is MeetingEvent.AudioMutedChanged })
+        val update = bob.events.first {
+            it is MeetingEvent.ParticipantUpdated && it.participant.audioMuted
+        } as MeetingEvent.ParticipantUpdated
+        assertEquals(ann.meeting.endpointId(), update.participant.endpointId)
+        ann.meeting.setVideoMuted(true)
+        assertEquals(MeetingEvent.VideoMutedChanged(true), ann.events.first { it is MeetingEvent.VideoMutedChanged })
+        ann.meeting.hangUp()
+        bob.meeting.hangUp()
+    }
+
+    @Test
+    fun wrongPasswordAndInvalidRoomAreTypedExceptions() = timed {
+        val ann = joinMeeting(options("kotlin-locked", "Ann"))
+        ann.events.first {
+            (it is MeetingEvent.RoleChanged && it.role == Role.MODERATOR) ||
+                (it is MeetingEvent.ConferenceJoined && it.role == Role.MODERATOR)
+        }
+        ann.meeting.setRoomPassword("s3cret")
+        try {
+            joinMeeting(options("kotlin-locked", "Bob").copy(password = "guess"))
+            fail("joined a locked room with a wrong password")
+        } catch (e: MeetingException.WrongPassword) {
+            assertNotNull(e.message)
+        }
+        try {
+            joinMeeting(options("not a valid room", "Bob"))
+            fail("joined a room with an invalid name")
+        } catch (e: MeetingException.InvalidRoomName) {
+            assertTrue(e.message!!.contains("' '"))
+        }
+        ann.meeting.hangUp()
+        try {
+            ann.meeting.sendChat("anyone?", null)
+            fail("chat after hang up")
+        } catch (e: MeetingException.MeetingEnded) {
+            // expected
+        }
+    }
+
+    @Test
+    fun listenerCallbacksArriveInOrderOnTheEventThreadAndASlowListenerDoesNotStallTheMeeting() = timed {
+        val threads = mutableSetOf<String>()
+        val names = Channel<String>(Channel.UNLIMITED)
+        val release = CountDownLatch(1)
+        val slow = object : MeetingListenerAdapter() {
+            override fun onConferenceWillJoin(room: String) {
+                threads += Thread.currentThread().name
+                // Blocks the listener until the test has used the meeting: the core must go on.
+                release.await(20, TimeUnit.SECONDS)
+                names.trySend("will_join")
+            }
+            override fun onConferenceJoined(room: String, endpointId: String, role: Role) {
+                threads += Thread.currentThread().name
+                names.trySend("joined")
+            }
+            override fun onConferenceTerminated(reason: TerminationReason, error: String?, message: String?) {
+                threads += Thread.currentThread().name
+                names.trySend("terminated")
+                names.close()
+            }
+        }
+        val meeting = join(options("kotlin-slow", "Ann"), slow)
+        meeting.sendChat("the core is not blocked by the listener", null)
+        meeting.hangUp()
+        release.countDown()
+        val order = mutableListOf<String>()
+        for (n in names) order += n
+        assertEquals(listOf("will_join", "joined", "terminated"), order)
+        assertEquals(setOf("omni-jitsi-events"), threads)
+    }
+}
