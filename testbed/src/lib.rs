@@ -1,1 +1,112 @@
+//! A local Jitsi deployment for tests and the demo: the real Prosody (as Jitsi deploys it) and a
+//! focus that behaves towards clients the way Jicofo does. Everything listens on loopback ports
+//! chosen at start, so tests run in parallel, each with its own testbed.
+//!
+//! Not here yet: the videobridge (colibri-ws, media forwarding) and the recorder; they come with
+//! the media issues.
 
+mod component;
+pub mod focus;
+mod prosody;
+
+use std::time::{Duration, Instant};
+
+pub use focus::FocusBehaviour;
+
+use component::Component;
+use focus::Focus;
+use prosody::Prosody;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TestbedError {
+    #[error(
+        "prosody is not installed (/usr/bin/prosody); `cargo xtask test` installs it with apt-get"
+    )]
+    ProsodyMissing,
+    #[error("prosody did not start: {0}")]
+    ProsodyFailed(String),
+    #[error("the focus component could not connect: {0}")]
+    Component(String),
+    #[error("{0}")]
+    Io(String),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TestbedOptions {
+    pub focus: FocusBehaviour,
+}
+
+pub struct Testbed {
+    prosody: Prosody,
+    focus: tokio::task::JoinHandle<()>,
+}
+
+const COMPONENT_CONNECT_WITHIN: Duration = Duration::from_secs(10);
+
+impl Testbed {
+    pub async fn start(options: TestbedOptions) -> Result<Testbed, TestbedError> {
+        let prosody = Prosody::start().await?;
+        let component = connect_focus(&prosody).await?;
+        let focus = Focus::new(options.focus, prosody::MUC, prosody::FOCUS);
+        let focus = tokio::spawn(component.serve(focus));
+        Ok(Testbed { prosody, focus })
+    }
+
+    /// What an app passes as the server URL: config.js is served here, as on a deployment.
+    pub fn server_url(&self) -> String {
+        self.prosody.server_url()
+    }
+
+    pub fn websocket_url(&self) -> String {
+        self.prosody.websocket_url()
+    }
+
+    pub fn domain(&self) -> &'static str {
+        prosody::DOMAIN
+    }
+
+    pub fn muc_domain(&self) -> &'static str {
+        prosody::MUC
+    }
+
+    pub fn focus_domain(&self) -> &'static str {
+        prosody::FOCUS
+    }
+
+    /// Prosody's log, for reading after a failure.
+    pub fn log_path(&self) -> std::path::PathBuf {
+        self.prosody.log_path()
+    }
+
+    pub async fn stop(mut self) {
+        self.focus.abort();
+        self.prosody.stop().await;
+    }
+}
+
+impl Drop for Testbed {
+    fn drop(&mut self) {
+        self.focus.abort();
+    }
+}
+
+async fn connect_focus(prosody: &Prosody) -> Result<Component, TestbedError> {
+    let deadline = Instant::now() + COMPONENT_CONNECT_WITHIN;
+    loop {
+        match Component::connect(
+            prosody.ports.component,
+            prosody::FOCUS,
+            &prosody.component_secret,
+        )
+        .await
+        {
+            Ok(c) => return Ok(c),
+            Err(e) if Instant::now() >= deadline => return Err(e),
+            Err(e) => {
+                log::debug!("focus not connected yet: {e}");
+                // The component port opens with the rest of Prosody, usually already; bounded.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}

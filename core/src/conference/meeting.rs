@@ -27,6 +27,16 @@ pub struct Meeting {
     participants: watch::Receiver<Vec<Participant>>,
 }
 
+impl std::fmt::Debug for Meeting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Meeting")
+            .field("room", &self.room)
+            .field("endpoint_id", &self.endpoint_id)
+            .field("ended", &self.commands.is_closed())
+            .finish()
+    }
+}
+
 /// Joins a conference. Events go to `events` from the first `ConferenceWillJoin` to the final
 /// `ConferenceTerminated`, which is sent on every way out, a failed join included. Resolves once
 /// the room has confirmed the join.

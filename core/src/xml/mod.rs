@@ -7,4 +7,4 @@ mod splitter;
 
 pub use element::{Element, Node};
 pub use parse::{parse, parse_in_context, NsContext, XmlError, XmlLimits};
-pub use splitter::StreamSplitter;
+pub use splitter::{StreamEvent, StreamSplitter};

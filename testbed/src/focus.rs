@@ -1,0 +1,323 @@
+//! The focus, as Jicofo behaves towards a client, as a plain state machine: stanzas in, stanzas
+//! out. It answers the conference request (after joining the room itself, so `ready` means the
+//! room exists with the focus in it), hands ownership to the first participant and to the next one
+//! when the owner leaves (Jicofo's AutoOwnerRoleManager), and leaves a room once it is alone.
+
+use std::collections::HashMap;
+
+use omni_jitsi_core::xml::Element;
+use omni_jitsi_core::xmpp::ns;
+
+/// Stanzas on a XEP-0114 stream are in the component namespace; Prosody rewrites them for clients.
+pub const COMPONENT_NS: &str = "jabber:component:accept";
+pub const NICK: &str = "focus";
+
+#[derive(Debug, Clone, Default)]
+pub struct FocusBehaviour {
+    /// Answer this many conference requests with `ready='false'` first, as Jicofo does while it
+    /// is still setting a conference up.
+    pub not_ready_replies: usize,
+    /// Never answer conference requests: a focus that is down behind a live component.
+    pub silent: bool,
+}
+
+#[derive(Debug)]
+struct Occupant {
+    nick: String,
+    real_jid: Option<String>,
+    affiliation: String,
+    role: String,
+}
+
+#[derive(Debug, Default)]
+struct Room {
+    joined: bool,
+    /// Conference requests waiting for the focus to be in the room: (requester, iq id).
+    waiting: Vec<(String, String)>,
+    /// In join order: ownership goes to the longest-present participant.
+    occupants: Vec<Occupant>,
+    granted_to: Option<String>,
+}
+
+pub struct Focus {
+    behaviour: FocusBehaviour,
+    component: String,
+    muc: String,
+    jid: String,
+    rooms: HashMap<String, Room>,
+    not_ready_left: usize,
+    next_id: u64,
+}
+
+impl Focus {
+    pub fn new(behaviour: FocusBehaviour, muc: &str, component: &str) -> Focus {
+        Focus {
+            not_ready_left: behaviour.not_ready_replies,
+            behaviour,
+            component: component.to_string(),
+            muc: muc.to_string(),
+            jid: format!("focus@{component}"),
+            rooms: HashMap::new(),
+            next_id: 0,
+        }
+    }
+
+    /// The bare JID Jicofo reports as `focusjid`; its occupant's real JID starts with it.
+    pub fn jid(&self) -> &str {
+        &self.jid
+    }
+
+    pub fn handle(&mut self, stanza: &Element) -> Vec<Element> {
+        match stanza.name() {
+            "iq" => self.on_iq(stanza),
+            "presence" => self.on_presence(stanza),
+            _ => Vec::new(),
+        }
+    }
+
+    fn on_iq(&mut self, iq: &Element) -> Vec<Element> {
+        let kind = iq.get_attr("type").unwrap_or("");
+        if kind == "result" || kind == "error" {
+            if kind == "error" {
+                log::warn!("focus: request failed: {}", iq.to_xml());
+            }
+            return Vec::new();
+        }
+        let from = iq.get_attr("from").unwrap_or("").to_string();
+        let id = iq.get_attr("id").unwrap_or("").to_string();
+        if let Some(conference) = iq.get_child("conference", ns::FOCUS) {
+            return self.on_conference_request(&from, &id, conference);
+        }
+        if iq.get_child("ping", ns::PING).is_some() {
+            return vec![reply(iq, "result")];
+        }
+        if kind == "get" && iq.get_child("query", ns::DISCO_INFO).is_some() {
+            let query = Element::new("query", ns::DISCO_INFO)
+                .child(
+                    Element::new("identity", ns::DISCO_INFO)
+                        .attr("category", "component")
+                        .attr("type", "generic")
+                        .attr("name", "Jicofo"),
+                )
+                .children_from(
+                    [ns::DISCO_INFO, ns::PING, ns::FOCUS]
+                        .into_iter()
+                        .map(|f| Element::new("feature", ns::DISCO_INFO).attr("var", f)),
+                );
+            return vec![reply(iq, "result").child(query)];
+        }
+        vec![error_reply(iq, "cancel", "service-unavailable")]
+    }
+
+    fn on_conference_request(
+        &mut self,
+        from: &str,
+        id: &str,
+        conference: &Element,
+    ) -> Vec<Element> {
+        if self.behaviour.silent {
+            return Vec::new();
+        }
+        let room = conference.get_attr("room").unwrap_or("").to_lowercase();
+        let valid = room
+            .split_once('@')
+            .is_some_and(|(node, host)| !node.is_empty() && host == self.muc);
+        if !valid {
+            return vec![self.conference_error(from, id, "modify", "bad-request")];
+        }
+        if self.not_ready_left > 0 {
+            self.not_ready_left -= 1;
+            return vec![self.conference_reply(from, id, &room, false)];
+        }
+        let state = self.rooms.entry(room.clone()).or_default();
+        if state.joined {
+            return vec![self.conference_reply(from, id, &room, true)];
+        }
+        let first = state.waiting.is_empty();
+        state.waiting.push((from.to_string(), id.to_string()));
+        if !first {
+            return Vec::new();
+        }
+        vec![Element::new("presence", COMPONENT_NS)
+            .attr("from", format!("{}/{NICK}", self.jid))
+            .attr("to", format!("{room}/{NICK}"))
+            .child(Element::new("x", ns::MUC))
+            .child(
+                Element::new("conference-properties", ns::FOCUS).child(
+                    Element::new("property", ns::FOCUS)
+                        .attr("key", "support-terminate-restart")
+                        .attr("value", "true"),
+                ),
+            )]
+    }
+
+    fn conference_error(&self, to: &str, id: &str, kind: &str, condition: &str) -> Element {
+        conference_error(&self.component, to, id, kind, condition)
+    }
+
+    fn conference_reply(&self, to: &str, id: &str, room: &str, ready: bool) -> Element {
+        Element::new("iq", COMPONENT_NS)
+            .attr("type", "result")
+            .attr("id", id)
+            .attr("to", to)
+            .attr("from", &self.component)
+            .child(
+                Element::new("conference", ns::FOCUS)
+                    .attr("room", room)
+                    .attr("ready", ready.to_string())
+                    .attr("focusjid", &self.jid)
+                    .child(
+                        Element::new("property", ns::FOCUS)
+                            .attr("name", "authentication")
+                            .attr("value", "false"),
+                    ),
+            )
+    }
+
+    fn on_presence(&mut self, presence: &Element) -> Vec<Element> {
+        let from = presence.get_attr("from").unwrap_or("");
+        let Some((room, nick)) = from.split_once('/') else {
+            return Vec::new();
+        };
+        let room = room.to_string();
+        let nick = nick.to_string();
+        let Some(state) = self.rooms.get_mut(&room) else {
+            return Vec::new();
+        };
+        let kind = presence.get_attr("type").unwrap_or("");
+        if nick == NICK {
+            return self.on_own_presence(&room, kind, presence);
+        }
+        let item = presence
+            .get_child("x", ns::MUC_USER)
+            .and_then(|x| x.get_child("item", ns::MUC_USER));
+        if kind == "unavailable" {
+            state.occupants.retain(|o| o.nick != nick);
+            if state.granted_to.as_deref() == Some(nick.as_str()) {
+                state.granted_to = None;
+            }
+        } else if kind.is_empty() {
+            let occupant = Occupant {
+                nick: nick.clone(),
+                real_jid: item.and_then(|i| i.get_attr("jid")).map(str::to_string),
+                affiliation: item
+                    .and_then(|i| i.get_attr("affiliation"))
+                    .unwrap_or("none")
+                    .to_string(),
+                role: item
+                    .and_then(|i| i.get_attr("role"))
+                    .unwrap_or("participant")
+                    .to_string(),
+            };
+            match state.occupants.iter_mut().find(|o| o.nick == nick) {
+                Some(o) => *o = occupant,
+                None => state.occupants.push(occupant),
+            }
+        }
+        if state.joined && state.occupants.is_empty() {
+            self.rooms.remove(&room);
+            return vec![Element::new("presence", COMPONENT_NS)
+                .attr("from", format!("{}/{NICK}", self.jid))
+                .attr("to", format!("{room}/{NICK}"))
+                .attr("type", "unavailable")];
+        }
+        self.grant_owner_if_needed(&room)
+    }
+
+    fn on_own_presence(&mut self, room: &str, kind: &str, presence: &Element) -> Vec<Element> {
+        let Some(state) = self.rooms.get_mut(room) else {
+            return Vec::new();
+        };
+        let waiting = std::mem::take(&mut state.waiting);
+        let component = self.component.clone();
+        match kind {
+            "" => {
+                state.joined = true;
+                let mut out: Vec<Element> = waiting
+                    .iter()
+                    .map(|(to, id)| self.conference_reply(to, id, room, true))
+                    .collect();
+                out.extend(self.grant_owner_if_needed(room));
+                out
+            }
+            "error" => {
+                log::warn!("focus: could not join {room}: {}", presence.to_xml());
+                self.rooms.remove(room);
+                waiting
+                    .iter()
+                    .map(|(to, id)| {
+                        conference_error(&component, to, id, "wait", "service-unavailable")
+                    })
+                    .collect()
+            }
+            _ => {
+                self.rooms.remove(room);
+                Vec::new()
+            }
+        }
+    }
+
+    fn grant_owner_if_needed(&mut self, room: &str) -> Vec<Element> {
+        let Some(state) = self.rooms.get_mut(room) else {
+            return Vec::new();
+        };
+        if !state.joined
+            || state.granted_to.is_some()
+            || state
+                .occupants
+                .iter()
+                .any(|o| o.affiliation == "owner" || o.role == "moderator")
+        {
+            return Vec::new();
+        }
+        let Some(first) = state.occupants.iter().find(|o| o.real_jid.is_some()) else {
+            return Vec::new();
+        };
+        let real = first.real_jid.clone().unwrap_or_default();
+        let bare = real.split('/').next().unwrap_or_default().to_string();
+        state.granted_to = Some(first.nick.clone());
+        self.next_id += 1;
+        vec![Element::new("iq", COMPONENT_NS)
+            .attr("type", "set")
+            .attr("id", format!("focus-owner-{}", self.next_id))
+            .attr("from", format!("{}/{NICK}", self.jid))
+            .attr("to", room)
+            .child(
+                Element::new("query", ns::MUC_ADMIN).child(
+                    Element::new("item", ns::MUC_ADMIN)
+                        .attr("affiliation", "owner")
+                        .attr("jid", bare),
+                ),
+            )]
+    }
+}
+
+fn reply(iq: &Element, kind: &str) -> Element {
+    Element::new("iq", COMPONENT_NS)
+        .attr("type", kind)
+        .attr("id", iq.get_attr("id").unwrap_or(""))
+        .attr_opt("to", iq.get_attr("from"))
+        .attr_opt("from", iq.get_attr("to"))
+}
+
+fn error_reply(iq: &Element, kind: &str, condition: &str) -> Element {
+    reply(iq, "error").child(stanza_error(kind, condition))
+}
+
+fn conference_error(from: &str, to: &str, id: &str, kind: &str, condition: &str) -> Element {
+    Element::new("iq", COMPONENT_NS)
+        .attr("type", "error")
+        .attr("id", id)
+        .attr("to", to)
+        .attr("from", from)
+        .child(stanza_error(kind, condition))
+}
+
+fn stanza_error(kind: &str, condition: &str) -> Element {
+    Element::new("error", COMPONENT_NS)
+        .attr("type", kind)
+        .child(Element::new(condition, ns::STANZAS))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,332 @@
+//! User stories of the signalling core, against real Prosody and the testbed focus.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use omni_jitsi_core::{ConferenceEvent, EndpointId, Error, Role, TerminationReason};
+
+#[tokio::test]
+async fn two_participants_see_each_others_name_email_and_avatar() {
+    let tb = testbed().await;
+    let mut ann = join(options(&tb, "meet-two", "Ann")).await;
+    let mut bob = join(options(&tb, "meet-two", "Bob")).await;
+
+    let seen_by_ann = ann.expect_joined_participant("Bob").await;
+    assert_eq!(seen_by_ann.endpoint_id, bob.id());
+    assert_eq!(seen_by_ann.email.as_deref(), Some("bob@example.org"));
+    assert_eq!(
+        seen_by_ann.avatar_url.as_deref(),
+        Some("https://example.org/bob.png")
+    );
+    let seen_by_bob = bob.expect_joined_participant("Ann").await;
+    assert_eq!(seen_by_bob.email.as_deref(), Some("ann@example.org"));
+    assert_eq!(
+        seen_by_bob.role,
+        Role::Moderator,
+        "the focus makes the first participant moderator"
+    );
+
+    assert_eq!(
+        ann.meeting.participants().len(),
+        1,
+        "the focus is not a participant"
+    );
+    ann.hang_up().await;
+    bob.hang_up().await;
+}
+
+#[tokio::test]
+async fn five_participants_all_see_each_other() {
+    let tb = testbed().await;
+    let names = ["P1", "P2", "P3", "P4", "P5"];
+    let clients = join_all(&tb, "meet-five", &names).await;
+    for c in &clients {
+        let mut seen: Vec<String> = c
+            .meeting
+            .participants()
+            .into_iter()
+            .filter_map(|p| p.display_name)
+            .collect();
+        seen.sort();
+        let expected: Vec<String> = names
+            .iter()
+            .filter(|n| **n != c.name)
+            .map(|n| n.to_string())
+            .collect();
+        assert_eq!(seen, expected, "{}'s participant list", c.name);
+    }
+    for c in clients {
+        c.hang_up().await;
+    }
+}
+
+#[tokio::test]
+async fn room_and_private_chat_arrive_exactly_once_with_the_sender() {
+    let tb = testbed().await;
+    let mut clients = join_all(&tb, "meet-chat", &["Ann", "Bob", "Cid"]).await;
+    let bob_id = clients[1].id();
+    let ann_id = clients[0].id();
+
+    clients[0]
+        .meeting
+        .send_chat("hello room", None)
+        .await
+        .unwrap();
+    clients[0]
+        .meeting
+        .send_chat("for bob only", Some(&bob_id))
+        .await
+        .unwrap();
+    clients[0].meeting.send_chat("end", None).await.unwrap();
+
+    let bob_got = clients[1].chats_until("end").await;
+    assert_eq!(bob_got.len(), 2, "{bob_got:?}");
+    assert_eq!(bob_got[0].text, "hello room");
+    assert!(!bob_got[0].private);
+    assert_eq!(bob_got[0].from, ann_id);
+    assert_eq!(bob_got[0].from_name.as_deref(), Some("Ann"));
+    assert_eq!(bob_got[1].text, "for bob only");
+    assert!(bob_got[1].private);
+
+    let cid_got = clients[2].chats_until("end").await;
+    let texts: Vec<&str> = cid_got.iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        vec!["hello room"],
+        "Cid must not see the private message"
+    );
+
+    // And back: Bob answers Ann privately.
+    clients[1]
+        .meeting
+        .send_chat("hi ann", Some(&ann_id))
+        .await
+        .unwrap();
+    clients[1].meeting.send_chat("end", None).await.unwrap();
+    let ann_got = clients[0].chats_until("end").await;
+    assert_eq!(ann_got.len(), 1);
+    assert!(ann_got[0].private && ann_got[0].text == "hi ann" && ann_got[0].from == bob_id);
+
+    for c in clients {
+        c.hang_up().await;
+    }
+}
+
+#[tokio::test]
+async fn mute_and_raised_hand_propagate_to_others() {
+    let tb = testbed().await;
+    let mut clients = join_all(&tb, "meet-mute", &["Ann", "Bob"]).await;
+    let ann_id = clients[0].id();
+
+    clients[0].meeting.set_audio_muted(true).await.unwrap();
+    clients[0]
+        .expect("own audio_muted_changed", |e| {
+            matches!(e, ConferenceEvent::AudioMutedChanged { muted: true }).then_some(())
+        })
+        .await;
+    let p = clients[1]
+        .expect("Ann audio muted", |e| match e {
+            ConferenceEvent::ParticipantUpdated { participant }
+                if participant.endpoint_id == ann_id && participant.audio_muted =>
+            {
+                Some(participant.clone())
+            }
+            _ => None,
+        })
+        .await;
+    assert!(!p.video_muted);
+
+    clients[0].meeting.set_video_muted(true).await.unwrap();
+    clients[1]
+        .expect("Ann video muted", |e| match e {
+            ConferenceEvent::ParticipantUpdated { participant } if participant.video_muted => {
+                Some(())
+            }
+            _ => None,
+        })
+        .await;
+
+    clients[0].meeting.set_hand_raised(true).await.unwrap();
+    clients[1]
+        .expect("Ann's hand up", |e| match e {
+            ConferenceEvent::ParticipantUpdated { participant }
+                if participant.hand_raised_at.is_some() =>
+            {
+                Some(())
+            }
+            _ => None,
+        })
+        .await;
+    clients[0].meeting.set_hand_raised(false).await.unwrap();
+    clients[1]
+        .expect("Ann's hand down", |e| match e {
+            ConferenceEvent::ParticipantUpdated { participant }
+                if participant.hand_raised_at.is_none() =>
+            {
+                Some(())
+            }
+            _ => None,
+        })
+        .await;
+    for c in clients {
+        c.hang_up().await;
+    }
+}
+
+#[tokio::test]
+async fn leaving_is_seen_by_the_others_and_ends_the_meeting() {
+    let tb = testbed().await;
+    let mut clients = join_all(&tb, "meet-leave", &["Ann", "Bob"]).await;
+    let bob = clients.pop().unwrap();
+    let bob_id = bob.id();
+    bob.hang_up().await;
+    let left = clients[0]
+        .expect("participant_left Bob", |e| match e {
+            ConferenceEvent::ParticipantLeft {
+                endpoint_id,
+                display_name,
+            } => Some((endpoint_id.clone(), display_name.clone())),
+            _ => None,
+        })
+        .await;
+    assert_eq!(left, (bob_id, Some("Bob".into())));
+    assert!(clients[0].meeting.participants().is_empty());
+
+    let ann = clients.pop().unwrap();
+    let handle = ann.meeting.clone();
+    ann.hang_up().await;
+    assert_eq!(
+        handle.send_chat("anyone?", None).await,
+        Err(Error::MeetingEnded)
+    );
+}
+
+#[tokio::test]
+async fn a_locked_room_needs_the_right_password() {
+    let tb = testbed().await;
+    let mut ann = join(options(&tb, "meet-locked", "Ann")).await;
+    until_moderator(&mut ann).await;
+    ann.meeting.set_room_password(Some("s3cret")).await.unwrap();
+
+    let (result, _) = try_join(options(&tb, "meet-locked", "Bob")).await;
+    assert_eq!(result.err(), Some(Error::PasswordRequired));
+
+    let mut wrong = options(&tb, "meet-locked", "Bob");
+    wrong.password = Some("guess".into());
+    let (result, mut events) = try_join(wrong).await;
+    assert_eq!(result.err(), Some(Error::WrongPassword));
+    let mut terminated = None;
+    while let Ok(e) = events.try_recv() {
+        if let ConferenceEvent::ConferenceTerminated { reason, error, .. } = e {
+            terminated = Some((reason, error));
+        }
+    }
+    assert_eq!(
+        terminated,
+        Some((TerminationReason::JoinFailed, Some("wrong_password".into())))
+    );
+
+    let mut right = options(&tb, "meet-locked", "Bob");
+    right.password = Some("s3cret".into());
+    let bob = join(right).await;
+    ann.expect_joined_participant("Bob").await;
+    bob.hang_up().await;
+    ann.hang_up().await;
+}
+
+#[tokio::test]
+async fn a_room_with_a_lobby_refuses_newcomers_with_a_lobby_error() {
+    let tb = testbed().await;
+    let mut ann = join(options(&tb, "meet-lobby", "Ann")).await;
+    until_moderator(&mut ann).await;
+    ann.meeting.set_lobby_enabled(true).await.unwrap();
+
+    let (result, mut events) = try_join(options(&tb, "meet-lobby", "Bob")).await;
+    assert!(
+        matches!(result, Err(Error::LobbyRequired { .. })),
+        "{result:?}"
+    );
+    let mut lobby_event = false;
+    while let Ok(e) = events.try_recv() {
+        lobby_event |= matches!(e, ConferenceEvent::LobbyEntered { .. });
+    }
+    assert!(lobby_event, "the lobby state was surfaced as an event");
+    ann.hang_up().await;
+}
+
+#[tokio::test]
+async fn a_taken_nickname_is_a_conflict() {
+    let tb = testbed().await;
+    let ann = join(options(&tb, "meet-nick", "Ann")).await;
+    let mut twin = options(&tb, "meet-nick", "Twin");
+    twin.endpoint_id = Some(ann.id());
+    let (result, _) = try_join(twin).await;
+    assert_eq!(result.err(), Some(Error::NicknameConflict));
+    ann.hang_up().await;
+}
+
+#[tokio::test]
+async fn bad_servers_and_rooms_are_typed_errors() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut o = omni_jitsi_core::MeetingOptions::new(format!("http://127.0.0.1:{port}"), "room");
+    o.timeouts.connect = Duration::from_secs(5);
+    let (result, _) = try_join(o).await;
+    assert!(
+        matches!(result, Err(Error::ServerUnreachable { .. })),
+        "{result:?}"
+    );
+
+    let (result, _) = try_join(omni_jitsi_core::MeetingOptions::new(
+        "https://meet.example",
+        "my room",
+    ))
+    .await;
+    assert!(
+        matches!(result, Err(Error::InvalidRoomName(_))),
+        "{result:?}"
+    );
+
+    let (result, _) = try_join(omni_jitsi_core::MeetingOptions::new("gopher://x", "room")).await;
+    assert!(
+        matches!(result, Err(Error::InvalidServerUrl { .. })),
+        "{result:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_token_never_shows_in_errors_or_events() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut o = omni_jitsi_core::MeetingOptions::new(
+        format!("ws://127.0.0.1:{port}/xmpp-websocket"),
+        "room",
+    );
+    o.token = Some("eyJTOPSECRET".into());
+    let (result, mut events) = try_join(o).await;
+    let err = result.unwrap_err();
+    assert!(!err.to_string().contains("TOPSECRET"), "{err}");
+    while let Ok(e) = events.try_recv() {
+        let json = serde_json::to_string(&e).unwrap();
+        assert!(!json.contains("TOPSECRET"), "{json}");
+    }
+}
+
+#[tokio::test]
+async fn endpoint_ids_are_unique_per_join() {
+    let tb = testbed().await;
+    let clients = join_all(&tb, "meet-ids", &["Ann", "Bob"]).await;
+    assert_ne!(clients[0].id(), clients[1].id());
+    assert_ne!(clients[0].id(), EndpointId::new("focus"));
+    for c in clients {
+        c.hang_up().await;
+    }
+}
