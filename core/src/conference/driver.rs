@@ -250,6 +250,9 @@ impl Driver {
     }
 
     async fn finish(mut self, (reason, error): (TerminationReason, Option<Error>)) {
+        if let Some(ack) = self.sm.closing_ack() {
+            let _ = self.socket.send(&ack).await;
+        }
         self.socket.close().await;
         let _ = self.events.send(ConferenceEvent::ConnectionStateChanged {
             state: ConnectionState::Disconnected,

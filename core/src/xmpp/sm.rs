@@ -81,6 +81,13 @@ impl StreamManagement {
         None
     }
 
+    /// The ack to send before closing the stream cleanly: without it the server bounces what it
+    /// sent since our last ack back to the senders as undelivered (XEP-0198 section 4).
+    pub fn closing_ack(&self) -> Option<Element> {
+        self.enabled
+            .then(|| Element::new("a", ns::SM).attr("h", self.handled.to_string()))
+    }
+
     /// Stanzas the server had not handled when a stream resumed with its `h`.
     pub fn replay_after_resume(&mut self, h: u32) -> Vec<Element> {
         self.ack(h);
@@ -106,6 +113,14 @@ mod tests {
 
     fn msg(i: u32) -> Element {
         Element::new("message", ns::CLIENT).attr("id", i.to_string())
+    }
+
+    #[test]
+    fn a_clean_close_acknowledges_everything_handled() {
+        let mut sm = StreamManagement::enabled();
+        sm.on_receive(&msg(1));
+        assert_eq!(sm.closing_ack().unwrap().get_attr("h"), Some("1"));
+        assert_eq!(StreamManagement::disabled().closing_ack(), None);
     }
 
     #[test]
