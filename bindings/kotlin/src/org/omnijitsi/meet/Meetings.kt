@@ -1,5 +1,7 @@
 package org.omnijitsi.meet
 
+import com.sun.jna.CallbackThreadInitializer
+import com.sun.jna.Native
 import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.receiveAsFlow
@@ -32,6 +34,7 @@ class MeetingSession internal constructor(
  *   [MeetingException.WrongPassword] or [MeetingException.InvalidRoomName].
  */
 suspend fun joinMeeting(options: MeetingOptions): MeetingSession {
+    EventThread.install()
     val channel = Channel<MeetingEvent>(Channel.UNLIMITED)
     val listener = object : MeetingListener {
         override fun onEvent(event: MeetingEvent) {
@@ -49,6 +52,10 @@ suspend fun joinMeeting(options: MeetingOptions): MeetingSession {
  * Callbacks run on the meeting's event thread (`omni-jitsi-events`), in order.
  */
 open class MeetingListenerAdapter : MeetingListener {
+    init {
+        EventThread.install()
+    }
+
     open fun onConferenceWillJoin(room: String) {}
     open fun onConferenceJoined(room: String, endpointId: String, role: Role) {}
     open fun onConferenceTerminated(reason: TerminationReason, error: String?, message: String?) {}
@@ -84,4 +91,22 @@ open class MeetingListenerAdapter : MeetingListener {
             is MeetingEvent.Error -> onError(event.error, event.message)
         }
     }
+}
+
+/**
+ * Keeps the SDK's native event thread attached to the JVM under one name. By default JNA attaches
+ * a native thread for each callback and detaches it afterwards, so every event would arrive on a
+ * new `Thread-N` and pay for the attach.
+ */
+internal object EventThread {
+    const val NAME = "omni-jitsi-events"
+
+    init {
+        Native.setCallbackThreadInitializer(
+            uniffiCallbackInterfaceMeetingListener.`onEvent`,
+            CallbackThreadInitializer(true, false, NAME),
+        )
+    }
+
+    fun install() = Unit
 }
