@@ -1,1 +1,65 @@
-fn main() {}
+//! `cargo xtask`: the project's scripts, in Rust so they run wherever cargo does.
+
+mod android;
+mod client;
+mod demo;
+mod events;
+mod ios;
+mod kotlin;
+mod mobile;
+mod process;
+mod report;
+mod test;
+mod testbed;
+mod tools;
+mod workspace;
+
+use std::process::ExitCode;
+
+use workspace::Workspace;
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  test [--skip-kotlin]          install what is missing, then fmt, clippy, cargo test and the
+                                Kotlin binding tests (CI=true turns a missing tool into a failure)
+  demo [--server URL] [--room NAME]
+                                three CLI clients chat, mute and leave on a local testbed; with
+                                --server, two clients join that deployment instead
+  android                       build the Android libraries and Kotlin bindings (needs the NDK)
+  ios                           build the iOS XCFramework and Swift bindings (needs macOS, Xcode)";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((command, rest)) = args.split_first() else {
+        eprintln!("{USAGE}");
+        return ExitCode::FAILURE;
+    };
+    let ws = Workspace::locate();
+    let outcome = match command.as_str() {
+        "test" => test::run(&ws, rest),
+        "demo" => demo::run(&ws, rest),
+        "android" => android::run(&ws, rest),
+        "ios" => ios::run(&ws, rest),
+        "help" | "-h" | "--help" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown command {other:?}\n\n{USAGE}")),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask {command}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Every subcommand refuses what it does not know rather than ignoring a mistyped flag.
+fn no_args(command: &str, args: &[String]) -> Result<(), String> {
+    match args.first() {
+        None => Ok(()),
+        Some(a) => Err(format!("`{command}` takes no arguments, got {a:?}")),
+    }
+}
