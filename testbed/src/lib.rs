@@ -78,6 +78,16 @@ impl Testbed {
         self.prosody.log_path()
     }
 
+    /// The Prosody process, for benchmarks that read its CPU time.
+    pub fn prosody_pid(&self) -> Option<u32> {
+        self.prosody.pid()
+    }
+
+    /// Stanzas Prosody has delivered to client sessions since it started.
+    pub async fn stanzas_delivered(&self) -> Result<u64, TestbedError> {
+        self.prosody.stanzas_delivered().await
+    }
+
     pub async fn stop(mut self) {
         self.focus.abort();
         self.prosody.stop().await;

@@ -19,6 +19,8 @@ pub const FOCUS: &str = "focus.meet.test";
 /// Jitsi deployments log anonymous users in with an auth plugin that keeps the user name across
 /// stream resumption; Debian's Prosody has no such plugin, so the testbed brings its own.
 const AUTH_PLUGIN: &str = include_str!("../prosody-plugins/mod_auth_anonymous_resumable.lua");
+/// Prosody 0.12 measures connections and rooms but not stanzas; the scale benchmark needs those.
+const COUNTER_PLUGIN: &str = include_str!("../prosody-plugins/mod_stanza_counter.lua");
 const PROSODY: &str = "/usr/bin/prosody";
 const READY_WITHIN: Duration = Duration::from_secs(15);
 /// mod_websocket sometimes fails to initialise on this Prosody build (seen about once in five
@@ -66,6 +68,12 @@ impl Prosody {
                     std::fs::write(
                         dir.path().join("plugins/mod_auth_anonymous_resumable.lua"),
                         AUTH_PLUGIN,
+                    )
+                })
+                .and_then(|()| {
+                    std::fs::write(
+                        dir.path().join("plugins/mod_stanza_counter.lua"),
+                        COUNTER_PLUGIN,
                     )
                 })
                 .and_then(|()| std::fs::create_dir_all(dir.path().join("www")))
@@ -116,6 +124,20 @@ impl Prosody {
 
     pub fn log_path(&self) -> PathBuf {
         self.dir.path().join("prosody.log")
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
+    /// Stanzas delivered to client sessions since start (mod_stanza_counter).
+    pub async fn stanzas_delivered(&self) -> Result<u64, TestbedError> {
+        let body = http_get(self.ports.http, "/stanza_counter")
+            .await
+            .map_err(|e| TestbedError::Io(format!("reading the stanza counter: {e}")))?;
+        body.trim()
+            .parse()
+            .map_err(|_| TestbedError::Io(format!("the stanza counter said {body:?}")))
     }
 
     fn log_tail(&self) -> String {
@@ -172,6 +194,25 @@ async fn probe_websocket(port: u16) -> std::io::Result<u16> {
         .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, head.to_string()))
 }
 
+async fn http_get(port: u16, path: &str) -> std::io::Result<String> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).await?;
+    let request =
+        format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
+    s.write_all(request.as_bytes()).await?;
+    let mut response = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut response))
+        .await
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "no HTTP answer"))??;
+    let response = String::from_utf8_lossy(&response);
+    match response.split_once("\r\n\r\n") {
+        Some((head, body)) if head.starts_with("HTTP/1.1 200") => Ok(body.to_string()),
+        _ => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            response.lines().next().unwrap_or("").to_string(),
+        )),
+    }
+}
+
 fn free_port() -> Result<u16, TestbedError> {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -210,6 +251,7 @@ http_paths = {{ files = "/" }}
 
 VirtualHost "{DOMAIN}"
     authentication = "anonymous_resumable"
+    modules_enabled = {{ "stanza_counter" }}
 
 Component "{MUC}" "muc"
     restrict_room_creation = false

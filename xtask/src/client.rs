@@ -51,10 +51,28 @@ impl Client {
         server: &str,
         room: &str,
     ) -> Result<Client, String> {
-        let bin = ws.debug_bin("omni-jitsi");
+        Client::spawn_binary(
+            ws,
+            &ws.debug_bin("omni-jitsi"),
+            name,
+            label_width,
+            server,
+            room,
+        )
+    }
+
+    /// The same with another build of the CLI (the benchmark measures the release build).
+    pub fn spawn_binary(
+        ws: &Workspace,
+        bin: &Path,
+        name: &str,
+        label_width: usize,
+        server: &str,
+        room: &str,
+    ) -> Result<Client, String> {
         let email = format!("{}@example.org", name.to_lowercase());
         let mut child = ws
-            .command(&bin)
+            .command(bin)
             .args(["join", "--server", server, "--room", room])
             .args(["--name", name, "--email", &email])
             .stdin(Stdio::piped())
@@ -130,6 +148,10 @@ impl Client {
     }
 
     /// Waits for the process to exit and for its last line to be read.
+    pub fn pid(&self) -> u32 {
+        self.process.id()
+    }
+
     pub fn wait_exit(&mut self) -> Result<ExitStatus, String> {
         let status = self
             .process

@@ -78,6 +78,15 @@ fn compile(
     ] {
         collect_kotlin(&dir, &mut sources)?;
     }
+    compile_sources(ws, tools, &sources, classes)
+}
+
+pub fn compile_sources(
+    ws: &Workspace,
+    tools: &KotlinTools,
+    sources: &[PathBuf],
+    classes: &Path,
+) -> Result<(), String> {
     if sources.is_empty() {
         return Err("no .kt sources found".into());
     }
@@ -89,7 +98,7 @@ fn compile(
             .arg(join_paths(&tools.compile_classpath(), ":"))
             .arg("-d")
             .arg(classes)
-            .args(&sources),
+            .args(sources),
         LIMIT,
     )
 }

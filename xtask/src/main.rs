@@ -1,6 +1,7 @@
 //! `cargo xtask`: the project's scripts, in Rust so they run wherever cargo does.
 
 mod android;
+mod bench;
 mod client;
 mod demo;
 mod events;
@@ -26,6 +27,9 @@ commands:
   demo [--server URL] [--room NAME]
                                 three CLI clients chat, mute and leave on a local testbed; with
                                 --server, two clients join that deployment instead
+  bench [--sizes N,N,...] [--skip-kotlin]
+                                join latency (Rust and Kotlin), scale, footprint; writes
+                                target/bench/bench.md and bench.json
   android                       build the Android libraries and Kotlin bindings (needs the NDK)
   ios                           build the iOS XCFramework and Swift bindings (needs macOS, Xcode)";
 
@@ -39,6 +43,7 @@ fn main() -> ExitCode {
     let outcome = match command.as_str() {
         "test" => test::run(&ws, rest),
         "demo" => demo::run(&ws, rest),
+        "bench" => bench::run(&ws, rest),
         "android" => android::run(&ws, rest),
         "ios" => ios::run(&ws, rest),
         "help" | "-h" | "--help" => {

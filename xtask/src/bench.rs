@@ -1,0 +1,264 @@
+//! `cargo xtask bench`: numbers measured on loopback against Prosody and the testbed, each set
+//! repeated and reported as median with min and max. Comparisons are ratios taken in the same
+//! run, because this machine is shared and noisy. Reports; never passes or fails on a number.
+
+use std::fs;
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::client::Client;
+use crate::kotlin;
+use crate::process::{self, output};
+use crate::testbed::Testbed;
+use crate::tools;
+use crate::workspace::{is_ci, Workspace};
+
+const USAGE: &str = "usage: bench [--sizes N,N,...] [--skip-kotlin]";
+/// Time for the idle client's memory to settle after the join before it is read.
+const IDLE: Duration = Duration::from_secs(3);
+
+struct Options {
+    sizes: Vec<String>,
+    kotlin: bool,
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let mut options = Options {
+        sizes: vec!["10".into(), "50".into(), "100".into()],
+        kotlin: true,
+    };
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--skip-kotlin" => options.kotlin = false,
+            "--sizes" => {
+                let list = args.next().ok_or(USAGE)?;
+                options.sizes = list.split(',').map(str::to_string).collect();
+                if options.sizes.iter().any(|n| n.parse::<usize>().is_err()) {
+                    return Err(format!("--sizes takes whole numbers: {list:?}"));
+                }
+            }
+            other => return Err(format!("unknown option {other:?}; {USAGE}")),
+        }
+    }
+    Ok(options)
+}
+
+pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
+    let options = parse(args)?;
+    let mut report = crate::report::Report::new();
+    let tools = tools::ensure(ws, &mut report, options.kotlin, is_ci());
+    tools.prosody.clone()?;
+    // Debug for the testbed binary and the bindgen tool; release for everything measured.
+    process::run(ws.cargo().args([
+        "build",
+        "--workspace",
+        "--features",
+        "omni-jitsi-meet/bindgen",
+    ]))?;
+    process::run(ws.cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "omni-jitsi-meet",
+        "-p",
+        "omni-jitsi-cli",
+    ]))?;
+
+    let mut results = Vec::new();
+    results.extend(cargo_bench(ws, "join", &[])?);
+    results.extend(cargo_bench(ws, "scale", &options.sizes)?);
+    match &tools.kotlin {
+        Ok(kotlin_tools) => results.extend(kotlin_join(ws, kotlin_tools)?),
+        Err(why) => println!("kotlin join bench skipped: {why}"),
+    }
+    results.extend(footprint(ws)?);
+
+    let markdown = render(&results);
+    let dir = ws.target.join("bench");
+    fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    write(&dir.join("bench.md"), &markdown)?;
+    write(
+        &dir.join("bench.json"),
+        &serde_json::to_string_pretty(&Value::Array(results)).unwrap_or_default(),
+    )?;
+    println!("\n{markdown}");
+    println!("written to {}", dir.display());
+    Ok(())
+}
+
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// A bench target of the testbed crate prints one JSON object per line.
+fn cargo_bench(ws: &Workspace, name: &str, args: &[String]) -> Result<Vec<Value>, String> {
+    let stdout = output(
+        ws.cargo()
+            .args(["bench", "-p", "omni-jitsi-testbed", "--bench", name, "--"])
+            .args(args),
+    )?;
+    json_lines(&stdout)
+}
+
+fn json_lines(text: &str) -> Result<Vec<Value>, String> {
+    text.lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).map_err(|e| format!("bad bench line {l:?}: {e}")))
+        .collect()
+}
+
+/// The same joins as benches/join.rs, from Kotlin through the generated bindings and the
+/// release cdylib.
+fn kotlin_join(ws: &Workspace, tools: &tools::KotlinTools) -> Result<Vec<Value>, String> {
+    let generated = ws.target.join("bench/kotlin/generated");
+    let classes = ws.target.join("bench/kotlin/classes");
+    kotlin::generate(ws, &generated)?;
+    let mut sources = Vec::new();
+    for dir in [
+        generated.clone(),
+        ws.root.join("bindings/kotlin/src"),
+        ws.root.join("bindings/kotlin/bench"),
+    ] {
+        kotlin::collect_kotlin(&dir, &mut sources)?;
+    }
+    kotlin::compile_sources(ws, tools, &sources, &classes)?;
+    let testbed = Testbed::start(ws)?;
+    let mut classpath = vec![classes];
+    classpath.extend(tools.run_classpath());
+    let result = output(
+        ws.command("java")
+            .arg(format!(
+                "-Djna.library.path={}",
+                ws.target.join("release").display()
+            ))
+            .arg("-cp")
+            .arg(tools::join_paths(&classpath, ":"))
+            .arg("org.omnijitsi.meet.bench.JoinBenchKt")
+            .env("OMNI_JITSI_SERVER_URL", &testbed.server_url),
+    );
+    if let Err(e) = testbed.stop() {
+        eprintln!("xtask: warning: {e}");
+    }
+    json_lines(&result?)
+}
+
+/// Memory of one joined, idle release CLI client, and the size of the release cdylib an app ships.
+fn footprint(ws: &Workspace) -> Result<Vec<Value>, String> {
+    let lib = ws.target.join("release").join(
+        ws.host_bindings_lib()
+            .file_name()
+            .ok_or("no library name")?,
+    );
+    let lib_bytes = fs::metadata(&lib)
+        .map_err(|e| format!("cannot stat {}: {e}", lib.display()))?
+        .len();
+    let testbed = Testbed::start(ws)?;
+    let measured = idle_client_memory(ws, &testbed.server_url);
+    if let Err(e) = testbed.stop() {
+        eprintln!("xtask: warning: {e}");
+    }
+    let (rss, peak) = measured?;
+    Ok(vec![
+        json!({"bench": "cdylib_size", "value": lib_bytes as f64 / 1024.0 / 1024.0, "unit": "MiB",
+               "what": "stripped release libomni_jitsi_meet (x86_64 Linux)"}),
+        json!({"bench": "idle_client_rss", "value": rss, "unit": "MiB",
+               "what": "omni-jitsi CLI joined and idle"}),
+        json!({"bench": "idle_client_peak_rss", "value": peak, "unit": "MiB",
+               "what": "omni-jitsi CLI peak RSS through join"}),
+    ])
+}
+
+fn idle_client_memory(ws: &Workspace, server: &str) -> Result<(f64, f64), String> {
+    let bin = ws.target.join("release/omni-jitsi");
+    let mut client = Client::spawn_binary(ws, &bin, "Idle", 4, server, "footprint")?;
+    client.wait_for(|v| v["event"] == "conference_joined")?;
+    // Not synchronisation: a benchmark reading memory once the client has sat idle for a while.
+    std::thread::sleep(IDLE);
+    let status = fs::read_to_string(format!("/proc/{}/status", client.pid()))
+        .map_err(|e| format!("cannot read the client's /proc status: {e}"))?;
+    client.send("leave")?;
+    client.wait_exit()?;
+    let mib = |key: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse::<f64>().ok())
+            .map(|kib| kib / 1024.0)
+            .ok_or_else(|| format!("no {key} in /proc status"))
+    };
+    Ok((mib("VmRSS:")?, mib("VmHWM:")?))
+}
+
+fn find<'a>(results: &'a [Value], name: &str) -> Option<&'a Value> {
+    results.iter().find(|v| v["bench"] == name)
+}
+
+fn num(v: &Value, key: &str) -> String {
+    match v[key].as_f64() {
+        Some(x) if x >= 100.0 => format!("{x:.0}"),
+        Some(x) => format!("{x:.2}"),
+        None => "n/a".into(),
+    }
+}
+
+fn render(results: &[Value]) -> String {
+    let mut md = String::from("## Join latency (join called -> joined), ms\n\n");
+    md.push_str("| measurement | runs | median | min | max |\n|---|---|---|---|---|\n");
+    for v in results.iter().filter(|v| v.get("median_ms").is_some()) {
+        md.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            v["bench"].as_str().unwrap_or("?"),
+            v["runs"],
+            num(v, "median_ms"),
+            num(v, "min_ms"),
+            num(v, "max_ms")
+        ));
+    }
+    for (kotlin, rust) in [
+        ("kotlin_join_fresh_room", "join_fresh_room"),
+        ("kotlin_join_running_room", "join_running_room"),
+    ] {
+        if let (Some(k), Some(r)) = (find(results, kotlin), find(results, rust)) {
+            if let (Some(k), Some(r)) = (k["median_ms"].as_f64(), r["median_ms"].as_f64()) {
+                md.push_str(&format!(
+                    "\nratio {kotlin} / {rust} (medians): {:.2}",
+                    k / r
+                ));
+            }
+        }
+    }
+    md.push_str("\n\n## Scale: N clients in one process join one room at once\n\n");
+    md.push_str(
+        "| N | all see all (ms) | join median (ms) | join max (ms) | client CPU (s) | Prosody CPU (s) | stanzas delivered | stanzas/s | RSS (MiB) |\n\
+         |---|---|---|---|---|---|---|---|---|\n",
+    );
+    for v in results.iter().filter(|v| v.get("clients").is_some()) {
+        md.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            v["clients"],
+            num(v, "all_see_all_ms"),
+            num(v, "join_median_ms"),
+            num(v, "join_max_ms"),
+            num(v, "client_cpu_s"),
+            num(v, "prosody_cpu_s"),
+            v["stanzas_delivered"],
+            num(v, "stanzas_per_s"),
+            num(v, "rss_mib"),
+        ));
+    }
+    md.push_str("\n## Footprint\n\n| measurement | value | what |\n|---|---|---|\n");
+    for v in results.iter().filter(|v| v.get("unit").is_some()) {
+        md.push_str(&format!(
+            "| {} | {} {} | {} |\n",
+            v["bench"].as_str().unwrap_or("?"),
+            num(v, "value"),
+            v["unit"].as_str().unwrap_or(""),
+            v["what"].as_str().unwrap_or("")
+        ));
+    }
+    md
+}
