@@ -3,6 +3,7 @@
 //! Protocol modules (`xmpp`, `focus`, `muc`, `conference::state`) are sans-IO state machines over
 //! parsed stanzas and the current time; `conference::driver` and `transport` do the I/O.
 
+pub mod bridge;
 pub mod conference;
 pub mod error;
 pub mod events;

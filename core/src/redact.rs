@@ -1,4 +1,4 @@
-//! Keeps tokens out of logs and error strings: every URL that may carry `token=` passes through
+//! Keeps tokens and bridge passwords out of logs and error strings: every URL that may carry `token=` passes through
 //! here before it is formatted.
 
 pub fn url(raw: &str) -> String {
@@ -18,7 +18,8 @@ pub fn url(raw: &str) -> String {
 fn is_secret(key: &str) -> bool {
     matches!(
         key.to_ascii_lowercase().as_str(),
-        "token" | "jwt" | "password" | "access_token"
+        // `pwd` authenticates an endpoint on jitsi-videobridge's colibri-ws URLs.
+        "token" | "jwt" | "password" | "access_token" | "pwd"
     )
 }
 
@@ -31,5 +32,9 @@ mod tests {
             "wss://h/xmpp-websocket?room=abc&token=<redacted>"
         );
         assert_eq!(super::url("https://h/"), "https://h/");
+        assert_eq!(
+            super::url("wss://h/colibri-ws/jvb/c/ep?pwd=s3cret"),
+            "wss://h/colibri-ws/jvb/c/ep?pwd=<redacted>"
+        );
     }
 }

@@ -6,3 +6,4 @@ mod stream;
 pub mod websocket;
 
 pub use stream::connect;
+pub(crate) use stream::BoxedIo;

@@ -29,54 +29,10 @@ pub enum Incoming {
 
 impl XmppSocket {
     pub async fn connect(url: &Url, timeout: Duration) -> Result<XmppSocket, Error> {
-        let shown = redact::url(url.as_str());
-        let tls = match url.scheme() {
-            "wss" => true,
-            "ws" => false,
-            other => {
-                return Err(Error::InvalidServerUrl {
-                    url: shown,
-                    reason: format!("unsupported WebSocket scheme {other}"),
-                })
-            }
-        };
-        let host = url.host_str().ok_or_else(|| Error::InvalidServerUrl {
-            url: shown.clone(),
-            reason: "no host".into(),
-        })?;
-        let port = url
-            .port_or_known_default()
-            .unwrap_or(if tls { 443 } else { 80 });
-        let io = connect(host, port, tls, timeout).await?;
-        let mut request =
-            url.as_str()
-                .into_client_request()
-                .map_err(|e| Error::InvalidServerUrl {
-                    url: shown.clone(),
-                    reason: e.to_string(),
-                })?;
-        request
-            .headers_mut()
-            .insert("Sec-WebSocket-Protocol", HeaderValue::from_static("xmpp"));
         let limits = XmlLimits::default();
         // The frame limit sits above the stanza limit so that one oversized stanza relayed from
         // a hostile occupant is dropped by the parser instead of tearing down our connection.
-        let mut config = WebSocketConfig::default();
-        config.max_message_size = Some(limits.max_bytes * 4);
-        config.max_frame_size = Some(limits.max_bytes * 4);
-        let (ws, _) = tokio::time::timeout(
-            timeout,
-            tokio_tungstenite::client_async_with_config(request, io, Some(config)),
-        )
-        .await
-        .map_err(|_| Error::ServerUnreachable {
-            url: shown.clone(),
-            detail: "WebSocket handshake timed out".into(),
-        })?
-        .map_err(|e| Error::ServerUnreachable {
-            url: shown.clone(),
-            detail: handshake_error(&e),
-        })?;
+        let ws = open(url, Some("xmpp"), limits.max_bytes * 4, timeout).await?;
         Ok(XmppSocket { ws, limits })
     }
 
@@ -123,10 +79,67 @@ impl XmppSocket {
     }
 }
 
+/// A WebSocket over our TCP/TLS stack (rustls, webpki roots), with a bound on message size.
+pub async fn open(
+    url: &Url,
+    subprotocol: Option<&'static str>,
+    max_message_bytes: usize,
+    timeout: Duration,
+) -> Result<WebSocketStream<BoxedIo>, Error> {
+    let shown = redact::url(url.as_str());
+    let tls = match url.scheme() {
+        "wss" => true,
+        "ws" => false,
+        other => {
+            return Err(Error::InvalidServerUrl {
+                url: shown,
+                reason: format!("unsupported WebSocket scheme {other}"),
+            })
+        }
+    };
+    let host = url.host_str().ok_or_else(|| Error::InvalidServerUrl {
+        url: shown.clone(),
+        reason: "no host".into(),
+    })?;
+    let port = url
+        .port_or_known_default()
+        .unwrap_or(if tls { 443 } else { 80 });
+    let io = connect(host, port, tls, timeout).await?;
+    let mut request = url
+        .as_str()
+        .into_client_request()
+        .map_err(|e| Error::InvalidServerUrl {
+            url: shown.clone(),
+            reason: e.to_string(),
+        })?;
+    if let Some(protocol) = subprotocol {
+        request
+            .headers_mut()
+            .insert("Sec-WebSocket-Protocol", HeaderValue::from_static(protocol));
+    }
+    let mut config = WebSocketConfig::default();
+    config.max_message_size = Some(max_message_bytes);
+    config.max_frame_size = Some(max_message_bytes);
+    let (ws, _) = tokio::time::timeout(
+        timeout,
+        tokio_tungstenite::client_async_with_config(request, io, Some(config)),
+    )
+    .await
+    .map_err(|_| Error::ServerUnreachable {
+        url: shown.clone(),
+        detail: "WebSocket handshake timed out".into(),
+    })?
+    .map_err(|e| Error::ServerUnreachable {
+        url: shown,
+        detail: handshake_error(&e),
+    })?;
+    Ok(ws)
+}
+
 fn handshake_error(e: &tungstenite::Error) -> String {
     match e {
         tungstenite::Error::Http(response) => format!(
-            "the server answered HTTP {} instead of opening the XMPP WebSocket",
+            "the server answered HTTP {} instead of opening the WebSocket",
             response.status()
         ),
         other => other.to_string(),
