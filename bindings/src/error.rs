@@ -40,6 +40,8 @@ pub enum MeetingError {
     #[error("{0}")]
     NotModerator(String),
     #[error("{0}")]
+    RecordingUnavailable(String),
+    #[error("{0}")]
     Refused(String),
     #[error("{0}")]
     ConnectionLost(String),
@@ -71,6 +73,7 @@ impl From<Error> for MeetingError {
             Error::ReservationFailed { .. } => MeetingError::ReservationFailed(m),
             Error::Timeout(_) => MeetingError::Timeout(m),
             Error::NotModerator => MeetingError::NotModerator(m),
+            Error::RecordingUnavailable(_) => MeetingError::RecordingUnavailable(m),
             Error::Refused(_) => MeetingError::Refused(m),
             Error::ConnectionLost(_) => MeetingError::ConnectionLost(m),
             Error::Protocol(_) => MeetingError::Protocol(m),

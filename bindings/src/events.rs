@@ -2,6 +2,8 @@
 
 use omni_jitsi_core::events as core;
 
+use crate::recording::Recording;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum Role {
     Moderator,
@@ -106,6 +108,9 @@ pub enum MeetingEvent {
     },
     SubjectChanged {
         subject: String,
+    },
+    RecordingStatusChanged {
+        recording: Recording,
     },
     LobbyEntered {
         lobby_room: Option<String>,
@@ -238,6 +243,9 @@ impl From<core::ConferenceEvent> for MeetingEvent {
                 message: message.into(),
             },
             E::SubjectChanged { subject } => MeetingEvent::SubjectChanged { subject },
+            E::RecordingStatusChanged { recording } => MeetingEvent::RecordingStatusChanged {
+                recording: recording.into(),
+            },
             E::LobbyEntered { lobby_room } => MeetingEvent::LobbyEntered { lobby_room },
             E::Error { error, message } => MeetingEvent::Error { error, message },
         }

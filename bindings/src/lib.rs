@@ -6,6 +6,7 @@ mod events;
 mod meeting;
 mod options;
 mod platform;
+mod recording;
 mod runtime;
 
 pub use error::MeetingError;
@@ -15,5 +16,6 @@ pub use events::{
 pub use meeting::{join, Meeting, MeetingListener};
 pub use options::{MeetingOptions, Timeouts};
 pub use platform::logging::{set_log_level, set_log_sink, LogLevel, LogSink};
+pub use recording::{Recording, RecordingMode, RecordingRequest, RecordingStatus};
 
 uniffi::setup_scaffolding!();

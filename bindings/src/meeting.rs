@@ -8,6 +8,7 @@ use omni_jitsi_core::EndpointId;
 use crate::error::MeetingError;
 use crate::events::{MeetingEvent, Participant};
 use crate::options::MeetingOptions;
+use crate::recording::RecordingRequest;
 use crate::runtime;
 
 /// Receives every event of one meeting, in order, on one dedicated thread per meeting
@@ -144,6 +145,23 @@ impl Meeting {
     pub async fn grant_moderator(&self, endpoint_id: String) -> Result<(), MeetingError> {
         let m = self.inner.clone();
         runtime::run(async move { m.grant_moderator(&EndpointId::new(endpoint_id)).await })
+            .await
+            .map_err(Into::into)
+    }
+
+    /// Asks the deployment's Jibri to record or stream the room; returns once the focus accepted
+    /// (`RecordingStatusChanged` events follow). Moderators only; `RecordingUnavailable` when the
+    /// deployment has no free recorder.
+    pub async fn start_recording(&self, request: RecordingRequest) -> Result<(), MeetingError> {
+        let m = self.inner.clone();
+        runtime::run(async move { m.start_recording(request.into()).await })
+            .await
+            .map_err(Into::into)
+    }
+
+    pub async fn stop_recording(&self) -> Result<(), MeetingError> {
+        let m = self.inner.clone();
+        runtime::run(async move { m.stop_recording().await })
             .await
             .map_err(Into::into)
     }

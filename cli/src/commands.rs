@@ -1,6 +1,6 @@
 //! The line commands `omni-jitsi` reads on stdin.
 
-use omni_jitsi_core::EndpointId;
+use omni_jitsi_core::{EndpointId, RecordingRequest};
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum LineCommand {
@@ -13,13 +13,15 @@ pub enum LineCommand {
     Lobby(bool),
     Kick(EndpointId),
     Grant(EndpointId),
+    Record(RecordingRequest),
+    StopRecording,
     Participants,
     Leave,
 }
 
 pub const HELP: &str = "commands: chat TEXT | chat-to ENDPOINT TEXT | mute audio|video on|off | \
 hand up|down | subject TEXT | password [P] | lobby on|off | kick ENDPOINT | grant ENDPOINT | \
-participants | leave";
+record file | record stream KEY | record stop | participants | leave";
 
 pub fn parse(line: &str) -> Result<LineCommand, String> {
     let line = line.trim();
@@ -61,6 +63,17 @@ pub fn parse(line: &str) -> Result<LineCommand, String> {
         "lobby" => Ok(LineCommand::Lobby(on_off(rest)?)),
         "kick" if !rest.is_empty() => Ok(LineCommand::Kick(EndpointId::new(rest))),
         "grant" if !rest.is_empty() => Ok(LineCommand::Grant(EndpointId::new(rest))),
+        "record" => match rest.split_once(' ').unwrap_or((rest, "")) {
+            ("file", "") => Ok(LineCommand::Record(RecordingRequest::File)),
+            ("stream", key) if !key.trim().is_empty() => {
+                Ok(LineCommand::Record(RecordingRequest::Stream {
+                    stream_key: key.trim().to_string(),
+                    broadcast_id: None,
+                }))
+            }
+            ("stop", "") => Ok(LineCommand::StopRecording),
+            _ => Err("usage: record file | record stream KEY | record stop".into()),
+        },
         "participants" => Ok(LineCommand::Participants),
         "leave" | "quit" | "exit" => Ok(LineCommand::Leave),
         _ => Err(format!("unknown command {line:?}; {HELP}")),
@@ -94,6 +107,18 @@ mod tests {
         assert_eq!(parse("hand up"), Ok(LineCommand::Hand(true)));
         assert_eq!(parse("password"), Ok(LineCommand::Password(None)));
         assert_eq!(parse("lobby on"), Ok(LineCommand::Lobby(true)));
+        assert_eq!(
+            parse("record file"),
+            Ok(LineCommand::Record(RecordingRequest::File))
+        );
+        assert_eq!(
+            parse("record stream ab-cd"),
+            Ok(LineCommand::Record(RecordingRequest::Stream {
+                stream_key: "ab-cd".into(),
+                broadcast_id: None
+            }))
+        );
+        assert_eq!(parse("record stop"), Ok(LineCommand::StopRecording));
         assert_eq!(parse(" leave "), Ok(LineCommand::Leave));
     }
 
@@ -102,5 +127,6 @@ mod tests {
         assert!(parse("chat").is_err());
         assert!(parse("mute audio maybe").unwrap_err().contains("on/off"));
         assert!(parse("dance").unwrap_err().contains("commands:"));
+        assert!(parse("record stream").is_err());
     }
 }

@@ -93,6 +93,8 @@ async fn run_commands(meeting: &Meeting) {
             LineCommand::Lobby(on) => meeting.set_lobby_enabled(on).await,
             LineCommand::Kick(who) => meeting.kick(&who).await,
             LineCommand::Grant(who) => meeting.grant_moderator(&who).await,
+            LineCommand::Record(request) => meeting.start_recording(request).await,
+            LineCommand::StopRecording => meeting.stop_recording().await,
             LineCommand::Participants => {
                 let list = serde_json::json!({
                     "event": "participants",

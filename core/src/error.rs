@@ -36,6 +36,8 @@ pub enum Error {
     Timeout(String),
     #[error("only a moderator may do that")]
     NotModerator,
+    #[error("recording is not available: {0}")]
+    RecordingUnavailable(String),
     #[error("the server refused the request: {0}")]
     Refused(String),
     #[error("the connection was lost: {0}")]
@@ -68,6 +70,7 @@ impl Error {
             Error::ReservationFailed { .. } => "reservation_failed",
             Error::Timeout(_) => "timeout",
             Error::NotModerator => "not_moderator",
+            Error::RecordingUnavailable(_) => "recording_unavailable",
             Error::Refused(_) => "refused",
             Error::ConnectionLost(_) => "connection_lost",
             Error::Protocol(_) => "protocol",

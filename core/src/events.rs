@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::jid::EndpointId;
+use crate::recording::RecordingState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -123,6 +124,10 @@ pub enum ConferenceEvent {
     SubjectChanged {
         subject: String,
     },
+    /// The room's recording or live stream started, is starting, or stopped (as the focus says).
+    RecordingStatusChanged {
+        recording: RecordingState,
+    },
     /// The room turned out to have a lobby; the join ends with `LobbyRequired`.
     LobbyEntered {
         lobby_room: Option<String>,
@@ -150,6 +155,7 @@ impl ConferenceEvent {
             ConferenceEvent::HandRaisedChanged { .. } => "hand_raised_changed",
             ConferenceEvent::ChatMessageReceived { .. } => "chat_message_received",
             ConferenceEvent::SubjectChanged { .. } => "subject_changed",
+            ConferenceEvent::RecordingStatusChanged { .. } => "recording_status_changed",
             ConferenceEvent::LobbyEntered { .. } => "lobby_entered",
             ConferenceEvent::Error { .. } => "error",
         }

@@ -11,6 +11,7 @@ pub mod focus;
 pub mod jid;
 pub mod muc;
 pub mod options;
+pub mod recording;
 mod redact;
 pub mod room_name;
 pub mod server;
@@ -27,4 +28,5 @@ pub use events::{
 };
 pub use jid::{EndpointId, Jid};
 pub use options::{MeetingOptions, Timeouts};
+pub use recording::{RecordingMode, RecordingRequest, RecordingState, RecordingStatus};
 pub use room_name::RoomName;

@@ -19,10 +19,13 @@ pub struct FocusBehaviour {
     pub not_ready_replies: usize,
     /// Never answer conference requests: a focus that is down behind a live component.
     pub silent: bool,
+    /// A Jibri is available for recording and streaming (see `jibri`); off by default, as on a
+    /// deployment without one.
+    pub jibri: bool,
 }
 
 #[derive(Debug)]
-struct Occupant {
+pub(crate) struct Occupant {
     nick: String,
     real_jid: Option<String>,
     affiliation: String,
@@ -37,6 +40,7 @@ struct Room {
     /// In join order: ownership goes to the longest-present participant.
     occupants: Vec<Occupant>,
     granted_to: Option<String>,
+    recording: Option<jibri::Session>,
 }
 
 pub struct Focus {
@@ -91,6 +95,9 @@ impl Focus {
         if iq.get_child("ping", ns::PING).is_some() {
             return vec![reply(iq, "result")];
         }
+        if let Some(request) = iq.get_child("jibri", omni_jitsi_core::recording::NS) {
+            return self.on_jibri(iq, request);
+        }
         if kind == "get" && iq.get_child("query", ns::DISCO_INFO).is_some() {
             let query = Element::new("query", ns::DISCO_INFO)
                 .child(
@@ -142,13 +149,7 @@ impl Focus {
             .attr("from", format!("{}/{NICK}", self.jid))
             .attr("to", format!("{room}/{NICK}"))
             .child(Element::new("x", ns::MUC))
-            .child(
-                Element::new("conference-properties", ns::FOCUS).child(
-                    Element::new("property", ns::FOCUS)
-                        .attr("key", "support-terminate-restart")
-                        .attr("value", "true"),
-                ),
-            )]
+            .child(conference_properties())]
     }
 
     fn conference_error(&self, to: &str, id: &str, kind: &str, condition: &str) -> Element {
@@ -172,6 +173,40 @@ impl Focus {
                             .attr("value", "false"),
                     ),
             )
+    }
+
+    fn on_jibri(&mut self, iq: &Element, request: &Element) -> Vec<Element> {
+        let from = iq.get_attr("from").unwrap_or("");
+        let room = from.split_once('/').map(|(r, _)| r).unwrap_or(from);
+        let Some(state) = self.rooms.get_mut(room) else {
+            return vec![error_reply(iq, "auth", "forbidden")];
+        };
+        let outcome = jibri::handle(
+            iq,
+            request,
+            &state.occupants,
+            &mut state.recording,
+            self.behaviour.jibri,
+            &mut self.next_id,
+        );
+        let room = room.to_string();
+        let mut out = vec![outcome.answer];
+        out.extend(
+            outcome
+                .publish
+                .into_iter()
+                .map(|status| self.presence_update(&room, status)),
+        );
+        out
+    }
+
+    /// Jicofo republishes its whole presence when an extension changes.
+    fn presence_update(&self, room: &str, extension: Element) -> Element {
+        Element::new("presence", COMPONENT_NS)
+            .attr("from", format!("{}/{NICK}", self.jid))
+            .attr("to", format!("{room}/{NICK}"))
+            .child(conference_properties())
+            .child(extension)
     }
 
     fn on_presence(&mut self, presence: &Element) -> Vec<Element> {
@@ -292,6 +327,14 @@ impl Focus {
     }
 }
 
+fn conference_properties() -> Element {
+    Element::new("conference-properties", ns::FOCUS).child(
+        Element::new("property", ns::FOCUS)
+            .attr("key", "support-terminate-restart")
+            .attr("value", "true"),
+    )
+}
+
 fn reply(iq: &Element, kind: &str) -> Element {
     Element::new("iq", COMPONENT_NS)
         .attr("type", kind)
@@ -319,5 +362,6 @@ fn stanza_error(kind: &str, condition: &str) -> Element {
         .child(Element::new(condition, ns::STANZAS))
 }
 
+mod jibri;
 #[cfg(test)]
 mod tests;

@@ -94,6 +94,18 @@ pub fn render(v: &Value) -> String {
             "" => "no subject".to_string(),
             subject => format!("subject: {subject}"),
         },
+        "recording_status_changed" => {
+            let r = &v["recording"];
+            let mut line = format!(
+                "recording {} ({})",
+                r["status"].as_str().unwrap_or("?"),
+                r["mode"].as_str().unwrap_or("unknown mode")
+            );
+            if let Some(error) = r["error"].as_str() {
+                line.push_str(&format!(": {error}"));
+            }
+            line
+        }
         "lobby_entered" => format!(
             "the room has a lobby ({})",
             v["lobby_room"].as_str().unwrap_or("unnamed")

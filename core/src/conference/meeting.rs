@@ -13,6 +13,7 @@ use crate::focus::ConferenceRequest;
 use crate::jid::{EndpointId, Jid};
 use crate::muc::presence::LocalPresence;
 use crate::options::MeetingOptions;
+use crate::recording::RecordingRequest;
 use crate::room_name::RoomName;
 use crate::server;
 use crate::transport::websocket::XmppSocket;
@@ -234,6 +235,16 @@ impl Meeting {
 
     pub async fn grant_moderator(&self, who: &EndpointId) -> Result<(), Error> {
         self.call(Command::GrantModerator(who.clone())).await
+    }
+
+    /// Asks the deployment's Jibri to record the room to a file or stream it. Resolves when the
+    /// focus accepted (status `pending`); `RecordingStatusChanged` events follow. Moderators only.
+    pub async fn start_recording(&self, request: RecordingRequest) -> Result<(), Error> {
+        self.call(Command::StartRecording(request)).await
+    }
+
+    pub async fn stop_recording(&self) -> Result<(), Error> {
+        self.call(Command::StopRecording).await
     }
 
     /// Resolves when the meeting has ended, whoever ended it.

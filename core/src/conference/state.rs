@@ -13,6 +13,7 @@ use crate::muc::presence::{self, LocalPresence, RoomPresence};
 use crate::muc::roster::{Roster, RosterChange};
 use crate::muc::{admin, caps, chat};
 use crate::options::Timeouts;
+use crate::recording::{self, RecordingMode, RecordingRequest, RecordingState};
 use crate::time::unix_ms;
 use crate::xml::Element;
 use crate::xmpp::iq::{IqOutcome, IqTracker};
@@ -57,6 +58,8 @@ pub enum Command {
     SetLobbyEnabled(bool),
     Kick(EndpointId),
     GrantModerator(EndpointId),
+    StartRecording(RecordingRequest),
+    StopRecording,
     Leave,
 }
 
@@ -97,6 +100,7 @@ enum IqPurpose {
     Ping,
     /// A moderator request; the reply goes to the command when there is one.
     Admin(Option<ReplyId>),
+    Recording(ReplyId),
 }
 
 pub struct Conference {
@@ -109,6 +113,8 @@ pub struct Conference {
     /// so apps always learn that they joined before they learn who else is there.
     early: Vec<RosterChange>,
     leave_replies: Vec<ReplyId>,
+    /// The room's recording as the focus last published it.
+    recording: Option<RecordingState>,
     out: VecDeque<Output>,
     next_msg_id: u64,
 }
@@ -127,6 +133,7 @@ impl Conference {
             pinger: Pinger::new(now),
             early: Vec::new(),
             leave_replies: Vec::new(),
+            recording: None,
             out: VecDeque::new(),
             next_msg_id: 0,
             cfg,
@@ -178,6 +185,12 @@ impl Conference {
                     Err(Error::Timeout("the room did not answer the request".into())),
                 ),
                 IqPurpose::Admin(None) => {}
+                IqPurpose::Recording(reply) => self.reply(
+                    reply,
+                    Err(Error::Timeout(
+                        "the focus did not answer the recording request".into(),
+                    )),
+                ),
             }
             if self.is_ended() {
                 return;
@@ -347,9 +360,38 @@ impl Conference {
                 let iq_id = self.track_admin(Some(id), now);
                 self.send(admin::grant_owner(&iq_id, &room, &jid));
             }
+            Command::StartRecording(request) => {
+                self.require_moderator()?;
+                let focus = self.focus_occupant()?;
+                let iq_id = self
+                    .iqs
+                    .track(IqPurpose::Recording(id), now, self.cfg.timeouts.iq);
+                self.send(recording::start(&iq_id, &focus, &request));
+            }
+            Command::StopRecording => {
+                self.require_moderator()?;
+                let focus = self.focus_occupant()?;
+                let mode = self
+                    .recording
+                    .as_ref()
+                    .and_then(|r| r.mode)
+                    .unwrap_or(RecordingMode::File);
+                let iq_id = self
+                    .iqs
+                    .track(IqPurpose::Recording(id), now, self.cfg.timeouts.iq);
+                self.send(recording::stop(&iq_id, &focus, mode));
+            }
             Command::Leave => unreachable!("handled before"),
         }
         Ok(())
+    }
+
+    /// Jibri requests go to the focus as a room occupant, which is how Jicofo checks the sender.
+    fn focus_occupant(&self) -> Result<Jid, Error> {
+        self.roster
+            .focus_nick()
+            .map(|nick| self.cfg.room.with_resource(nick.as_str()))
+            .ok_or_else(|| Error::Refused("the conference focus is not in the room".into()))
     }
 
     fn require_moderator(&self) -> Result<(), Error> {
@@ -479,6 +521,13 @@ impl Conference {
                 }
             }
             IqPurpose::Ping => self.pinger.on_pong(),
+            IqPurpose::Recording(reply) => {
+                let result = match outcome {
+                    IqOutcome::Result(_) => Ok(()),
+                    IqOutcome::Error(e) => Err(recording::request_error(e)),
+                };
+                self.reply(reply, result);
+            }
             IqPurpose::Admin(reply) => {
                 let result = match outcome {
                     IqOutcome::Result(_) => Ok(()),
@@ -497,6 +546,7 @@ impl Conference {
     }
 
     fn handle_presence(&mut self, el: &Element, now: Instant) {
+        self.recording_status_from(el);
         let Some(parsed) = presence::parse(el, &self.cfg.room) else {
             return;
         };
@@ -587,6 +637,24 @@ impl Conference {
                 error: "focus_left".into(),
                 message: "the conference focus left the room".into(),
             }),
+        }
+    }
+
+    /// Only the focus speaks for Jibri; the same extension from anyone else is ignored.
+    fn recording_status_from(&mut self, el: &Element) {
+        let from_focus = self
+            .focus_occupant()
+            .ok()
+            .is_some_and(|focus| el.get_attr("from").and_then(Jid::parse).as_ref() == Some(&focus));
+        if !from_focus {
+            return;
+        }
+        let Some(state) = recording::status_in(el) else {
+            return;
+        };
+        if self.recording.as_ref() != Some(&state) {
+            self.recording = Some(state.clone());
+            self.emit(ConferenceEvent::RecordingStatusChanged { recording: state });
         }
     }
 

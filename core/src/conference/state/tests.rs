@@ -428,3 +428,76 @@ fn forced_mute_only_from_the_focus() {
         vec![&ConferenceEvent::AudioMutedChanged { muted: true }]
     );
 }
+
+#[test]
+fn recording_goes_through_the_focus_and_only_the_focus_reports_it() {
+    let now = Instant::now();
+    let (mut c, _) = joined(now);
+    c.handle_command(1, Command::StartRecording(RecordingRequest::File), now);
+    assert_eq!(
+        drain(&mut c),
+        vec![Output::Reply(1, Err(Error::NotModerator))]
+    );
+    c.handle_stanza(
+        &occupant(
+            ME,
+            "",
+            "<item jid='me@meet.test/r' role='moderator' affiliation='owner'/><status code='110'/>",
+        ),
+        now,
+    );
+    drain(&mut c);
+
+    c.handle_command(2, Command::StartRecording(RecordingRequest::File), now);
+    let out = drain(&mut c);
+    let request = sent(&out)[0];
+    assert_eq!(request.get_attr("to"), Some(&*format!("{ROOM}/focus")));
+    let id = request.get_attr("id").unwrap();
+    c.handle_stanza(
+        &el(&format!(
+            "<iq xmlns='jabber:client' type='error' id='{id}' from='{ROOM}/focus'>\
+             <error type='cancel'><service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>"
+        )),
+        now,
+    );
+    assert!(matches!(
+        drain(&mut c).as_slice(),
+        [Output::Reply(2, Err(Error::RecordingUnavailable(_)))]
+    ));
+
+    let status = "<jibri-recording-status xmlns='http://jitsi.org/protocol/jibri' status='on' \
+                  recording_mode='file' session_id='s1'/>";
+    c.handle_stanza(
+        &occupant(
+            "bob00002",
+            status,
+            "<item jid='b@meet.test/r' role='participant' affiliation='none'/>",
+        ),
+        now,
+    );
+    let from_bob = drain(&mut c);
+    assert!(!events(&from_bob)
+        .iter()
+        .any(|e| matches!(e, ConferenceEvent::RecordingStatusChanged { .. })));
+    let focus_item =
+        "<item jid='focus@auth.meet.test/focus' role='moderator' affiliation='owner'/>";
+    c.handle_stanza(&occupant("focus", status, focus_item), now);
+    let out = drain(&mut c);
+    assert_eq!(
+        events(&out),
+        vec![&ConferenceEvent::RecordingStatusChanged {
+            recording: RecordingState {
+                status: crate::recording::RecordingStatus::On,
+                mode: Some(RecordingMode::File),
+                session_id: Some("s1".into()),
+                initiator: None,
+                error: None,
+            }
+        }]
+    );
+    c.handle_stanza(&occupant("focus", status, focus_item), now);
+    assert!(
+        events(&drain(&mut c)).is_empty(),
+        "unchanged status repeated"
+    );
+}

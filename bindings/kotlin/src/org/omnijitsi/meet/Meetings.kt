@@ -69,6 +69,7 @@ open class MeetingListenerAdapter : MeetingListener {
     open fun onHandRaisedChanged(raised: Boolean) {}
     open fun onChatMessageReceived(message: ChatMessage) {}
     open fun onSubjectChanged(subject: String) {}
+    open fun onRecordingStatusChanged(recording: Recording) {}
     open fun onLobbyEntered(lobbyRoom: String?) {}
     open fun onError(error: String, message: String) {}
 
@@ -87,6 +88,7 @@ open class MeetingListenerAdapter : MeetingListener {
             is MeetingEvent.HandRaisedChanged -> onHandRaisedChanged(event.raised)
             is MeetingEvent.ChatMessageReceived -> onChatMessageReceived(event.message)
             is MeetingEvent.SubjectChanged -> onSubjectChanged(event.subject)
+            is MeetingEvent.RecordingStatusChanged -> onRecordingStatusChanged(event.recording)
             is MeetingEvent.LobbyEntered -> onLobbyEntered(event.lobbyRoom)
             is MeetingEvent.Error -> onError(event.error, event.message)
         }
