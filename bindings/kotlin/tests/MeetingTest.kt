@@ -137,6 +137,22 @@ class MeetingTest {
     }
 
     @Test
+    fun recordingOnADeploymentWithoutJibriIsATypedRefusal() = timed {
+        val ann = joinMeeting(options("kotlin-record", "Ann"))
+        ann.events.first {
+            (it is MeetingEvent.RoleChanged && it.role == Role.MODERATOR) ||
+                (it is MeetingEvent.ConferenceJoined && it.role == Role.MODERATOR)
+        }
+        try {
+            ann.meeting.startRecording(RecordingRequest.File)
+            fail("recording started on a testbed that runs no Jibri")
+        } catch (e: MeetingException.RecordingUnavailable) {
+            assertTrue(e.message!!.contains("Jibri"))
+        }
+        ann.meeting.hangUp()
+    }
+
+    @Test
     fun listenerCallbacksArriveInOrderOnTheEventThreadAndASlowListenerDoesNotStallTheMeeting() = timed {
         val threads = mutableSetOf<String>()
         val names = Channel<String>(Channel.UNLIMITED)
