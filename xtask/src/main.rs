@@ -1,6 +1,7 @@
 //! `cargo xtask`: the project's scripts, in Rust so they run wherever cargo does.
 
 mod android;
+mod chroot;
 mod client;
 mod demo;
 mod events;
@@ -9,6 +10,8 @@ mod kotlin;
 mod mobile;
 mod process;
 mod report;
+mod signals;
+mod swift;
 mod test;
 mod testbed;
 mod tools;
@@ -21,13 +24,16 @@ use workspace::Workspace;
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  test [--skip-kotlin]          install what is missing, then fmt, clippy, cargo test and the
-                                Kotlin binding tests (CI=true turns a missing tool into a failure)
+  test [--skip-kotlin] [--skip-swift]
+                                install what is missing, then fmt, clippy, cargo test and the
+                                Kotlin and Swift binding tests (CI=true turns a missing tool into
+                                a failure)
   demo [--server URL] [--room NAME]
                                 three CLI clients chat, mute and leave on a local testbed; with
                                 --server, two clients join that deployment instead
   android                       build the Android libraries and Kotlin bindings (needs the NDK)
-  ios                           build the iOS XCFramework and Swift bindings (needs macOS, Xcode)";
+  ios                           build the iOS XCFramework and the Swift package around it
+                                (needs macOS, Xcode)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
