@@ -57,6 +57,29 @@ final class MeetingTests: XCTestCase {
         }
     }
 
+    func testEventsWaitInOrderForAConsumerThatStartsLate() async throws {
+        let options = try options("swift-late", "Ann")
+        try await timed {
+            let session = try await joinMeeting(options)
+            // Nobody reads the stream while the meeting is used: the calls must not stall.
+            try await session.meeting.setAudioMuted(muted: true)
+            try await session.meeting.raiseHand(raised: true)
+            try await session.meeting.hangUp()
+            var order: [String] = []
+            for await event in session.events {
+                switch event {
+                case .conferenceWillJoin: order.append("will_join")
+                case .conferenceJoined: order.append("joined")
+                case .audioMutedChanged(true): order.append("muted")
+                case .handRaisedChanged(true): order.append("hand_up")
+                case .conferenceTerminated: order.append("terminated")
+                default: break
+                }
+            }
+            XCTAssertEqual(order, ["will_join", "joined", "muted", "hand_up", "terminated"])
+        }
+    }
+
     func testTwoParticipantsSeeEachOthersNameEmailAndAvatar() async throws {
         let annOptions = try options("swift-two", "Ann")
         let bobOptions = try options("swift-two", "Bob")
