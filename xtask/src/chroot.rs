@@ -20,16 +20,22 @@ const PATH: &str = "PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
 
 pub struct Chroot {
     pub root: PathBuf,
-    /// What the marker records: a chroot made for another package list is rebuilt.
-    recipe: String,
+    suite: &'static str,
+    packages: &'static [&'static str],
 }
 
 impl Chroot {
-    pub fn new(root: PathBuf, suite: &str, packages: &[&str]) -> Chroot {
+    pub fn new(root: PathBuf, suite: &'static str, packages: &'static [&'static str]) -> Chroot {
         Chroot {
             root,
-            recipe: format!("{suite}: {}\n", packages.join(" ")),
+            suite,
+            packages,
         }
+    }
+
+    /// What the marker records: a chroot made for another suite or package list is rebuilt.
+    fn recipe(&self) -> String {
+        format!("{}: {}\n", self.suite, self.packages.join(" "))
     }
 
     fn marker(&self) -> PathBuf {
@@ -37,11 +43,11 @@ impl Chroot {
     }
 
     pub fn is_complete(&self) -> bool {
-        fs::read_to_string(self.marker()).is_ok_and(|m| m == self.recipe)
+        fs::read_to_string(self.marker()).is_ok_and(|m| m == self.recipe())
     }
 
     /// debootstrap, then apt-get inside; the marker is written only when both succeeded.
-    pub fn create(&self, suite: &str, packages: &[&str]) -> Result<(), String> {
+    pub fn create(&self) -> Result<(), String> {
         unmount_stale(&self.root)?;
         // A half-made root from an interrupted run would otherwise confuse debootstrap.
         if self.root.exists() {
@@ -53,7 +59,7 @@ impl Chroot {
                 .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
         }
         run(Command::new("debootstrap")
-            .args(["--variant=minbase", suite])
+            .args(["--variant=minbase", self.suite])
             .arg(&self.root)
             .arg(MIRROR))?;
         let resolv = self.root.join("etc/resolv.conf");
@@ -70,9 +76,9 @@ impl Chroot {
             "apt-get",
             ["install", "-y", "--no-install-recommends"],
         );
-        run(install.args(packages))?;
+        run(install.args(self.packages))?;
         run(&mut self.command(&apt, "apt-get", ["clean"]))?;
-        fs::write(self.marker(), &self.recipe)
+        fs::write(self.marker(), self.recipe())
             .map_err(|e| format!("cannot write {}: {e}", self.marker().display()))
     }
 

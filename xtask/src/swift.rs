@@ -31,18 +31,19 @@ pub struct SwiftToolchain {
 
 /// Installs debootstrap if needed and builds the chroot once; later runs reuse it.
 pub fn ensure_toolchain(ws: &Workspace, apt: &mut Apt) -> Result<SwiftToolchain, String> {
+    // Entering a cached chroot needs mounts as much as creating one does.
+    if !is_root() {
+        return Err("the Swift chroot needs root (debootstrap, mount, chroot)".into());
+    }
     let chroot = Chroot::new(ws.tools_dir().join("swift").join(SUITE), SUITE, &PACKAGES);
     if chroot.is_complete() {
         println!("{} is complete", chroot.root.display());
         return Ok(SwiftToolchain { chroot });
     }
-    if !is_root() {
-        return Err("creating the Swift chroot needs root (debootstrap, mount)".into());
-    }
     if which("debootstrap").is_none() && !Path::new("/usr/sbin/debootstrap").is_file() {
         apt.install(&["debootstrap"])?;
     }
-    chroot.create(SUITE, &PACKAGES)?;
+    chroot.create()?;
     Ok(SwiftToolchain { chroot })
 }
 
