@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use crate::client::Client;
 use crate::kotlin;
+use crate::mobile;
 use crate::process::{self, output};
 use crate::testbed::Testbed;
 use crate::tools;
@@ -49,7 +50,11 @@ fn parse(args: &[String]) -> Result<Options, String> {
 pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
     let options = parse(args)?;
     let mut report = crate::report::Report::new();
-    let tools = tools::ensure(ws, &mut report, options.kotlin, is_ci());
+    let wanted = tools::Wanted {
+        kotlin: options.kotlin,
+        swift: false,
+    };
+    let tools = tools::ensure(ws, &mut report, wanted, is_ci());
     tools.prosody.clone()?;
     // Debug for the testbed binary and the bindgen tool; release for everything measured.
     process::run(ws.cargo().args([
@@ -115,7 +120,7 @@ fn json_lines(text: &str) -> Result<Vec<Value>, String> {
 fn kotlin_join(ws: &Workspace, tools: &tools::KotlinTools) -> Result<Vec<Value>, String> {
     let generated = ws.target.join("bench/kotlin/generated");
     let classes = ws.target.join("bench/kotlin/classes");
-    kotlin::generate(ws, &generated)?;
+    mobile::bindgen(ws, "kotlin", &generated)?;
     let mut sources = Vec::new();
     for dir in [
         generated.clone(),

@@ -1,11 +1,11 @@
 //! `cargo xtask ios`: static libraries for device and simulator, wrapped in an XCFramework
-//! with the FFI headers, plus the Swift sources.
+//! with the FFI headers, inside the Swift package (bindings/swift plus the generated sources).
 
 use std::env;
-use std::fs;
 
 use crate::mobile::{copy, generate_bindings, missing_targets, refuse};
 use crate::process::{self, which};
+use crate::swift::{assemble, Link};
 use crate::workspace::Workspace;
 
 const TARGETS: [&str; 2] = ["aarch64-apple-ios", "aarch64-apple-ios-sim"];
@@ -58,12 +58,11 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
         &headers.join("module.modulemap"),
     )?;
 
-    let framework = out.join("OmniJitsiMeet.xcframework");
-    // xcodebuild refuses to overwrite an existing framework.
-    if framework.exists() {
-        fs::remove_dir_all(&framework)
-            .map_err(|e| format!("cannot remove {}: {e}", framework.display()))?;
-    }
+    let package = out.join("OmniJitsiMeet");
+    // A fresh package directory also spares xcodebuild an existing framework, which it refuses
+    // to overwrite.
+    assemble(ws, &swift, &package, Link::XcFramework)?;
+    let framework = package.join("OmniJitsiMeet.xcframework");
     let mut cmd = ws.command("xcodebuild");
     cmd.arg("-create-xcframework");
     for target in TARGETS {
@@ -75,9 +74,8 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
     cmd.arg("-output").arg(&framework);
     process::run(&mut cmd)?;
     println!(
-        "{} and the Swift sources in {}",
-        framework.display(),
-        swift.display()
+        "Swift package {} (add it to Xcode as a local package)",
+        package.display()
     );
     Ok(())
 }

@@ -5,7 +5,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::process::{run, run_with_timeout};
+use crate::mobile::{bindgen, recreate};
+use crate::process::run_with_timeout;
 use crate::report::{secs, Report};
 use crate::testbed::Testbed;
 use crate::tools::{join_paths, KotlinTools};
@@ -26,7 +27,9 @@ pub fn run_phase(
     let generated = ws.target.join("kotlin/generated");
     let classes = ws.target.join("kotlin/classes");
     let compiled = report
-        .step("kotlin: generate bindings", || generate(ws, &generated))
+        .step("kotlin: generate bindings", || {
+            bindgen(ws, "kotlin", &generated)
+        })
         .and_then(|()| {
             report.step("kotlin: compile (-Werror)", || {
                 compile(ws, tools, &generated, &classes)
@@ -40,28 +43,6 @@ pub fn run_phase(
         }
     }
     println!("==> Kotlin phase: {}", secs(start.elapsed()));
-}
-
-pub fn generate(ws: &Workspace, out: &Path) -> Result<(), String> {
-    let bindgen = ws.debug_bin("uniffi-bindgen");
-    let lib = ws.host_bindings_lib();
-    for needed in [&bindgen, &lib] {
-        if !needed.is_file() {
-            return Err(format!(
-                "{} is missing: `cargo build -p omni-jitsi-meet --features bindgen` did not produce it",
-                needed.display()
-            ));
-        }
-    }
-    // Stale files from a renamed type would otherwise still compile in.
-    recreate(out)?;
-    run(ws
-        .command(&bindgen)
-        .args(["generate", "--library"])
-        .arg(&lib)
-        .args(["--language", "kotlin", "--out-dir"])
-        .arg(out)
-        .args(["--no-format", "--config", "uniffi.toml"]))
 }
 
 fn compile(
@@ -122,13 +103,6 @@ fn run_tests(ws: &Workspace, tools: &KotlinTools, classes: &Path) -> Result<(), 
         eprintln!("xtask: warning: {e}");
     }
     result
-}
-
-fn recreate(dir: &Path) -> Result<(), String> {
-    if dir.exists() {
-        fs::remove_dir_all(dir).map_err(|e| format!("cannot remove {}: {e}", dir.display()))?;
-    }
-    fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))
 }
 
 /// Sorted, so the compiler sees the same order on every machine.

@@ -2,6 +2,7 @@
 
 mod android;
 mod bench;
+mod chroot;
 mod client;
 mod demo;
 mod events;
@@ -10,6 +11,8 @@ mod kotlin;
 mod mobile;
 mod process;
 mod report;
+mod signals;
+mod swift;
 mod test;
 mod testbed;
 mod tools;
@@ -22,8 +25,10 @@ use workspace::Workspace;
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  test [--skip-kotlin]          install what is missing, then fmt, clippy, cargo test and the
-                                Kotlin binding tests (CI=true turns a missing tool into a failure)
+  test [--skip-kotlin] [--skip-swift]
+                                install what is missing, then fmt, clippy, cargo test and the
+                                Kotlin and Swift binding tests (CI=true turns a missing tool into
+                                a failure)
   demo [--server URL] [--room NAME]
                                 three CLI clients chat, mute and leave on a local testbed; with
                                 --server, two clients join that deployment instead
@@ -31,7 +36,8 @@ commands:
                                 join latency (Rust and Kotlin), scale, footprint; writes
                                 target/bench/bench.md and bench.json
   android                       build the Android libraries and Kotlin bindings (needs the NDK)
-  ios                           build the iOS XCFramework and Swift bindings (needs macOS, Xcode)";
+  ios                           build the iOS XCFramework and the Swift package around it
+                                (needs macOS, Xcode)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

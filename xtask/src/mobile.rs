@@ -38,14 +38,37 @@ pub fn generate_bindings(ws: &Workspace, language: &str, out: &Path) -> Result<(
     run(ws
         .cargo()
         .args(["build", "-p", "omni-jitsi-meet", "--features", "bindgen"]))?;
-    fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    bindgen(ws, language, out)
+}
+
+/// Generates into a fresh `out`; expects the bindings crate already built with `--features bindgen`.
+pub fn bindgen(ws: &Workspace, language: &str, out: &Path) -> Result<(), String> {
+    let bindgen = ws.debug_bin("uniffi-bindgen");
+    let lib = ws.host_bindings_lib();
+    for needed in [&bindgen, &lib] {
+        if !needed.is_file() {
+            return Err(format!(
+                "{} is missing: `cargo build -p omni-jitsi-meet --features bindgen` did not produce it",
+                needed.display()
+            ));
+        }
+    }
+    // Stale files from a renamed type would otherwise still compile in.
+    recreate(out)?;
     run(ws
-        .command(ws.debug_bin("uniffi-bindgen"))
+        .command(&bindgen)
         .args(["generate", "--library"])
-        .arg(ws.host_bindings_lib())
+        .arg(&lib)
         .args(["--language", language, "--out-dir"])
         .arg(out)
         .args(["--no-format", "--config", "uniffi.toml"]))
+}
+
+pub fn recreate(dir: &Path) -> Result<(), String> {
+    if dir.exists() {
+        fs::remove_dir_all(dir).map_err(|e| format!("cannot remove {}: {e}", dir.display()))?;
+    }
+    fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))
 }
 
 pub fn copy(from: &Path, to: &Path) -> Result<(), String> {

@@ -5,7 +5,8 @@ use std::time::Instant;
 use crate::kotlin;
 use crate::process;
 use crate::report::{secs, Report};
-use crate::tools;
+use crate::swift;
+use crate::tools::{self, Wanted};
 use crate::workspace::{is_ci, Workspace};
 
 /// One feature set for build, clippy and test: cargo rebuilds a crate whenever its features
@@ -18,13 +19,17 @@ const SELECTION: [&str; 4] = [
 ];
 
 pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
-    let mut skip_kotlin = false;
+    let mut want = Wanted {
+        kotlin: true,
+        swift: true,
+    };
     for arg in args {
         match arg.as_str() {
-            "--skip-kotlin" => skip_kotlin = true,
+            "--skip-kotlin" => want.kotlin = false,
+            "--skip-swift" => want.swift = false,
             other => {
                 return Err(format!(
-                    "unknown option {other:?}; usage: test [--skip-kotlin]"
+                    "unknown option {other:?}; usage: test [--skip-kotlin] [--skip-swift]"
                 ))
             }
         }
@@ -33,7 +38,7 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
     let start = Instant::now();
     let mut report = Report::new();
 
-    let tools = tools::ensure(ws, &mut report, !skip_kotlin, ci);
+    let tools = tools::ensure(ws, &mut report, want, ci);
 
     report.step("cargo fmt --check", || {
         process::run(ws.cargo().args(["fmt", "--all", "--", "--check"]))
@@ -85,6 +90,12 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
         (Ok(kotlin_tools), true) => {
             kotlin::run_phase(ws, kotlin_tools, &tools.prosody, &mut report);
         }
+    }
+
+    match (&tools.swift, built) {
+        (Err(why), _) => report.skip("Swift binding tests", why),
+        (Ok(_), false) => report.skip("Swift binding tests", "the build failed"),
+        (Ok(toolchain), true) => swift::run_phase(ws, toolchain, &tools.prosody, &mut report),
     }
 
     report.print_summary(&format!("summary ({} total)", secs(start.elapsed())));

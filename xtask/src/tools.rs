@@ -1,5 +1,6 @@
 //! Installing what the tests need on a fresh Debian machine: Prosody, a JVM with JNA and JUnit,
-//! and the Kotlin compiler (from npm, the one registry here that carries it).
+//! the Kotlin compiler (from npm, the one registry here that carries it) and the Swift
+//! toolchain (a trixie chroot, see `swift`).
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -7,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::process::{run, which};
 use crate::report::Report;
+use crate::swift::{self, SwiftToolchain};
 use crate::workspace::Workspace;
 
 pub const PROSODY: &str = "/usr/bin/prosody";
@@ -56,16 +58,17 @@ impl KotlinTools {
 pub struct Tools {
     pub prosody: Result<(), String>,
     pub kotlin: Result<KotlinTools, String>,
+    pub swift: Result<SwiftToolchain, String>,
 }
 
 /// apt-get update is slow and only needed before the first install of a run.
 #[derive(Default)]
-struct Apt {
+pub struct Apt {
     updated: bool,
 }
 
 impl Apt {
-    fn install(&mut self, packages: &[&str]) -> Result<(), String> {
+    pub fn install(&mut self, packages: &[&str]) -> Result<(), String> {
         let Some(apt) = which("apt-get") else {
             return Err(format!(
                 "apt-get not found; install {} by hand",
@@ -80,7 +83,8 @@ impl Apt {
             }
         }
         run(std::process::Command::new(&apt)
-            .args(["install", "-y"])
+            // Another apt-get on the same machine would otherwise fail this one at once.
+            .args(["-o", "DPkg::Lock::Timeout=300", "install", "-y"])
             .args(packages)
             .env("DEBIAN_FRONTEND", "noninteractive"))
         .map_err(|e| format!("{e} (apt-get needs root)"))
@@ -88,13 +92,13 @@ impl Apt {
 }
 
 /// Each tool is a step; outside CI a tool that cannot be installed is a skip, not a failure.
-pub fn ensure(ws: &Workspace, report: &mut Report, want_kotlin: bool, ci: bool) -> Tools {
+pub fn ensure(ws: &Workspace, report: &mut Report, want: Wanted, ci: bool) -> Tools {
     let fatal = ci;
     let mut apt = Apt::default();
     let prosody = report
         .step_or_skip("ensure prosody", fatal, || ensure_prosody(&mut apt))
         .ok_or_else(|| "Prosody is not installed".to_string());
-    let kotlin = if want_kotlin {
+    let kotlin = if want.kotlin {
         let jvm = report.step_or_skip("ensure java, JNA, JUnit", fatal, || ensure_jvm(&mut apt));
         let kotlinc = report.step_or_skip("ensure kotlinc", fatal, || ensure_kotlinc(ws, &mut apt));
         match (jvm, kotlinc) {
@@ -105,7 +109,26 @@ pub fn ensure(ws: &Workspace, report: &mut Report, want_kotlin: bool, ci: bool) 
     } else {
         Err("--skip-kotlin".to_string())
     };
-    Tools { prosody, kotlin }
+    let swift = if want.swift {
+        report
+            .step_or_skip("ensure swift (trixie chroot)", fatal, || {
+                swift::ensure_toolchain(ws, &mut apt)
+            })
+            .ok_or_else(|| "the Swift toolchain is not set up".to_string())
+    } else {
+        Err("--skip-swift".to_string())
+    };
+    Tools {
+        prosody,
+        kotlin,
+        swift,
+    }
+}
+
+/// The optional language toolchains a run asks for.
+pub struct Wanted {
+    pub kotlin: bool,
+    pub swift: bool,
 }
 
 fn ensure_prosody(apt: &mut Apt) -> Result<(), String> {

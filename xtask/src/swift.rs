@@ -1,0 +1,309 @@
+//! The Swift SDK on Linux: Debian bookworm has no Swift, trixie's `swiftlang` needs trixie's
+//! glibc, so the toolchain lives in a cached trixie chroot. The package in bindings/swift is
+//! assembled with the generated bindings under target/swift and its XCTest suite runs inside
+//! the chroot against the testbed, which it reaches over the shared loopback.
+
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::Stdio;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::chroot::Chroot;
+use crate::mobile::{bindgen, copy, recreate};
+use crate::process::{show, which, Supervised};
+use crate::report::{secs, Report};
+use crate::testbed::Testbed;
+use crate::tools::Apt;
+use crate::workspace::Workspace;
+
+const SUITE: &str = "trixie";
+const PACKAGES: [&str; 4] = ["swiftlang", "libc6-dev", "libstdc++-14-dev", "binutils"];
+const MODULE: &str = "OmniJitsiMeet";
+const FFI_MODULE: &str = "OmniJitsiMeetFFI";
+/// Covers a cold build of the package; the tests themselves time out after 20 s per story.
+const LIMIT: Duration = Duration::from_secs(900);
+
+pub struct SwiftToolchain {
+    chroot: Chroot,
+}
+
+/// Installs debootstrap if needed and builds the chroot once; later runs reuse it.
+pub fn ensure_toolchain(ws: &Workspace, apt: &mut Apt) -> Result<SwiftToolchain, String> {
+    // Entering a cached chroot needs mounts as much as creating one does.
+    if !is_root() {
+        return Err("the Swift chroot needs root (debootstrap, mount, chroot)".into());
+    }
+    let chroot = Chroot::new(ws.tools_dir().join("swift").join(SUITE), SUITE, &PACKAGES);
+    if chroot.is_complete() {
+        println!("{} is complete", chroot.root.display());
+        return Ok(SwiftToolchain { chroot });
+    }
+    if which("debootstrap").is_none() && !Path::new("/usr/sbin/debootstrap").is_file() {
+        apt.install(&["debootstrap"])?;
+    }
+    chroot.create()?;
+    Ok(SwiftToolchain { chroot })
+}
+
+fn is_root() -> bool {
+    // SAFETY: geteuid cannot fail and has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// Expects the bindings crate already built with `--features bindgen` (the shared build does).
+pub fn run_phase(
+    ws: &Workspace,
+    toolchain: &SwiftToolchain,
+    prosody: &Result<(), String>,
+    report: &mut Report,
+) {
+    let start = Instant::now();
+    let generated = ws.target.join("swift/generated");
+    let package = ws.target.join("swift/package");
+    let assembled = report
+        .step("swift: generate bindings", || {
+            bindgen(ws, "swift", &generated)
+        })
+        .and_then(|()| {
+            report.step("swift: assemble package", || {
+                assemble(ws, &generated, &package, Link::Cdylib)
+            })
+        });
+    match (assembled, prosody) {
+        (None, _) => report.skip("swift: swift test", "nothing to run"),
+        (Some(()), Err(why)) => report.skip("swift: swift test", why),
+        (Some(()), Ok(())) => {
+            report.step("swift: swift test", || run_tests(ws, toolchain, &package));
+        }
+    }
+    println!("==> Swift phase: {}", secs(start.elapsed()));
+}
+
+/// How the assembled package reaches the Rust library.
+pub enum Link {
+    /// A system-library target over the generated header; the host cdylib in target/debug.
+    Cdylib,
+    /// The XCFramework `cargo xtask ios` puts next to Package.swift (it carries the headers).
+    XcFramework,
+}
+
+/// Package.swift, the hand-written sources and tests from bindings/swift, and the generated
+/// ones, in a fresh `package` directory.
+pub fn assemble(
+    ws: &Workspace,
+    generated: &Path,
+    package: &Path,
+    link: Link,
+) -> Result<(), String> {
+    recreate(package)?;
+    let checked_in = ws.root.join("bindings/swift");
+    copy(
+        &checked_in.join("Package.swift"),
+        &package.join("Package.swift"),
+    )?;
+    copy_tree(&checked_in.join("Sources"), &package.join("Sources"))?;
+    copy_tree(&checked_in.join("Tests"), &package.join("Tests"))?;
+    copy(
+        &generated.join(format!("{MODULE}.swift")),
+        &package.join(format!("Sources/{MODULE}/{MODULE}.swift")),
+    )?;
+    if let Link::Cdylib = link {
+        let ffi = package.join(format!("Sources/{FFI_MODULE}"));
+        copy(
+            &generated.join(format!("{FFI_MODULE}.h")),
+            &ffi.join(format!("{FFI_MODULE}.h")),
+        )?;
+        // SwiftPM finds a system library's module only through this exact file name.
+        copy(
+            &generated.join(format!("{FFI_MODULE}.modulemap")),
+            &ffi.join("module.modulemap"),
+        )?;
+    }
+    Ok(())
+}
+
+fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
+    let entries = fs::read_dir(from).map_err(|e| format!("cannot list {}: {e}", from.display()))?;
+    for entry in entries {
+        let path = entry
+            .map_err(|e| format!("cannot list {}: {e}", from.display()))?
+            .path();
+        let target = to.join(path.file_name().unwrap_or_default());
+        if path.is_dir() {
+            copy_tree(&path, &target)?;
+        } else {
+            copy(&path, &target)?;
+        }
+    }
+    Ok(())
+}
+
+fn run_tests(ws: &Workspace, toolchain: &SwiftToolchain, package: &Path) -> Result<(), String> {
+    let testbed = Testbed::start(ws)?;
+    println!("OMNI_JITSI_SERVER_URL={}", testbed.server_url);
+    let result = toolchain
+        .chroot
+        .enter(Some(&ws.root))
+        .and_then(|_mounts| swift_test(ws, toolchain, package, &testbed.server_url));
+    if let Err(e) = testbed.stop() {
+        eprintln!("xtask: warning: {e}");
+    }
+    let summary = result?;
+    println!("swift test: {summary}");
+    Ok(())
+}
+
+/// Runs `swift test`, echoing its output, and insists on XCTest's own summary: a run that
+/// built nothing or skipped every test must not pass.
+fn swift_test(
+    ws: &Workspace,
+    toolchain: &SwiftToolchain,
+    package: &Path,
+    server_url: &str,
+) -> Result<Summary, String> {
+    let lib_dir = ws.debug_dir();
+    let env = [
+        ("OMNI_JITSI_SERVER_URL", server_url),
+        ("OMNI_JITSI_LIB_DIR", &path_str(&lib_dir)?),
+    ];
+    let scratch = ws.target.join("swift/build");
+    let mut cmd = toolchain.chroot.command(
+        &env,
+        "swift",
+        [
+            "test",
+            "-Xswiftc",
+            "-warnings-as-errors",
+            "--package-path",
+            &path_str(package)?,
+            // Outside the package directory, so reassembling it keeps the build cache.
+            "--scratch-path",
+            &path_str(&scratch)?,
+        ],
+    );
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped());
+    println!("$ {}", show(&cmd));
+    let mut child = cmd.spawn().map_err(|e| format!("cannot run chroot: {e}"))?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or("swift test's output was not captured")?;
+    let mut child = Supervised::new("swift test", child);
+    let reader = thread::spawn(move || {
+        let mut last = None;
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            println!("{line}");
+            last = Summary::parse(&line).or(last);
+        }
+        last
+    });
+    let Some(status) = child.wait_for_exit(LIMIT)? else {
+        return Err(format!(
+            "swift test did not finish within {} s and was killed",
+            LIMIT.as_secs()
+        ));
+    };
+    let summary = reader
+        .join()
+        .map_err(|_| "the thread reading swift test's output failed")?;
+    match summary {
+        None => Err(format!(
+            "swift test ended ({status}) without XCTest's \"Executed N tests\" summary"
+        )),
+        Some(s) if !status.success() || s.failures > 0 => {
+            Err(format!("swift test failed ({status}): {s}"))
+        }
+        Some(s) if s.tests == 0 || s.skipped > 0 => Err(format!("nothing really ran: {s}")),
+        Some(s) => Ok(s),
+    }
+}
+
+fn path_str(path: &Path) -> Result<String, String> {
+    path.to_str()
+        .map(str::to_string)
+        .ok_or_else(|| format!("{} is not UTF-8", path.display()))
+}
+
+/// XCTest's closing line, e.g. `Executed 5 tests, with 1 test skipped and 0 failures (0
+/// unexpected) in 0.58 (0.58) seconds`.
+#[derive(Debug, PartialEq, Eq)]
+struct Summary {
+    tests: u32,
+    skipped: u32,
+    failures: u32,
+    line: String,
+}
+
+impl Summary {
+    fn parse(line: &str) -> Option<Summary> {
+        let line = line.trim();
+        let rest = line.strip_prefix("Executed ")?;
+        let (tests, rest) = rest.split_once(' ')?;
+        let (_, counts) = rest.split_once(", with ")?;
+        let words: Vec<&str> = counts.split_whitespace().collect();
+        let count_before = |at: usize, back: usize| -> Option<u32> {
+            words.get(at.checked_sub(back)?)?.parse().ok()
+        };
+        let mut skipped = 0;
+        let mut failures = None;
+        for (at, word) in words.iter().enumerate() {
+            if word.starts_with("skipped") {
+                skipped = count_before(at, 2)?;
+            } else if word.starts_with("failure") && failures.is_none() {
+                failures = Some(count_before(at, 1)?);
+            }
+        }
+        Some(Summary {
+            tests: tests.parse().ok()?,
+            skipped,
+            failures: failures?,
+            line: line.to_string(),
+        })
+    }
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.line)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_passing_run() {
+        let s = Summary::parse(
+            "\t Executed 5 tests, with 0 failures (0 unexpected) in 0.58 (0.58) seconds",
+        )
+        .unwrap();
+        assert_eq!((s.tests, s.skipped, s.failures), (5, 0, 0));
+    }
+
+    #[test]
+    fn reads_failures_and_skips() {
+        let one = Summary::parse(
+            "Executed 5 tests, with 1 failure (0 unexpected) in 0.664 (0.664) seconds",
+        )
+        .unwrap();
+        assert_eq!((one.tests, one.failures), (5, 1));
+        let skipped = Summary::parse(
+            "Executed 5 tests, with 2 tests skipped and 3 failures (3 unexpected) in 0.1 (0.1) seconds",
+        )
+        .unwrap();
+        assert_eq!((skipped.skipped, skipped.failures), (2, 3));
+    }
+
+    #[test]
+    fn other_lines_are_not_summaries() {
+        assert_eq!(
+            Summary::parse("Test Suite 'All tests' passed at 2026-11-25"),
+            None
+        );
+        assert_eq!(Summary::parse("Executed lots of tests"), None);
+        assert_eq!(Summary::parse(""), None);
+    }
+}
