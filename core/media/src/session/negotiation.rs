@@ -1,0 +1,102 @@
+use std::sync::Arc;
+
+use rtc::interceptor::Slot;
+use rtc::rtp_transceiver::rtp_sender::{
+    RTCPFeedback, RTCRtpCodec, RTCRtpCodecParameters, RtpCodecKind,
+};
+use webrtc::peer_connection::{
+    configure_rtcp_reports, configure_twcc_receiver_only, MediaEngine, PeerConnection,
+    PeerConnectionBuilder, RTCConfigurationBuilder, RTCIceServer, Registry,
+};
+
+use super::feedback::{self, SenderFeedback};
+use super::handler::Handler;
+use super::Shared;
+use crate::MediaError;
+
+/// The payload types Jitsi uses (lib-jitsi-meet and Jicofo both offer Opus as 111 and H.264 as
+/// 126), so our own offers look like theirs; in answers the offerer's numbers win anyway.
+const OPUS_PT: u8 = 111;
+const H264_PT: u8 = 126;
+pub(crate) const H264_FMTP: &str =
+    "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f";
+pub(crate) const OPUS_FMTP: &str = "minptime=10;useinbandfec=1";
+
+pub(crate) fn opus_codec() -> RTCRtpCodec {
+    RTCRtpCodec {
+        mime_type: "audio/opus".into(),
+        clock_rate: 48_000,
+        channels: 2,
+        sdp_fmtp_line: OPUS_FMTP.into(),
+        rtcp_feedback: vec![],
+    }
+}
+
+pub(crate) fn h264_codec() -> RTCRtpCodec {
+    let feedback = |typ: &str, parameter: &str| RTCPFeedback {
+        typ: typ.into(),
+        parameter: parameter.into(),
+    };
+    RTCRtpCodec {
+        mime_type: "video/H264".into(),
+        clock_rate: 90_000,
+        channels: 0,
+        sdp_fmtp_line: H264_FMTP.into(),
+        // Loss is repaired with keyframes (PLI, FIR); bandwidth follows REMB. NACK/RTX come later.
+        rtcp_feedback: vec![
+            feedback("nack", "pli"),
+            feedback("ccm", "fir"),
+            feedback("goog-remb", ""),
+        ],
+    }
+}
+
+pub(crate) async fn build_peer_connection(
+    shared: &Arc<Shared>,
+) -> Result<Arc<dyn PeerConnection>, MediaError> {
+    let mut media_engine = MediaEngine::default();
+    media_engine.register_codec(
+        RTCRtpCodecParameters {
+            rtp_codec: opus_codec(),
+            payload_type: OPUS_PT,
+        },
+        RtpCodecKind::Audio,
+    )?;
+    media_engine.register_codec(
+        RTCRtpCodecParameters {
+            rtp_codec: h264_codec(),
+            payload_type: H264_PT,
+        },
+        RtpCodecKind::Video,
+    )?;
+    // Sender/receiver reports feed round-trip and loss statistics; TWCC feedback lets the
+    // bridge (or a browser peer) estimate the bandwidth of what it sends us.
+    let registry = configure_rtcp_reports(Registry::new());
+    let registry = configure_twcc_receiver_only(registry, &mut media_engine)?;
+    let registry = registry.with(Slot::from(feedback::SLOT), SenderFeedback::default());
+
+    let ice_servers = if shared.config.ice_servers.is_empty() {
+        Vec::new()
+    } else {
+        vec![RTCIceServer {
+            urls: shared.config.ice_servers.clone(),
+            ..Default::default()
+        }]
+    };
+    let runtime =
+        webrtc::runtime::default_runtime().ok_or(MediaError::WebRtc("no async runtime".into()))?;
+    let pc = PeerConnectionBuilder::new()
+        .with_configuration(
+            RTCConfigurationBuilder::new()
+                .with_ice_servers(ice_servers)
+                .build(),
+        )
+        .with_media_engine(media_engine)
+        .with_interceptor_registry(registry)
+        .with_handler(Arc::new(Handler::new(shared.clone())))
+        .with_runtime(runtime)
+        .with_udp_addrs(shared.config.udp_addrs.clone())
+        .build()
+        .await?;
+    Ok(Arc::new(pc))
+}

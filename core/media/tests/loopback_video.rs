@@ -1,0 +1,150 @@
+//! Two sessions exchange H.264 over loopback: decoded pictures match what was sent, and after
+//! packet loss a keyframe request brings the picture back.
+
+mod common;
+
+use std::time::Duration;
+
+use common::relay::Relay;
+use common::{config, connect, connected_pair, peer, Peer};
+use omni_jitsi_media::session::SessionEvent;
+use omni_jitsi_media::signal::{psnr, TestPattern};
+use omni_jitsi_media::video::VideoFrame;
+use tokio::time::{interval, MissedTickBehavior};
+
+/// 30 fps camera clock (a clock for the sender, not a synchronisation sleep).
+const TICK: Duration = Duration::from_millis(33);
+const MIN_PSNR_DB: f64 = 30.0;
+
+/// Every picture B decoded since the last call, with the index its bar code carries.
+fn received(peer: &mut Peer, pattern: &TestPattern) -> Vec<(u32, VideoFrame)> {
+    let mut frames = Vec::new();
+    while let Ok(event) = peer.events.try_recv() {
+        if let SessionEvent::RemoteVideo { frame, .. } = event {
+            let index = pattern
+                .read_index(&frame)
+                .expect("a decoded frame without a readable index");
+            frames.push((index, frame));
+        }
+    }
+    frames
+}
+
+fn assert_matches_sent(pattern: &TestPattern, index: u32, frame: &VideoFrame) {
+    let score = psnr(&pattern.frame(index), frame).expect("same size");
+    assert!(score > MIN_PSNR_DB, "frame {index}: {score:.1} dB");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_moving_pattern_arrives_intact_and_keeps_coming() {
+    let (a, mut b) = connected_pair().await;
+    let pattern = TestPattern::new(320, 180);
+    let mut clock = interval(TICK);
+    clock.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut decoded = Vec::new();
+    let mut counts = Vec::new();
+    for index in 0..45 {
+        clock.tick().await;
+        a.session.send_video(&pattern.frame(index)).await.unwrap();
+        decoded.extend(received(&mut b, &pattern));
+        if index % 15 == 14 {
+            counts.push(decoded.len());
+        }
+    }
+    assert!(
+        counts.windows(2).all(|w| w[1] > w[0]),
+        "frame count stalled: {counts:?}"
+    );
+    assert!(
+        decoded.len() >= 30,
+        "only {} of 45 frames decoded",
+        decoded.len()
+    );
+    for (index, frame) in &decoded {
+        assert_matches_sent(&pattern, *index, frame);
+    }
+    assert!(
+        decoded.windows(2).all(|w| w[1].0 > w[0].0),
+        "frames out of order"
+    );
+    let stats = b.session.stats().await;
+    let video = stats
+        .received
+        .iter()
+        .find(|s| s.ssrc == a.session.local_ssrcs().1)
+        .expect("video stats");
+    // B may have decoded one more picture since the last drain.
+    assert!(video.frames as usize >= decoded.len(), "{video:?}");
+    assert!(
+        video.packets >= video.frames && video.bytes > 0,
+        "{video:?}"
+    );
+    a.session.close().await.unwrap();
+    b.session.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_packet_loss_a_keyframe_request_recovers_the_picture() {
+    let relay = Relay::start().await;
+    let mut a = peer(config("a")).await;
+    let mut b = peer(config("b")).await;
+    connect(&mut a, &mut b, &|side, candidate| {
+        relay.rewrite(side, candidate)
+    })
+    .await;
+    let pattern = TestPattern::new(320, 180);
+    let mut clock = interval(TICK);
+    clock.set_missed_tick_behavior(MissedTickBehavior::Delay);
+
+    let mut index = 0;
+    let mut before_loss = Vec::new();
+    while before_loss.len() < 10 {
+        assert!(index < 90, "no steady picture before the loss");
+        clock.tick().await;
+        a.session.send_video(&pattern.frame(index)).await.unwrap();
+        before_loss.extend(received(&mut b, &pattern));
+        index += 1;
+    }
+    let requests_before = a.session.stats().await.keyframe_requests_received;
+    let keyframes_before = a.session.stats().await.keyframes_sent;
+
+    relay.drop_video_from_a(3);
+    let lost_at = index;
+    let mut recovered = Vec::new();
+    while recovered.len() < 5 {
+        if index >= lost_at + 90 {
+            panic!(
+                "the picture did not recover: A {:?}, B {:?}",
+                a.session.stats().await,
+                b.session.stats().await
+            );
+        }
+        clock.tick().await;
+        a.session.send_video(&pattern.frame(index)).await.unwrap();
+        recovered.extend(
+            received(&mut b, &pattern)
+                .into_iter()
+                .filter(|(i, _)| *i > lost_at),
+        );
+        index += 1;
+    }
+    assert_eq!(
+        relay.dropped_pending(),
+        0,
+        "the relay did not drop the packets"
+    );
+    let stats = a.session.stats().await;
+    assert!(
+        stats.keyframe_requests_received > requests_before,
+        "B never asked for a keyframe"
+    );
+    assert!(
+        stats.keyframes_sent > keyframes_before,
+        "A never sent a new keyframe"
+    );
+    for (index, frame) in &recovered {
+        assert_matches_sent(&pattern, *index, frame);
+    }
+    a.session.close().await.unwrap();
+    b.session.close().await.unwrap();
+}
