@@ -9,7 +9,7 @@ use common::relay::Relay;
 use common::{config, connect, connected_pair, peer, Peer};
 use omni_jitsi_media::session::SessionEvent;
 use omni_jitsi_media::signal::{psnr, TestPattern};
-use omni_jitsi_media::video::VideoFrame;
+use omni_jitsi_media::video::{H264Encoder, H264EncoderConfig, VideoFrame};
 use tokio::time::{interval, MissedTickBehavior};
 
 /// 30 fps camera clock (a clock for the sender, not a synchronisation sleep).
@@ -147,4 +147,133 @@ async fn after_packet_loss_a_keyframe_request_recovers_the_picture() {
     }
     a.session.close().await.unwrap();
     b.session.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn muting_video_stops_pictures_and_unmuting_resumes_with_a_keyframe() {
+    let (a, mut b) = connected_pair().await;
+    let pattern = TestPattern::new(320, 180);
+    let mut clock = interval(TICK);
+    clock.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut index = 0;
+    let mut send = async |index: u32| {
+        clock.tick().await;
+        a.session.send_video(&pattern.frame(index)).await.unwrap();
+    };
+    let mut decoded = 0;
+    while decoded < 5 {
+        assert!(index < 60, "no picture before muting");
+        send(index).await;
+        decoded += received(&mut b, &pattern).len();
+        index += 1;
+    }
+    a.session.set_video_muted(true);
+    let muted_at = index;
+    let keyframes_before = a.session.stats().await.keyframes_sent;
+    for _ in 0..15 {
+        send(index).await;
+        index += 1;
+    }
+    let late: Vec<u32> = received(&mut b, &pattern)
+        .into_iter()
+        .map(|(i, _)| i)
+        .filter(|i| *i >= muted_at)
+        .collect();
+    assert!(
+        late.is_empty(),
+        "pictures sent while muted arrived: {late:?}"
+    );
+
+    a.session.set_video_muted(false);
+    let unmuted_at = index;
+    let mut resumed = Vec::new();
+    while resumed.iter().filter(|(i, _)| *i >= unmuted_at).count() < 5 {
+        assert!(index < unmuted_at + 60, "no picture after unmuting");
+        send(index).await;
+        resumed.extend(received(&mut b, &pattern));
+        index += 1;
+    }
+    let indices: Vec<u32> = resumed.iter().map(|(i, _)| *i).collect();
+    assert!(
+        indices.iter().all(|i| !(muted_at..unmuted_at).contains(i)),
+        "pictures sent while muted arrived: {indices:?} (muted {muted_at}..{unmuted_at})"
+    );
+    for (index, frame) in &resumed {
+        assert_matches_sent(&pattern, *index, frame);
+    }
+    assert!(
+        a.session.stats().await.keyframes_sent > keyframes_before,
+        "unmuting did not start with a keyframe"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_units_from_a_platform_encoder_arrive_and_keyframe_requests_reach_the_app() {
+    let (mut a, mut b) = connected_pair().await;
+    let pattern = TestPattern::new(320, 180);
+    // Stands in for MediaCodec / VideoToolbox: the app owns the encoder.
+    let mut platform_encoder = H264Encoder::new(H264EncoderConfig::default()).unwrap();
+    let mut clock = interval(TICK);
+    clock.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut requests = 0;
+    let mut decoded = Vec::new();
+    let mut index = 0;
+    while decoded.len() < 20 {
+        assert!(index < 120, "only {} pictures decoded", decoded.len());
+        clock.tick().await;
+        while let Ok(event) = a.events.try_recv() {
+            if let SessionEvent::KeyframeRequested = event {
+                requests += 1;
+                platform_encoder.request_keyframe();
+            }
+        }
+        if let Some(unit) = platform_encoder.encode(&pattern.frame(index)).unwrap() {
+            a.session.send_h264(&unit.data, TICK).await.unwrap();
+        }
+        decoded.extend(received(&mut b, &pattern));
+        index += 1;
+    }
+    for (index, frame) in &decoded {
+        assert_matches_sent(&pattern, *index, frame);
+    }
+    let sent = a.session.stats().await;
+    assert_eq!(requests as u64, sent.keyframe_requests_received);
+    assert!(sent.keyframes_sent >= 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sent_bitrate_follows_the_target() {
+    let (a, b) = connected_pair().await;
+    let pattern = TestPattern::new(320, 180);
+    let mut clock = interval(TICK);
+    clock.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let received_bytes = async || -> u64 {
+        b.session
+            .stats()
+            .await
+            .received
+            .iter()
+            .map(|s| s.bytes)
+            .sum()
+    };
+    let mut index = 0;
+    let mut rate = async |frames: u32| -> u64 {
+        let start = received_bytes().await;
+        for _ in 0..frames {
+            clock.tick().await;
+            a.session.send_video(&pattern.frame(index)).await.unwrap();
+            index += 1;
+        }
+        received_bytes().await - start
+    };
+    rate(15).await;
+    let high = rate(30).await;
+    a.session.set_video_bandwidth_estimate(120_000).unwrap();
+    assert_eq!(a.session.video_target_bitrate(), 120_000);
+    rate(15).await;
+    let low = rate(30).await;
+    assert!(
+        low * 2 < high,
+        "{low} bytes per second at 120 kbit/s vs {high} at 800 kbit/s"
+    );
 }

@@ -205,6 +205,12 @@ impl MediaSession {
         self.video.set_bitrate_cap(bps)
     }
 
+    /// Feeds a send-side bandwidth estimate (from a congestion controller outside the engine, or
+    /// the bridge); the encoder follows the lowest of this, REMB and the cap.
+    pub fn set_video_bandwidth_estimate(&self, bps: u64) -> Result<(), MediaError> {
+        self.video.set_bandwidth_estimate(bps)
+    }
+
     pub fn video_target_bitrate(&self) -> u32 {
         self.video.target_bps()
     }

@@ -14,10 +14,11 @@ use super::handler::Handler;
 use super::Shared;
 use crate::MediaError;
 
-/// The payload types Jitsi uses (lib-jitsi-meet and Jicofo both offer Opus as 111 and H.264 as
-/// 126), so our own offers look like theirs; in answers the offerer's numbers win anyway.
+/// The payload types Jicofo offers by default (jicofo-selector reference.conf: Opus 111, H.264 107
+/// with RTX 99; 126 is telephone-event there), so our P2P offers look like a Jitsi offer. In
+/// answers the offerer's numbers win anyway.
 const OPUS_PT: u8 = 111;
-const H264_PT: u8 = 126;
+const H264_PT: u8 = 107;
 pub(crate) const H264_FMTP: &str =
     "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f";
 pub(crate) const OPUS_FMTP: &str = "minptime=10;useinbandfec=1";

@@ -240,6 +240,11 @@ impl VideoSender {
         self.apply_bitrate(change)
     }
 
+    pub(crate) fn set_bandwidth_estimate(&self, bps: u64) -> Result<(), MediaError> {
+        let change = lock(&self.bitrate).on_estimate(bps);
+        self.apply_bitrate(change)
+    }
+
     fn apply_bitrate(&self, change: Option<u32>) -> Result<(), MediaError> {
         match change {
             Some(bps) => lock(&self.encoder).set_bitrate(bps),
