@@ -18,12 +18,28 @@ const TICK: Duration = Duration::from_millis(20);
 /// network + jitter buffer (2 packets) + concealment fade (3 frames) + scheduling slack.
 const MAX_REACTION_FRAMES: usize = 15;
 
+/// Keeps the remote audio handle once it appears, checking it is named as the test named it.
 fn take_remote_audio(peer: &mut Peer, slot: &mut Option<RemoteAudio>) {
     while let Ok(event) = peer.events.try_recv() {
-        if let SessionEvent::RemoteAudio { audio, .. } = event {
+        if let SessionEvent::RemoteAudio { audio, source } = event {
+            assert_eq!(
+                source.name.as_deref(),
+                Some(REMOTE_AUDIO_NAME),
+                "{source:?}"
+            );
             *slot = Some(audio);
         }
     }
+}
+
+const REMOTE_AUDIO_NAME: &str = "peer-a0";
+
+/// Names each side's remote audio source as the signalling layer would from Jingle `<source>`.
+fn name_audio_sources(a: &Peer, b: &Peer) {
+    b.session
+        .set_remote_source_name(a.session.local_ssrcs().0, REMOTE_AUDIO_NAME);
+    a.session
+        .set_remote_source_name(b.session.local_ssrcs().0, REMOTE_AUDIO_NAME);
 }
 
 fn pull(audio: &Option<RemoteAudio>) -> Vec<i16> {
@@ -35,6 +51,7 @@ fn pull(audio: &Option<RemoteAudio>) -> Vec<i16> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_side_hears_the_others_tone() {
     let (mut a, mut b) = connected_pair().await;
+    name_audio_sources(&a, &b);
     let mut tone_a = ToneGenerator::new(440.0, 8000, Channels::Mono);
     let mut tone_b = ToneGenerator::new(880.0, 8000, Channels::Mono);
     let (mut at_a, mut at_b) = (None, None);
@@ -90,6 +107,7 @@ async fn each_side_hears_the_others_tone() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn muting_silences_the_receiver_and_unmuting_brings_the_tone_back() {
     let (a, mut b) = connected_pair().await;
+    name_audio_sources(&a, &b);
     let mut tone = ToneGenerator::new(440.0, 8000, Channels::Mono);
     let mut at_b = None;
     let mut clock = interval(TICK);

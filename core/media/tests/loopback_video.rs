@@ -38,6 +38,8 @@ fn assert_matches_sent(pattern: &TestPattern, index: u32, frame: &VideoFrame) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_moving_pattern_arrives_intact_and_keeps_coming() {
     let (a, mut b) = connected_pair().await;
+    let a_video = a.session.local_ssrcs().1;
+    b.session.set_remote_source_name(a_video, "a-v0");
     let pattern = TestPattern::new(320, 180);
     let mut clock = interval(TICK);
     clock.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -46,7 +48,15 @@ async fn the_moving_pattern_arrives_intact_and_keeps_coming() {
     for index in 0..45 {
         clock.tick().await;
         a.session.send_video(&pattern.frame(index)).await.unwrap();
-        decoded.extend(received(&mut b, &pattern));
+        while let Ok(event) = b.events.try_recv() {
+            if let SessionEvent::RemoteVideo { source, frame } = event {
+                assert_eq!(
+                    (source.ssrc, source.name.as_deref()),
+                    (a_video, Some("a-v0"))
+                );
+                decoded.push((pattern.read_index(&frame).expect("a readable index"), frame));
+            }
+        }
         if index % 15 == 14 {
             counts.push(decoded.len());
         }
