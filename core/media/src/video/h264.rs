@@ -150,21 +150,28 @@ impl H264Decoder {
         let (w, h) = picture.dimensions();
         let (stride_y, stride_u, stride_v) = picture.strides();
         let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
+        // The openh264 crate sizes chroma planes as height * stride / 2, which for an odd cropped
+        // height may be shorter than the rows asked for here: refuse, never read out of bounds.
         let copy = |plane: &[u8], stride: usize, width: usize, rows: usize| {
             let mut out = Vec::with_capacity(width * rows);
             for row in 0..rows {
-                out.extend_from_slice(&plane[row * stride..row * stride + width]);
+                let line = plane
+                    .get(row * stride..row * stride + width)
+                    .ok_or_else(|| {
+                        MediaError::H264(format!("decoded plane too short for {w}x{h}"))
+                    })?;
+                out.extend_from_slice(line);
             }
-            out
+            Ok::<_, MediaError>(out)
         };
         Ok(Some(VideoFrame {
             width: w as u32,
             height: h as u32,
             timestamp,
             rotation: Rotation::Deg0,
-            y: copy(picture.y(), stride_y, w, h),
-            u: copy(picture.u(), stride_u, cw, ch),
-            v: copy(picture.v(), stride_v, cw, ch),
+            y: copy(picture.y(), stride_y, w, h)?,
+            u: copy(picture.u(), stride_u, cw, ch)?,
+            v: copy(picture.v(), stride_v, cw, ch)?,
             stride_y: w,
             stride_u: cw,
             stride_v: cw,
