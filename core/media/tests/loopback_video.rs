@@ -278,7 +278,7 @@ async fn the_sent_bitrate_follows_the_target() {
     };
     rate(15).await;
     let high = rate(30).await;
-    a.session.set_video_bandwidth_estimate(120_000).unwrap();
+    a.session.set_video_bitrate_cap(Some(120_000)).unwrap();
     assert_eq!(a.session.video_target_bitrate(), 120_000);
     rate(15).await;
     let low = rate(30).await;
@@ -286,4 +286,39 @@ async fn the_sent_bitrate_follows_the_target() {
         low * 2 < high,
         "{low} bytes per second at 120 kbit/s vs {high} at 800 kbit/s"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loss_reported_through_twcc_lowers_the_send_bitrate() {
+    let relay = Relay::start().await;
+    let mut a = peer(config("a")).await;
+    let mut b = peer(config("b")).await;
+    connect(&mut a, &mut b, &|side, candidate| {
+        relay.rewrite(side, candidate)
+    })
+    .await;
+    let pattern = TestPattern::new(320, 180);
+    let mut clock = interval(TICK);
+    clock.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut index = 0;
+    for _ in 0..30 {
+        clock.tick().await;
+        a.session.send_video(&pattern.frame(index)).await.unwrap();
+        index += 1;
+    }
+    let before = a.session.video_target_bitrate();
+    relay.drop_every_nth_video_from_a(3);
+    let mut after = before;
+    while after * 10 > before * 8 {
+        if index > 30 + 150 {
+            panic!(
+                "target still {after} bit/s after 5 s of 33% loss (was {before}): {:?}",
+                a.session.stats().await
+            );
+        }
+        clock.tick().await;
+        a.session.send_video(&pattern.frame(index)).await.unwrap();
+        after = a.session.video_target_bitrate();
+        index += 1;
+    }
 }

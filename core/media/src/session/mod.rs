@@ -5,6 +5,7 @@
 //! Everything the session notices arrives as a [`SessionEvent`] on the channel given at creation.
 
 mod config;
+mod estimate;
 mod events;
 mod feedback;
 mod handler;
@@ -89,6 +90,11 @@ impl MediaSession {
         let video = Arc::new(VideoSender::new(&config, shared.clone())?);
         audio.attach(&pc).await?;
         video.attach(&pc).await?;
+        tokio::spawn(estimate::follow(
+            Arc::downgrade(&pc),
+            video.clone(),
+            shared.clone(),
+        ));
         Ok(MediaSession {
             pc,
             shared,
@@ -203,12 +209,6 @@ impl MediaSession {
     /// Caps the video bitrate (e.g. from the bridge's sender constraints); `None` lifts the cap.
     pub fn set_video_bitrate_cap(&self, bps: Option<u32>) -> Result<(), MediaError> {
         self.video.set_bitrate_cap(bps)
-    }
-
-    /// Feeds a send-side bandwidth estimate (from a congestion controller outside the engine, or
-    /// the bridge); the encoder follows the lowest of this, REMB and the cap.
-    pub fn set_video_bandwidth_estimate(&self, bps: u64) -> Result<(), MediaError> {
-        self.video.set_bandwidth_estimate(bps)
     }
 
     pub fn video_target_bitrate(&self) -> u32 {

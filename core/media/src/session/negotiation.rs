@@ -1,12 +1,12 @@
 use std::sync::Arc;
 
-use rtc::interceptor::Slot;
+use rtc::interceptor::{Gcc, Slot};
 use rtc::rtp_transceiver::rtp_sender::{
     RTCPFeedback, RTCRtpCodec, RTCRtpCodecParameters, RtpCodecKind,
 };
 use webrtc::peer_connection::{
-    configure_rtcp_reports, configure_twcc_receiver_only, MediaEngine, PeerConnection,
-    PeerConnectionBuilder, RTCConfigurationBuilder, RTCIceServer, Registry,
+    configure_congestion_control, configure_rtcp_reports, CongestionFeedback, MediaEngine,
+    PeerConnection, PeerConnectionBuilder, RTCConfigurationBuilder, RTCIceServer, Registry,
 };
 
 use super::feedback::{self, SenderFeedback};
@@ -70,10 +70,24 @@ pub(crate) async fn build_peer_connection(
         },
         RtpCodecKind::Video,
     )?;
-    // Sender/receiver reports feed round-trip and loss statistics; TWCC feedback lets the
-    // bridge (or a browser peer) estimate the bandwidth of what it sends us.
+    // Sender/receiver reports feed round-trip and loss statistics. Congestion control numbers
+    // what we send with transport-wide sequence numbers, reads the TWCC feedback coming back into
+    // a GCC estimate (surfaced as the outbound `target_bitrate` statistic, which the session
+    // feeds to the encoder) and paces departures; it also records arrivals so the bridge or a
+    // browser peer can estimate what it sends us.
     let registry = configure_rtcp_reports(Registry::new());
-    let registry = configure_twcc_receiver_only(registry, &mut media_engine)?;
+    let limits = shared.config.video_bitrate_limits;
+    let estimator = Gcc::new(
+        f64::from(shared.config.video_encoder.bitrate_bps),
+        f64::from(limits.min_bps),
+        f64::from(limits.max_bps),
+    );
+    let registry = configure_congestion_control(
+        registry,
+        estimator,
+        CongestionFeedback::Twcc,
+        &mut media_engine,
+    )?;
     let registry = registry.with(Slot::from(feedback::SLOT), SenderFeedback::default());
 
     let ice_servers = if shared.config.ice_servers.is_empty() {

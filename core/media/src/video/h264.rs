@@ -37,23 +37,24 @@ pub struct EncodedFrame {
 /// `packetization-mode=1` promises the peer (every browser and the bridge accept it).
 pub struct H264Encoder {
     inner: Encoder,
+    config: H264EncoderConfig,
+    /// What rate control should aim for.
     bitrate_bps: u32,
+    /// What the OpenH264 instance is set to; it falls back to `config.bitrate_bps` whenever the
+    /// picture size changes, because the crate re-initialises from its config then.
+    applied_bps: u32,
+    size: Option<(u32, u32)>,
     keyframe_pending: bool,
 }
 
 impl H264Encoder {
     pub fn new(config: H264EncoderConfig) -> Result<Self, MediaError> {
-        let encoder_config = EncoderConfig::new()
-            .bitrate(BitRate::from_bps(config.bitrate_bps))
-            .max_frame_rate(FrameRate::from_hz(config.max_fps))
-            .rate_control_mode(RateControlMode::Bitrate)
-            .profile(Profile::Baseline)
-            .level(Level::Level_3_1)
-            // Rate control may drop a frame when over budget; a dropped frame is just not sent.
-            .skip_frames(true);
         Ok(H264Encoder {
-            inner: Encoder::with_api_config(OpenH264API::from_source(), encoder_config)?,
+            inner: open(config)?,
+            config,
             bitrate_bps: config.bitrate_bps,
+            applied_bps: config.bitrate_bps,
+            size: None,
             keyframe_pending: false,
         })
     }
@@ -69,18 +70,46 @@ impl H264Encoder {
 
     /// Changes the target without restarting the encoder (no forced keyframe).
     pub fn set_bitrate(&mut self, bps: u32) -> Result<(), MediaError> {
+        i32::try_from(bps).map_err(|_| MediaError::H264(format!("bitrate {bps} too large")))?;
+        if self.size.is_none() {
+            // OpenH264 initialises on the first picture and refuses options before it; until
+            // then the instance is only a configuration and is cheap to replace.
+            self.config.bitrate_bps = bps;
+            self.inner = open(self.config)?;
+            self.applied_bps = bps;
+        } else {
+            self.apply(bps)?;
+        }
+        self.bitrate_bps = bps;
+        Ok(())
+    }
+
+    fn apply(&mut self, bps: u32) -> Result<(), MediaError> {
+        use openh264_sys2::{
+            ENCODER_OPTION_BITRATE, ENCODER_OPTION_MAX_BITRATE, SPATIAL_LAYER_0, SPATIAL_LAYER_ALL,
+        };
         let bitrate =
             i32::try_from(bps).map_err(|_| MediaError::H264(format!("bitrate {bps} too large")))?;
-        for option in [
-            openh264_sys2::ENCODER_OPTION_MAX_BITRATE,
-            openh264_sys2::ENCODER_OPTION_BITRATE,
-        ] {
+        // OpenH264 refuses a target above the maximum (the layer's as well as the overall one,
+        // both set to the initial target) and a maximum below the target, so the order depends
+        // on the direction.
+        let max = [
+            (ENCODER_OPTION_MAX_BITRATE, SPATIAL_LAYER_0),
+            (ENCODER_OPTION_MAX_BITRATE, SPATIAL_LAYER_ALL),
+        ];
+        let target = [(ENCODER_OPTION_BITRATE, SPATIAL_LAYER_ALL)];
+        let steps: Vec<_> = if bps >= self.applied_bps {
+            max.into_iter().chain(target).collect()
+        } else {
+            target.into_iter().chain(max).collect()
+        };
+        for (option, layer) in steps {
             let mut info = openh264_sys2::TagBitrateInfo {
-                iLayer: openh264_sys2::SPATIAL_LAYER_ALL,
+                iLayer: layer,
                 iBitrate: bitrate,
             };
-            // SAFETY: the encoder is initialised (Encoder::with_api_config) and `info` is the
-            // SBitrateInfo these two options are documented to take; OpenH264 only reads it.
+            // SAFETY: the encoder is initialised (a picture was encoded) and `info` is the
+            // SBitrateInfo these options are documented to take; OpenH264 only reads it.
             let status = unsafe {
                 self.inner
                     .raw_api()
@@ -88,11 +117,11 @@ impl H264Encoder {
             };
             if status != 0 {
                 return Err(MediaError::H264(format!(
-                    "SetOption bitrate failed ({status})"
+                    "SetOption bitrate {bps} failed ({status})"
                 )));
             }
         }
-        self.bitrate_bps = bps;
+        self.applied_bps = bps;
         Ok(())
     }
 
@@ -113,15 +142,44 @@ impl H264Encoder {
         if std::mem::take(&mut self.keyframe_pending) {
             self.inner.force_intra_frame();
         }
+        let resized = self.size != Some((frame.width, frame.height));
         let timestamp = openh264::Timestamp::from_millis(frame.timestamp.as_millis() as u64);
-        let bitstream = self.inner.encode_at(&source, timestamp)?;
-        let keyframe = matches!(bitstream.frame_type(), FrameType::IDR | FrameType::I);
-        let data = bitstream.to_vec();
-        if data.is_empty() || matches!(bitstream.frame_type(), FrameType::Skip) {
+        let (keyframe, skipped, data) = {
+            let bitstream = self.inner.encode_at(&source, timestamp)?;
+            let frame_type = bitstream.frame_type();
+            (
+                matches!(frame_type, FrameType::IDR | FrameType::I),
+                matches!(frame_type, FrameType::Skip),
+                bitstream.to_vec(),
+            )
+        };
+        if resized {
+            self.size = Some((frame.width, frame.height));
+            self.applied_bps = self.config.bitrate_bps;
+            if self.bitrate_bps != self.applied_bps {
+                self.apply(self.bitrate_bps)?;
+            }
+        }
+        if data.is_empty() || skipped {
             return Ok(None);
         }
         Ok(Some(EncodedFrame { data, keyframe }))
     }
+}
+
+fn open(config: H264EncoderConfig) -> Result<Encoder, MediaError> {
+    let encoder_config = EncoderConfig::new()
+        .bitrate(BitRate::from_bps(config.bitrate_bps))
+        .max_frame_rate(FrameRate::from_hz(config.max_fps))
+        .rate_control_mode(RateControlMode::Bitrate)
+        .profile(Profile::Baseline)
+        .level(Level::Level_3_1)
+        // Rate control may drop a frame when over budget; a dropped frame is just not sent.
+        .skip_frames(true);
+    Ok(Encoder::with_api_config(
+        OpenH264API::from_source(),
+        encoder_config,
+    )?)
 }
 
 pub struct H264Decoder {
@@ -210,6 +268,21 @@ mod tests {
             decoded += 1;
         }
         assert!(decoded >= 10, "only {decoded} of 15 frames were encoded");
+    }
+
+    #[test]
+    fn the_bitrate_can_be_set_before_the_first_picture() {
+        let mut encoder = H264Encoder::new(H264EncoderConfig::default()).unwrap();
+        encoder.set_bitrate(2_000_000).unwrap();
+        encoder.set_bitrate(150_000).unwrap();
+        assert!(
+            encoder
+                .encode(&TestPattern::new(128, 64).frame(0))
+                .unwrap()
+                .unwrap()
+                .keyframe
+        );
+        encoder.set_bitrate(1_000_000).unwrap();
     }
 
     #[test]

@@ -15,6 +15,8 @@ pub struct Relay {
     facing_a: Arc<UdpSocket>,
     facing_b: Arc<UdpSocket>,
     drop_a_to_b: Arc<AtomicU32>,
+    drop_every_nth: AtomicU32,
+    media_from_a: AtomicU32,
     a_addr: std::sync::Mutex<Option<SocketAddr>>,
     b_addr: std::sync::Mutex<Option<SocketAddr>>,
 }
@@ -25,6 +27,8 @@ impl Relay {
             facing_a: Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap()),
             facing_b: Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap()),
             drop_a_to_b: Arc::new(AtomicU32::new(0)),
+            drop_every_nth: AtomicU32::new(0),
+            media_from_a: AtomicU32::new(0),
             a_addr: std::sync::Mutex::new(None),
             b_addr: std::sync::Mutex::new(None),
         });
@@ -36,6 +40,11 @@ impl Relay {
     /// Drops the next `count` media-sized packets from A to B.
     pub fn drop_video_from_a(&self, count: u32) {
         self.drop_a_to_b.store(count, Ordering::SeqCst);
+    }
+
+    /// From now on drops every `n`th media-sized packet from A to B (0: none).
+    pub fn drop_every_nth_video_from_a(&self, n: u32) {
+        self.drop_every_nth.store(n, Ordering::SeqCst);
     }
 
     pub fn dropped_pending(&self) -> u32 {
@@ -63,6 +72,19 @@ impl Relay {
         fields.join(" ")
     }
 
+    fn should_drop(&self) -> bool {
+        if self
+            .drop_a_to_b
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            return true;
+        }
+        let every = self.drop_every_nth.load(Ordering::SeqCst);
+        let count = self.media_from_a.fetch_add(1, Ordering::SeqCst) + 1;
+        every > 0 && count % every == 0
+    }
+
     /// Packets arriving on the socket facing `from` go out of the other socket to the other side.
     async fn forward(self: Arc<Self>, from: Side) {
         let (inbound, outbound) = match from {
@@ -75,13 +97,7 @@ impl Relay {
                 Side::A => *self.b_addr.lock().unwrap(),
                 Side::B => *self.a_addr.lock().unwrap(),
             };
-            if from == Side::A
-                && len > MEDIA_PACKET
-                && self
-                    .drop_a_to_b
-                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-                    .is_ok()
-            {
+            if from == Side::A && len > MEDIA_PACKET && self.should_drop() {
                 continue;
             }
             if let Some(target) = target {
