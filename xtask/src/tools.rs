@@ -1,6 +1,6 @@
-//! Installing what the tests need on a fresh Debian machine: Prosody, a JVM with JNA and JUnit,
-//! the Kotlin compiler (from npm, the one registry here that carries it) and the Swift
-//! toolchain (a trixie chroot, see `swift`).
+//! Installing what the tests need on a fresh Debian machine: Prosody, cmake and a C++ compiler
+//! for the media codecs, a JVM with JNA and JUnit, the Kotlin compiler (from npm, the one
+//! registry here that carries it) and the Swift toolchain (a trixie chroot, see `swift`).
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -98,6 +98,10 @@ pub fn ensure(ws: &Workspace, report: &mut Report, want: Wanted, ci: bool) -> To
     let prosody = report
         .step_or_skip("ensure prosody", fatal, || ensure_prosody(&mut apt))
         .ok_or_else(|| "Prosody is not installed".to_string());
+    // The build itself fails without them, so this step only makes the reason readable.
+    report.step_or_skip("ensure cmake, cc, c++ (Opus, OpenH264)", fatal, || {
+        ensure_codec_toolchain(&mut apt)
+    });
     let kotlin = if want.kotlin {
         let jvm = report.step_or_skip("ensure java, JNA, JUnit", fatal, || ensure_jvm(&mut apt));
         let kotlinc = report.step_or_skip("ensure kotlinc", fatal, || ensure_kotlinc(ws, &mut apt));
@@ -143,6 +147,25 @@ fn ensure_prosody(apt: &mut Apt) -> Result<(), String> {
         Err(format!(
             "apt-get installed prosody but {PROSODY} is missing"
         ))
+    }
+}
+
+/// libopus is built from source with cmake (no system libopus is assumed, as on Android/iOS)
+/// and OpenH264 with the cc crate, which needs a C++ compiler.
+fn ensure_codec_toolchain(apt: &mut Apt) -> Result<(), String> {
+    let missing: Vec<&str> = [("cmake", "cmake"), ("cc", "gcc"), ("c++", "g++")]
+        .iter()
+        .filter(|(tool, _)| which(tool).is_none())
+        .map(|(_, package)| *package)
+        .collect();
+    if missing.is_empty() {
+        println!("cmake, cc, c++ are installed");
+        return Ok(());
+    }
+    apt.install(&missing)?;
+    match ["cmake", "cc", "c++"].iter().find(|t| which(t).is_none()) {
+        Some(tool) => Err(format!("{tool} is still not on PATH after apt-get install")),
+        None => Ok(()),
     }
 }
 
