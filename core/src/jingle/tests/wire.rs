@@ -1,0 +1,66 @@
+//! Actions and reasons on the wire.
+
+use super::*;
+
+#[test]
+fn session_terminate_carries_its_reason() {
+    let j = Jingle::terminate("7kq3b0c8ufhg6", Reason::new("success", Some("bye".into())));
+    let xml = encode_jingle(&j).to_xml();
+    assert!(
+        xml.contains("<reason><success/><text>bye</text></reason>"),
+        "{xml}"
+    );
+    assert_eq!(wire_round_trip(&j), j);
+}
+
+#[test]
+fn session_terminate_from_jicofo_reads_condition_and_text() {
+    let j = parse_jingle(&element(
+        "<jingle xmlns='urn:xmpp:jingle:1' action='session-terminate' sid='s1'>\
+         <reason><gone/><text>bridge failed</text></reason></jingle>",
+    ))
+    .unwrap();
+    assert_eq!(
+        j.reason,
+        Some(Reason::new("gone", Some("bridge failed".into())))
+    );
+}
+
+#[test]
+fn legacy_source_action_names_are_understood() {
+    for (name, action) in [
+        ("addsource", Action::SourceAdd),
+        ("removesource", Action::SourceRemove),
+    ] {
+        let j = parse_jingle(&element(&format!(
+            "<jingle xmlns='urn:xmpp:jingle:1' action='{name}' sid='s'/>"
+        )))
+        .unwrap();
+        assert_eq!(j.action, action);
+    }
+    let transport_replace = parse_jingle(&element(
+        "<jingle xmlns='urn:xmpp:jingle:1' action='transport-replace' sid='s'/>",
+    ))
+    .unwrap();
+    assert_eq!(transport_replace.action, Action::TransportReplace);
+    let source_add = encode_jingle(&Jingle::new(Action::SourceAdd, "s")).to_xml();
+    assert!(source_add.contains("action=\"source-add\""));
+}
+
+#[test]
+fn bridge_ice_restart_transport_info_keeps_its_generation() {
+    let j = parse_jingle(&element(
+        "<jingle xmlns='urn:xmpp:jingle:1' action='transport-info' sid='s'>\
+         <content creator='initiator' name='audio'>\
+         <transport xmlns='urn:xmpp:jingle:transports:ice-udp:1' ufrag='new' pwd='newpwd' ice-generation='2'>\
+         <candidate component='1' foundation='1' generation='0' id='c' ip='10.0.0.1' network='0' port='10000' priority='2130706431' protocol='udp' type='host'/>\
+         </transport></content></jingle>",
+    ))
+    .unwrap();
+    let t = j.contents[0].transport.as_ref().unwrap();
+    assert_eq!(
+        (t.ufrag.as_deref(), t.ice_generation),
+        (Some("new"), Some(2))
+    );
+    assert_eq!(wire_round_trip(&j), j);
+}
