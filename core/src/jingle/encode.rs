@@ -30,7 +30,8 @@ pub fn encode_jingle(j: &Jingle) -> Element {
         el.push_child(
             Element::new("bridge-session", ns::FOCUS)
                 .attr_opt("id", b.id.as_deref())
-                .attr_opt("region", b.region.as_deref()),
+                .attr_opt("region", b.region.as_deref())
+                .attr_opt("ice-restart", b.ice_restart.then_some("true")),
         );
     }
     if let Some(r) = &j.reason {
@@ -155,6 +156,7 @@ fn encode_transport(t: &IceUdpTransport) -> Element {
             Element::new("sctpmap", ns::JINGLE_DTLS_SCTP)
                 .attr("number", s.port.to_string())
                 .attr("protocol", &s.protocol)
+                // lib-jitsi-meet writes 0 when SDP has no count: Jicofo's parser requires it.
                 .attr("streams", s.streams.unwrap_or(0).to_string()),
         );
     }

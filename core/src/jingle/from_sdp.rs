@@ -77,9 +77,12 @@ pub fn sdp_to_jingle(sdp: &Sdp, opts: &AnswerOptions<'_>) -> Result<JingleMedia,
         let Some(semantics) = parts.next() else {
             continue;
         };
+        // Towards the bridge the m-lines were regrouped under media-type names, so BUNDLE names
+        // those contents; other groupings have no meaning there.
         let contents = match opts.peer {
             Peer::P2p => parts.map(str::to_string).collect(),
-            Peer::Bridge => names.clone(),
+            Peer::Bridge if semantics == "BUNDLE" => names.clone(),
+            Peer::Bridge => continue,
         };
         out.groups.push(Group {
             semantics: semantics.to_string(),

@@ -46,7 +46,9 @@ pub mod limits {
     pub const MAX_FINGERPRINTS: usize = 4;
     pub const MAX_WEB_SOCKETS: usize = 4;
     pub const MAX_VALUE_LEN: usize = 1024;
-    pub const MAX_SDP_BYTES: usize = 512 * 1024;
-    pub const MAX_SDP_LINES: usize = 20_000;
+    /// Unified plan repeats codecs and transport in every m-line: about 1.1 KiB and 40 lines per
+    /// remote track, so a full `MAX_MEDIA_SECTIONS` SDP stays below these.
+    pub const MAX_SDP_BYTES: usize = 4 * 1024 * 1024;
+    pub const MAX_SDP_LINES: usize = 128 * 1024;
     pub const MAX_MEDIA_SECTIONS: usize = 2048;
 }

@@ -14,6 +14,9 @@ pub enum Action {
     TransportInfo,
     TransportReplace,
     ContentModify,
+    /// lib-jitsi-meet asks Jicofo for an in-place ICE restart with a `session-info` carrying
+    /// `<bridge-session ice-restart="true">`.
+    SessionInfo,
 }
 
 impl Action {
@@ -27,6 +30,7 @@ impl Action {
             Action::TransportInfo => "transport-info",
             Action::TransportReplace => "transport-replace",
             Action::ContentModify => "content-modify",
+            Action::SessionInfo => "session-info",
         }
     }
 
@@ -42,6 +46,7 @@ impl Action {
             "transport-info" => Action::TransportInfo,
             "transport-replace" => Action::TransportReplace,
             "content-modify" => Action::ContentModify,
+            "session-info" => Action::SessionInfo,
             _ => return None,
         })
     }
@@ -105,6 +110,7 @@ impl Jingle {
 pub struct BridgeSession {
     pub id: Option<String>,
     pub region: Option<String>,
+    pub ice_restart: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -43,6 +43,7 @@ pub fn parse_jingle(el: &Element) -> Result<Jingle, JingleError> {
         .map(|b| BridgeSession {
             id: b.get_attr("id").map(str::to_string),
             region: b.get_attr("region").map(str::to_string),
+            ice_restart: b.get_attr("ice-restart") == Some("true"),
         });
 
     Ok(Jingle {

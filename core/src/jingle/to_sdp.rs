@@ -266,11 +266,7 @@ fn one_mline_per_source(sections: Vec<MediaSection>) -> Vec<MediaSection> {
             if placed.contains(&ssrc) {
                 continue;
             }
-            let unit: Vec<u32> = groups
-                .iter()
-                .find(|(_, members)| members.contains(&ssrc))
-                .map(|(_, members)| members.clone())
-                .unwrap_or_else(|| vec![ssrc]);
+            let unit = source_unit(ssrc, &groups);
             placed.extend(&unit);
             let mut section = template.clone();
             section.set_attr("mid", &out.len().to_string());
@@ -309,6 +305,26 @@ fn one_mline_per_source(sections: Vec<MediaSection>) -> Vec<MediaSection> {
         }
     }
     out
+}
+
+/// An SSRC with every SSRC its groups tie it to (FID RTX, SIM layers and their RTX): one track.
+fn source_unit(ssrc: u32, groups: &[(String, Vec<u32>)]) -> Vec<u32> {
+    let mut unit = vec![ssrc];
+    let mut grew = true;
+    while grew {
+        grew = false;
+        for (_, members) in groups {
+            if members.iter().any(|s| unit.contains(s)) {
+                for s in members {
+                    if !unit.contains(s) {
+                        unit.push(*s);
+                        grew = true;
+                    }
+                }
+            }
+        }
+    }
+    unit
 }
 
 /// The section without its sources: the template for a new remote track's m-line.

@@ -5,6 +5,7 @@ mod answer;
 mod hostile;
 mod offer;
 mod round_trip;
+mod scale;
 mod source_updates;
 mod wire;
 

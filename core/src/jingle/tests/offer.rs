@@ -208,3 +208,39 @@ fn cryptex_on_a_fingerprint_becomes_session_level_cryptex() {
     let sdp = jingle_to_sdp(&j, &P2P_OFFER).unwrap();
     assert_eq!(sdp.attrs("cryptex").count(), 1);
 }
+
+#[test]
+fn simulcast_layers_and_their_rtx_share_one_mline() {
+    let mut j = jingle("jicofo-session-initiate.xml");
+    let video = j.contents[1].description.as_mut().unwrap();
+    let template = video.sources[1].clone();
+    let layers = [11, 12, 13, 21, 22, 23];
+    video.sources.truncate(1);
+    video.sources.extend(layers.map(|ssrc| Source {
+        ssrc,
+        ..template.clone()
+    }));
+    video.ssrc_groups = vec![
+        SsrcGroup {
+            semantics: "SIM".into(),
+            ssrcs: vec![11, 12, 13],
+        },
+        SsrcGroup {
+            semantics: "FID".into(),
+            ssrcs: vec![11, 21],
+        },
+        SsrcGroup {
+            semantics: "FID".into(),
+            ssrcs: vec![12, 22],
+        },
+        SsrcGroup {
+            semantics: "FID".into(),
+            ssrcs: vec![13, 23],
+        },
+    ];
+    let v = view(&jingle_to_sdp(&j, &OFFER).unwrap());
+    let video: Vec<&MediaView> = v.media.iter().filter(|m| m.media == "video").collect();
+    assert_eq!(video.len(), 2);
+    assert_eq!(video[1].ssrcs.keys().copied().collect::<Vec<_>>(), layers);
+    assert_eq!(video[1].ssrc_groups.len(), 4);
+}

@@ -64,3 +64,20 @@ fn bridge_ice_restart_transport_info_keeps_its_generation() {
     );
     assert_eq!(wire_round_trip(&j), j);
 }
+
+#[test]
+fn ice_restart_request_is_a_session_info_with_bridge_session() {
+    let mut j = Jingle::new(Action::SessionInfo, "7kq3b0c8ufhg6");
+    j.bridge_session = Some(BridgeSession {
+        id: Some("5f9b4d1a-6c3e-4a8b".into()),
+        region: None,
+        ice_restart: true,
+    });
+    let xml = encode_jingle(&j).to_xml();
+    assert!(xml.contains("action=\"session-info\""), "{xml}");
+    assert!(
+        xml.contains("<bridge-session xmlns=\"http://jitsi.org/protocol/focus\" id=\"5f9b4d1a-6c3e-4a8b\" ice-restart=\"true\"/>"),
+        "{xml}"
+    );
+    assert_eq!(wire_round_trip(&j), j);
+}
