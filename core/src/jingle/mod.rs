@@ -1,7 +1,8 @@
 //! Jingle <-> SDP, as a pure translator. The conference hands a parsed `<jingle>` to
 //! [`parse_jingle`], turns an offer into the remote SDP with [`jingle_to_sdp`], gives the media
 //! engine's answer to [`sdp_to_jingle`] for `session-accept`, and folds later `source-add` /
-//! `source-remove` into the remote SDP with [`apply_source_update`]. Nothing here does I/O.
+//! `source-remove` into the remote SDP with [`apply_source_update`], and trickles candidates with
+//! [`transport_info`] / [`remote_candidates`]. Nothing here does I/O.
 
 mod candidate;
 mod encode;
@@ -13,6 +14,7 @@ mod sdp;
 mod source_update;
 mod sources;
 mod to_sdp;
+mod transport_update;
 
 #[cfg(test)]
 mod tests;
@@ -28,6 +30,10 @@ pub use sources::{
     local_sources_jingle, remote_sources, LocalSource, Owner, RemoteSource, SourceName, VideoType,
 };
 pub use to_sdp::{jingle_to_sdp, OfferOptions, Peer};
+pub use transport_update::{
+    content_name_for_mid, remote_candidates, replace_remote_transport, transport_info,
+    RemoteCandidate,
+};
 
 /// Bounds on what a peer may make us hold. A Jicofo offer for a large conference carries a
 /// source (plus RTX) per participant and media type; the XML parser's 8192-element cap is the

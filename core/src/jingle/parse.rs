@@ -28,7 +28,16 @@ pub fn parse_jingle(el: &Element) -> Result<Jingle, JingleError> {
         if contents.len() == limits::MAX_CONTENTS {
             return Err(too_many("contents", limits::MAX_CONTENTS));
         }
-        contents.push(parse_content(c)?);
+        let content = parse_content(c)?;
+        // Names key contents (and become mids in P2P): a repeated one would make two m-lines
+        // with one mid.
+        if contents
+            .iter()
+            .any(|other: &Content| other.name == content.name)
+        {
+            return Err(JingleError::invalid("content", "name", &content.name));
+        }
+        contents.push(content);
     }
     let mut groups = Vec::new();
     for g in el.children_named("group", ns::JINGLE_GROUPING) {

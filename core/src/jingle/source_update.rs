@@ -200,7 +200,7 @@ fn free_mid(sdp: &Sdp) -> String {
 }
 
 /// RFC 3264 §8: every new offer/answer increments the `o=` version.
-fn bump_version(sdp: &mut Sdp) {
+pub(crate) fn bump_version(sdp: &mut Sdp) {
     for l in &mut sdp.session {
         if let SdpLine::Field { kind: 'o', value } = l {
             let mut parts: Vec<String> = value.split(' ').map(str::to_string).collect();

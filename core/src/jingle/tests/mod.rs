@@ -7,6 +7,7 @@ mod offer;
 mod round_trip;
 mod scale;
 mod source_updates;
+mod transport;
 mod webrtc_rs;
 mod wire;
 

@@ -8,7 +8,7 @@ use rtc_sdp::SessionDescription;
 use super::*;
 use crate::jid::EndpointId;
 
-fn assert_webrtc_reads(ours: &Sdp) {
+pub(super) fn assert_webrtc_reads(ours: &Sdp) {
     let text = ours.to_string();
     let theirs = SessionDescription::unmarshal(&mut Cursor::new(text.as_bytes()))
         .unwrap_or_else(|e| panic!("rtc-sdp refused our SDP: {e}\n{text}"));
