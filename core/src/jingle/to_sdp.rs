@@ -9,7 +9,7 @@
 
 use super::error::JingleError;
 use super::model::*;
-use super::sdp::{Attributes, Direction, MediaSection, Sdp, SdpLine};
+use super::sdp::{Direction, MediaSection, Sdp, SdpLine};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Peer {
@@ -44,8 +44,9 @@ pub fn jingle_to_sdp(j: &Jingle, opts: &OfferOptions) -> Result<Sdp, JingleError
     }
     let mut sections = Vec::new();
     for c in &j.contents {
-        if let Some(m) = content_to_media(c)? {
-            sections.push(m);
+        match opts.peer {
+            Peer::P2p => sections.extend(content_to_media(c, c.description.as_ref(), c.senders)?),
+            Peer::Bridge => sections.extend(bridge_sections(c)?),
         }
     }
     match opts.peer {
@@ -67,7 +68,10 @@ pub fn jingle_to_sdp(j: &Jingle, opts: &OfferOptions) -> Result<Sdp, JingleError
             sdp.media = sections;
         }
         Peer::Bridge => {
-            sdp.media = one_mline_per_source(sections);
+            for (i, m) in sections.iter_mut().enumerate() {
+                m.set_attr("mid", &i.to_string());
+            }
+            sdp.media = sections;
             if j.bundle().is_some() {
                 let mids: Vec<String> = (0..sdp.media.len()).map(|i| i.to_string()).collect();
                 sdp.set_bundle(&mids.iter().map(String::as_str).collect::<Vec<_>>());
@@ -77,15 +81,101 @@ pub fn jingle_to_sdp(j: &Jingle, opts: &OfferOptions) -> Result<Sdp, JingleError
     Ok(sdp)
 }
 
-fn content_to_media(c: &Content) -> Result<Option<MediaSection>, JingleError> {
+/// Towards the bridge each remote source (one track: its SSRC plus the RTX and simulcast SSRCs
+/// its groups tie to it) gets its own m-line; the first, which holds the bridge's own feedback
+/// source, is `sendrecv` and carries what we send, the others are `sendonly`.
+fn bridge_sections(c: &Content) -> Result<Vec<MediaSection>, JingleError> {
+    let sctp = c.transport.as_ref().is_some_and(|t| t.sctp.is_some());
+    match &c.description {
+        Some(d) if !sctp && !d.sources.is_empty() => {
+            let mut out = Vec::new();
+            for (i, unit) in one_description_per_track(d).iter().enumerate() {
+                let senders = if i == 0 {
+                    Senders::Both
+                } else {
+                    Senders::Initiator
+                };
+                out.extend(content_to_media(c, Some(unit), Some(senders))?);
+            }
+            Ok(out)
+        }
+        d => Ok(content_to_media(c, d.as_ref(), c.senders)?
+            .into_iter()
+            .collect()),
+    }
+}
+
+fn one_description_per_track(d: &RtpDescription) -> Vec<RtpDescription> {
+    let mut out = Vec::new();
+    let mut placed: Vec<u32> = Vec::new();
+    for s in bridge_first(&d.sources) {
+        if placed.contains(&s.ssrc) {
+            continue;
+        }
+        let unit = track_ssrcs(s.ssrc, &d.ssrc_groups);
+        placed.extend(&unit);
+        out.push(RtpDescription {
+            sources: d
+                .sources
+                .iter()
+                .filter(|s| unit.contains(&s.ssrc))
+                .cloned()
+                .collect(),
+            ssrc_groups: d
+                .ssrc_groups
+                .iter()
+                .filter(|g| g.ssrcs.iter().all(|s| unit.contains(s)))
+                .cloned()
+                .collect(),
+            ..d.clone()
+        });
+    }
+    out
+}
+
+/// The bridge's own feedback source (msid `mixedmslabel`) must come first: its m-line is the one
+/// our sending track is attached to (lib-jitsi-meet `jingle2media`).
+fn bridge_first(sources: &[Source]) -> impl Iterator<Item = &Source> {
+    let is_bridge = |s: &&Source| s.msid().is_some_and(|m| m.contains("mixedmslabel"));
+    sources
+        .iter()
+        .filter(is_bridge)
+        .chain(sources.iter().filter(move |s| !is_bridge(s)))
+}
+
+/// An SSRC with every SSRC its groups tie it to (FID RTX, SIM layers and their RTX): one track.
+fn track_ssrcs(ssrc: u32, groups: &[SsrcGroup]) -> Vec<u32> {
+    let mut unit = vec![ssrc];
+    let mut grew = true;
+    while grew {
+        grew = false;
+        for g in groups {
+            if g.ssrcs.iter().any(|s| unit.contains(s)) {
+                for s in &g.ssrcs {
+                    if !unit.contains(s) {
+                        unit.push(*s);
+                        grew = true;
+                    }
+                }
+            }
+        }
+    }
+    unit
+}
+
+fn content_to_media(
+    c: &Content,
+    description: Option<&RtpDescription>,
+    senders: Option<Senders>,
+) -> Result<Option<MediaSection>, JingleError> {
     let transport = c.transport.as_ref();
     let sctp = transport.and_then(|t| t.sctp.as_ref());
-    let port = if c.senders == Some(Senders::Rejected) {
+    let port = if senders == Some(Senders::Rejected) {
         0
     } else {
         9
     };
-    let mut m = match (sctp, &c.description) {
+    let mut m = match (sctp, description) {
         (Some(sctp), _) => {
             let mut m = MediaSection {
                 media: "application".into(),
@@ -117,7 +207,7 @@ fn content_to_media(c: &Content) -> Result<Option<MediaSection>, JingleError> {
     if let Some(t) = transport {
         push_transport(&mut m.lines, t);
     }
-    let direction = match c.senders {
+    let direction = match senders {
         Some(Senders::Initiator) => Some(Direction::SendOnly),
         Some(Senders::Responder) => Some(Direction::RecvOnly),
         Some(Senders::None) => Some(Direction::Inactive),
@@ -128,7 +218,7 @@ fn content_to_media(c: &Content) -> Result<Option<MediaSection>, JingleError> {
         m.lines.push(SdpLine::flag(d.as_str()));
     }
     m.lines.push(SdpLine::attr("mid", &c.name));
-    if let (None, Some(d)) = (sctp, &c.description) {
+    if let (None, Some(d)) = (sctp, description) {
         push_description(&mut m.lines, d);
     }
     Ok(Some(m))
@@ -194,13 +284,7 @@ fn push_description(lines: &mut Vec<SdpLine>, d: &RtpDescription) {
     for g in &d.ssrc_groups {
         lines.push(ssrc_group_line(g));
     }
-    // The bridge's own feedback source (msid `mixedmslabel`) must come first: its m-line is the
-    // one our sending track is attached to (lib-jitsi-meet `jingle2media`).
-    let (bridge, users): (Vec<&Source>, Vec<&Source>) = d
-        .sources
-        .iter()
-        .partition(|s| s.msid().is_some_and(|m| m.contains("mixedmslabel")));
-    for s in bridge.into_iter().chain(users) {
+    for s in bridge_first(&d.sources) {
         push_source_lines(lines, s.ssrc, &s.parameters);
     }
 }
@@ -240,91 +324,6 @@ pub(crate) fn push_source_lines(lines: &mut Vec<SdpLine>, ssrc: u32, parameters:
             format!("{ssrc} {}:{}", p.name, p.value),
         ));
     }
-}
-
-fn one_mline_per_source(sections: Vec<MediaSection>) -> Vec<MediaSection> {
-    let mut out: Vec<MediaSection> = Vec::new();
-    for m in sections {
-        let ssrcs = m.ssrcs();
-        if m.media == "application" || ssrcs.is_empty() {
-            let mut m = m;
-            m.set_attr("mid", &out.len().to_string());
-            out.push(m);
-            continue;
-        }
-        let groups: Vec<(String, Vec<u32>)> = m
-            .attrs("ssrc-group")
-            .filter_map(|g| {
-                let mut parts = g.split(' ');
-                let semantics = parts.next()?.to_string();
-                Some((semantics, parts.filter_map(|s| s.parse().ok()).collect()))
-            })
-            .collect();
-        let mut placed: Vec<u32> = Vec::new();
-        let template = strip_sources(&m);
-        for ssrc in ssrcs {
-            if placed.contains(&ssrc) {
-                continue;
-            }
-            let unit = source_unit(ssrc, &groups);
-            placed.extend(&unit);
-            let mut section = template.clone();
-            section.set_attr("mid", &out.len().to_string());
-            let first_of_type = placed.len() == unit.len();
-            section.set_direction(if first_of_type {
-                Direction::SendRecv
-            } else {
-                Direction::SendOnly
-            });
-            for (semantics, members) in groups
-                .iter()
-                .filter(|(_, g)| g.iter().all(|s| unit.contains(s)))
-            {
-                section.lines.push(ssrc_group_line(&SsrcGroup {
-                    semantics: semantics.clone(),
-                    ssrcs: members.clone(),
-                }));
-            }
-            for l in &m.lines {
-                if let SdpLine::Attr {
-                    name,
-                    value: Some(v),
-                } = l
-                {
-                    let of_unit = v
-                        .split(' ')
-                        .next()
-                        .and_then(|s| s.parse::<u32>().ok())
-                        .is_some_and(|s| unit.contains(&s));
-                    if name == "ssrc" && of_unit {
-                        section.lines.push(l.clone());
-                    }
-                }
-            }
-            out.push(section);
-        }
-    }
-    out
-}
-
-/// An SSRC with every SSRC its groups tie it to (FID RTX, SIM layers and their RTX): one track.
-fn source_unit(ssrc: u32, groups: &[(String, Vec<u32>)]) -> Vec<u32> {
-    let mut unit = vec![ssrc];
-    let mut grew = true;
-    while grew {
-        grew = false;
-        for (_, members) in groups {
-            if members.iter().any(|s| unit.contains(s)) {
-                for s in members {
-                    if !unit.contains(s) {
-                        unit.push(*s);
-                        grew = true;
-                    }
-                }
-            }
-        }
-    }
-    unit
 }
 
 /// The section without its sources: the template for a new remote track's m-line.
