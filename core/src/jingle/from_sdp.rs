@@ -48,7 +48,11 @@ pub fn sdp_to_jingle(sdp: &Sdp, opts: &AnswerOptions<'_>) -> Result<JingleMedia,
     let mut out = JingleMedia::default();
     for m in &sdp.media {
         let name = match opts.peer {
-            Peer::P2p => m.mid().unwrap_or(m.media.as_str()).to_string(),
+            Peer::P2p => m
+                .mid()
+                .filter(|mid| token_ok(mid))
+                .ok_or(SdpError::MalformedAttribute("mid"))?
+                .to_string(),
             Peer::Bridge if m.media == "application" => "data".to_string(),
             Peer::Bridge => m.media.clone(),
         };

@@ -245,8 +245,8 @@ fn parse_source(el: &Element) -> Result<Source, JingleError> {
     const E: &str = "source";
     let mut parameters = Vec::new();
     for p in el.children().filter(|c| c.name() == "parameter") {
-        // Jicofo writes the parameters in the ssma namespace, lib-jitsi-meet inherits it.
-        if p.ns() == ns::JINGLE_SSMA {
+        // Jicofo and lib-jitsi-meet inherit the ssma namespace; some writers keep the RTP one.
+        if p.ns() == ns::JINGLE_SSMA || p.ns() == ns::JINGLE_RTP {
             push_bounded(
                 &mut parameters,
                 parse_parameter(p, false)?,

@@ -459,3 +459,22 @@ fn set_attr_at(el: &mut Element, path: &[usize], attr: &str, value: &str) {
         }
     }
 }
+
+#[test]
+fn p2p_mlines_need_a_usable_mid() {
+    let opts = AnswerOptions {
+        peer: Peer::P2p,
+        creator: Creator::Initiator,
+        local_sources: &[],
+    };
+    let base = sdp("chromium-offer-p2p.sdp").to_string();
+    for broken in [
+        base.replacen("a=mid:1\r\n", "", 1),
+        base.replacen("a=mid:1", "a=mid:1 2", 1),
+    ] {
+        assert_eq!(
+            sdp_to_jingle(&Sdp::parse(&broken).unwrap(), &opts).unwrap_err(),
+            JingleError::Sdp(SdpError::MalformedAttribute("mid"))
+        );
+    }
+}
