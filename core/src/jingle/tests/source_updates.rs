@@ -288,3 +288,32 @@ fn local_sources_follow_jitsi_names() {
         }]
     );
 }
+
+#[test]
+fn a_source_with_a_bridge_mid_gets_that_mid() {
+    let (sources, sdp) = bridge_session();
+    let xml = fixture("jicofo-source-add.xml").replace(
+        "<parameter name=\"msid\" value=\"e5f6a7b8-audio-0 3e2d1c0b-a987-4654-b321-0fedcba98765\"/>",
+        "<parameter name=\"msid\" value=\"e5f6a7b8-audio-0 3e2d1c0b-a987-4654-b321-0fedcba98765\"/>\
+         <parameter name=\"mid\" value=\"42\"/>",
+    );
+    let update = apply_source_update(
+        &sources,
+        &parse_jingle(&element(&xml)).unwrap(),
+        &sdp,
+        Peer::Bridge,
+        None,
+    )
+    .unwrap();
+    assert_eq!(update.added[0].mid.as_deref(), Some("42"));
+    let v = view(&update.sdp);
+    assert_eq!(v.media[6].mid.as_deref(), Some("42"));
+    assert_eq!(v.media[7].mid.as_deref(), Some("7"));
+    assert!(
+        update.sdp.media[6]
+            .attrs("ssrc")
+            .all(|v| !v.contains(" mid:")),
+        "mid is not an SSRC attribute"
+    );
+    assert_eq!(v.bundle.unwrap()[6..], ["42".to_string(), "7".to_string()]);
+}
