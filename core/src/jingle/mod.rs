@@ -8,6 +8,7 @@ mod candidate;
 mod encode;
 mod error;
 mod from_sdp;
+mod json_sources;
 mod model;
 mod parse;
 mod sdp;

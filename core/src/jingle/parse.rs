@@ -7,6 +7,7 @@ use crate::xml::Element;
 use crate::xmpp::ns;
 
 use super::error::JingleError;
+use super::json_sources;
 use super::limits;
 use super::model::*;
 
@@ -38,6 +39,9 @@ pub fn parse_jingle(el: &Element) -> Result<Jingle, JingleError> {
             return Err(JingleError::invalid("content", "name", &content.name));
         }
         contents.push(content);
+    }
+    for json in el.children_named("json-message", ns::JITMEET) {
+        json_sources::expand(&mut contents, &json.text_content())?;
     }
     let mut groups = Vec::new();
     for g in el.children_named("group", ns::JINGLE_GROUPING) {

@@ -3,6 +3,7 @@
 
 mod answer;
 mod hostile;
+mod json_sources;
 mod offer;
 mod round_trip;
 mod scale;
@@ -19,6 +20,9 @@ use crate::xml::{parse, Element, XmlLimits};
 pub(super) fn fixture(name: &str) -> &'static str {
     match name {
         "jicofo-session-initiate.xml" => include_str!("../fixtures/jicofo-session-initiate.xml"),
+        "jicofo-session-initiate-json.xml" => {
+            include_str!("../fixtures/jicofo-session-initiate-json.xml")
+        }
         "jicofo-source-add.xml" => include_str!("../fixtures/jicofo-source-add.xml"),
         "p2p-session-initiate.xml" => include_str!("../fixtures/p2p-session-initiate.xml"),
         "lib-jitsi-meet-session-accept.xml" => {
