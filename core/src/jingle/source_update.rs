@@ -145,11 +145,10 @@ fn add_to_sdp(sdp: &mut Sdp, source: &RemoteSource, peer: Peer) -> Result<(), Ji
 }
 
 fn remove_from_sdp(sdp: &mut Sdp, source: &RemoteSource, peer: Peer) {
-    let Some(m) = sdp
-        .media
-        .iter_mut()
-        .find(|m| m.ssrcs().contains(&source.primary_ssrc()))
-    else {
+    let Some(primary) = source.primary_ssrc() else {
+        return;
+    };
+    let Some(m) = sdp.media.iter_mut().find(|m| m.ssrcs().contains(&primary)) else {
         return;
     };
     strip_ssrcs(m, &source.ssrcs);

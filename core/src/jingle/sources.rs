@@ -207,8 +207,8 @@ pub struct RemoteSource {
 }
 
 impl RemoteSource {
-    pub fn primary_ssrc(&self) -> u32 {
-        self.ssrcs[0]
+    pub fn primary_ssrc(&self) -> Option<u32> {
+        self.ssrcs.first().copied()
     }
 
     pub fn endpoint(&self) -> Option<&EndpointId> {
