@@ -28,14 +28,17 @@ pub struct JingleMedia {
 }
 
 impl JingleMedia {
-    /// The `session-accept` to send for an answered `session-initiate`.
-    pub fn into_session_accept(
+    /// The stanza carrying this media: `session-accept` for an answered `session-initiate`,
+    /// `transport-accept` for an answered `transport-replace`, `session-initiate` when we offer
+    /// in P2P.
+    pub fn into_jingle(
         self,
+        action: Action,
         sid: &str,
         initiator: Option<String>,
         responder: Option<String>,
     ) -> Jingle {
-        let mut j = Jingle::new(Action::SessionAccept, sid);
+        let mut j = Jingle::new(action, sid);
         j.initiator = initiator;
         j.responder = responder;
         j.contents = self.contents;

@@ -13,6 +13,10 @@ pub enum Action {
     SourceRemove,
     TransportInfo,
     TransportReplace,
+    /// The answer to `transport-replace`, carrying the new local transport like a session-accept;
+    /// Jicofo handles it as one (`onSessionOrTransportAccept`).
+    TransportAccept,
+    TransportReject,
     ContentModify,
     /// lib-jitsi-meet asks Jicofo for an in-place ICE restart with a `session-info` carrying
     /// `<bridge-session ice-restart="true">`.
@@ -29,6 +33,8 @@ impl Action {
             Action::SourceRemove => "source-remove",
             Action::TransportInfo => "transport-info",
             Action::TransportReplace => "transport-replace",
+            Action::TransportAccept => "transport-accept",
+            Action::TransportReject => "transport-reject",
             Action::ContentModify => "content-modify",
             Action::SessionInfo => "session-info",
         }
@@ -45,6 +51,8 @@ impl Action {
             "source-remove" | "removesource" => Action::SourceRemove,
             "transport-info" => Action::TransportInfo,
             "transport-replace" => Action::TransportReplace,
+            "transport-accept" => Action::TransportAccept,
+            "transport-reject" => Action::TransportReject,
             "content-modify" => Action::ContentModify,
             "session-info" => Action::SessionInfo,
             _ => return None,

@@ -26,13 +26,12 @@ fn bridge_accept(sdp_name: &str, local: &[LocalSource]) -> Jingle {
         creator: Creator::Responder,
         local_sources: local,
     };
-    sdp_to_jingle(&sdp(sdp_name), &opts)
-        .unwrap()
-        .into_session_accept(
-            "7kq3b0c8ufhg6",
-            Some("focus@auth.meet.test/focus".into()),
-            Some("conf1@conference.meet.test/d1e2f3a4".into()),
-        )
+    sdp_to_jingle(&sdp(sdp_name), &opts).unwrap().into_jingle(
+        Action::SessionAccept,
+        "7kq3b0c8ufhg6",
+        Some("focus@auth.meet.test/focus".into()),
+        Some("conf1@conference.meet.test/d1e2f3a4".into()),
+    )
 }
 
 #[test]

@@ -10,10 +10,12 @@ fn chromium_p2p_offer_survives_jingle_and_back() {
         creator: Creator::Initiator,
         local_sources: &[],
     };
-    let mut initiate = Jingle::new(Action::SessionInitiate, "p2p8s2k1bq5");
-    let media = sdp_to_jingle(&original, &opts).unwrap();
-    initiate.contents = media.contents;
-    initiate.groups = media.groups;
+    let initiate = sdp_to_jingle(&original, &opts).unwrap().into_jingle(
+        Action::SessionInitiate,
+        "p2p8s2k1bq5",
+        Some("conf1@conference.meet.test/a8f7g30b".into()),
+        None,
+    );
     let received = wire_round_trip(&initiate);
     let rebuilt = jingle_to_sdp(&received, &P2P_OFFER).unwrap();
     assert_eq!(view(&rebuilt), view(&original));

@@ -38,11 +38,16 @@ fn legacy_source_action_names_are_understood() {
         .unwrap();
         assert_eq!(j.action, action);
     }
-    let transport_replace = parse_jingle(&element(
-        "<jingle xmlns='urn:xmpp:jingle:1' action='transport-replace' sid='s'/>",
-    ))
-    .unwrap();
-    assert_eq!(transport_replace.action, Action::TransportReplace);
+    for action in [
+        Action::TransportReplace,
+        Action::TransportAccept,
+        Action::TransportReject,
+        Action::ContentModify,
+        Action::SessionInfo,
+    ] {
+        let xml = format!("<jingle xmlns='urn:xmpp:jingle:1' action='{action}' sid='s'/>");
+        assert_eq!(parse_jingle(&element(&xml)).unwrap().action, action);
+    }
     let source_add = encode_jingle(&Jingle::new(Action::SourceAdd, "s")).to_xml();
     assert!(source_add.contains("action=\"source-add\""));
 }
