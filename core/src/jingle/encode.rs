@@ -50,6 +50,13 @@ fn encode_content(c: &Content) -> Element {
         .attr("creator", c.creator.as_str())
         .attr("name", &c.name)
         .attr_opt("senders", c.senders.map(Senders::as_str));
+    for f in &c.frame_heights {
+        el.push_child(
+            Element::new("source-frame-height", ns::JITMEET_VIDEO)
+                .attr("maxHeight", f.max_height.to_string())
+                .attr("sourceName", &f.source_name),
+        );
+    }
     if let Some(d) = &c.description {
         el.push_child(encode_description(d));
     }

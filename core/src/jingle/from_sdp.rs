@@ -130,6 +130,7 @@ fn media_to_content(
         creator: opts.creator,
         name,
         senders,
+        frame_heights: Vec::new(),
         description,
         transport: Some(transport(sdp, m)?),
     })

@@ -87,6 +87,7 @@ fn description(
                 creator: Creator::Initiator,
                 name: media.as_str().to_string(),
                 senders: None,
+                frame_heights: Vec::new(),
                 description: None,
                 transport: None,
             });

@@ -176,8 +176,18 @@ pub struct Content {
     pub creator: Creator,
     pub name: String,
     pub senders: Option<Senders>,
+    /// In P2P `content-modify`: the highest video the peer wants from each of our sources.
+    pub frame_heights: Vec<SourceFrameHeight>,
     pub description: Option<RtpDescription>,
     pub transport: Option<IceUdpTransport>,
+}
+
+/// `<source-frame-height xmlns="http://jitsi.org/jitmeet/video" sourceName maxHeight>`
+/// (lib-jitsi-meet `_sendContentModify`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFrameHeight {
+    pub source_name: String,
+    pub max_height: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -92,10 +92,23 @@ fn parse_content(el: &Element) -> Result<Content, JingleError> {
         .get_child("transport", ns::JINGLE_ICE_UDP)
         .map(parse_transport)
         .transpose()?;
+    let mut frame_heights = Vec::new();
+    for f in el.children_named("source-frame-height", ns::JITMEET_VIDEO) {
+        push_bounded(
+            &mut frame_heights,
+            SourceFrameHeight {
+                source_name: token(f, "source-frame-height", "sourceName")?.to_string(),
+                max_height: number(f, "source-frame-height", "maxHeight")?,
+            },
+            "source frame heights",
+            limits::MAX_SOURCES,
+        )?;
+    }
     Ok(Content {
         creator,
         name: token(el, "content", "name")?.to_string(),
         senders,
+        frame_heights,
         description,
         transport,
     })

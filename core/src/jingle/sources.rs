@@ -161,6 +161,7 @@ pub fn local_sources_jingle(action: Action, sid: &str, sources: &[LocalSource]) 
                 creator: Creator::Responder,
                 name: media.as_str().to_string(),
                 senders: None,
+                frame_heights: Vec::new(),
                 description: Some(description),
                 transport: None,
             });

@@ -79,6 +79,7 @@ pub fn transport_info(
         creator,
         name: content_name.to_string(),
         senders: None,
+        frame_heights: Vec::new(),
         description: None,
         transport: Some(IceUdpTransport {
             ufrag: credential("ice-ufrag"),

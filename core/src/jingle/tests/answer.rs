@@ -163,6 +163,7 @@ fn trickled_candidate_round_trips_through_transport_info() {
         creator: Creator::Responder,
         name: "audio".into(),
         senders: None,
+        frame_heights: Vec::new(),
         description: None,
         transport: Some(IceUdpTransport {
             ufrag: Some("Fq3E".into()),

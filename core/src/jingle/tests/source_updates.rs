@@ -166,6 +166,7 @@ fn removing_a_screen_share_leaves_other_sources_alone() {
         creator: Creator::Initiator,
         name: "video".into(),
         senders: None,
+        frame_heights: Vec::new(),
         description: Some(description),
         transport: None,
     });

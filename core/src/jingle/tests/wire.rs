@@ -86,3 +86,24 @@ fn ice_restart_request_is_a_session_info_with_bridge_session() {
     );
     assert_eq!(wire_round_trip(&j), j);
 }
+
+#[test]
+fn content_modify_carries_video_senders_and_frame_heights() {
+    let j = parse_jingle(&element(
+        "<jingle xmlns='urn:xmpp:jingle:1' action='content-modify' initiator='a@b/c' sid='p2p8s2k1bq5'>\
+         <content name='video' senders='none'>\
+         <source-frame-height xmlns='http://jitsi.org/jitmeet/video' maxHeight='180' sourceName='a8f7g30b-v0'/>\
+         </content></jingle>",
+    ))
+    .unwrap();
+    assert_eq!(j.action, Action::ContentModify);
+    assert_eq!(j.contents[0].senders, Some(Senders::None));
+    assert_eq!(
+        j.contents[0].frame_heights,
+        vec![SourceFrameHeight {
+            source_name: "a8f7g30b-v0".into(),
+            max_height: 180
+        }]
+    );
+    assert_eq!(wire_round_trip(&j), j);
+}
