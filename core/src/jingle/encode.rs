@@ -34,6 +34,13 @@ pub fn encode_jingle(j: &Jingle) -> Element {
                 .attr_opt("ice-restart", b.ice_restart.then_some("true")),
         );
     }
+    if let Some(m) = &j.start_muted {
+        el.push_child(
+            Element::new("startmuted", ns::JITMEET_START_MUTED)
+                .attr("audio", m.audio.to_string())
+                .attr("video", m.video.to_string()),
+        );
+    }
     if let Some(r) = &j.reason {
         let mut reason =
             Element::new("reason", ns::JINGLE).child(Element::new(&r.condition, ns::JINGLE));

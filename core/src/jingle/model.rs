@@ -77,6 +77,9 @@ pub struct Jingle {
     pub reason: Option<Reason>,
     /// Jicofo's `<bridge-session xmlns="http://jitsi.org/protocol/focus" id=... region=...>`.
     pub bridge_session: Option<BridgeSession>,
+    /// Jicofo's `<startmuted xmlns="http://jitsi.org/jitmeet/start-muted" audio video>`: the
+    /// room asks newcomers to join muted.
+    pub start_muted: Option<StartMuted>,
 }
 
 impl Jingle {
@@ -90,6 +93,7 @@ impl Jingle {
             groups: Vec::new(),
             reason: None,
             bridge_session: None,
+            start_muted: None,
         }
     }
 
@@ -119,6 +123,12 @@ pub struct BridgeSession {
     pub id: Option<String>,
     pub region: Option<String>,
     pub ice_restart: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StartMuted {
+    pub audio: bool,
+    pub video: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

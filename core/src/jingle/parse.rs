@@ -59,6 +59,16 @@ pub fn parse_jingle(el: &Element) -> Result<Jingle, JingleError> {
             ice_restart: b.get_attr("ice-restart") == Some("true"),
         });
 
+    let start_muted = el
+        .get_child("startmuted", ns::JITMEET_START_MUTED)
+        .map(|m| -> Result<StartMuted, JingleError> {
+            Ok(StartMuted {
+                audio: optional_bool(m, "startmuted", "audio")?.unwrap_or(false),
+                video: optional_bool(m, "startmuted", "video")?.unwrap_or(false),
+            })
+        })
+        .transpose()?;
+
     Ok(Jingle {
         action,
         sid,
@@ -68,6 +78,7 @@ pub fn parse_jingle(el: &Element) -> Result<Jingle, JingleError> {
         groups,
         reason,
         bridge_session,
+        start_muted,
     })
 }
 

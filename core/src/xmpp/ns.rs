@@ -25,6 +25,7 @@ pub const FOCUS: &str = "http://jitsi.org/protocol/focus";
 pub const JITMEET: &str = "http://jitsi.org/jitmeet";
 pub const JITMEET_AUDIO: &str = "http://jitsi.org/jitmeet/audio";
 pub const JITMEET_VIDEO: &str = "http://jitsi.org/jitmeet/video";
+pub const JITMEET_START_MUTED: &str = "http://jitsi.org/jitmeet/start-muted";
 
 /// Jingle (XEP-0166) and the extensions Jitsi uses, as lib-jitsi-meet's `XEP` enum and
 /// jitsi-xmpp-extensions name them.

@@ -23,6 +23,13 @@ fn jicofo_offer_reads_as_jicofo_wrote_it() {
         Some("eu-west")
     );
 
+    assert_eq!(
+        j.start_muted,
+        Some(StartMuted {
+            audio: true,
+            video: false
+        })
+    );
     let audio = j.contents[0].description.as_ref().unwrap();
     assert_eq!(audio.maxptime, Some(60));
     let opus = &audio.payload_types[0];
