@@ -355,6 +355,9 @@ fn transport(sdp: &Sdp, m: &MediaSection) -> Result<IceUdpTransport, JingleError
             cryptex,
         });
     }
+    // With RTCP multiplexed (and for SCTP) only component 1 exists; webrtc-rs still lists every
+    // candidate a second time as component 2, which would only make the bridge probe in vain.
+    let rtp_only = m.has_attr("rtcp-mux") || m.media == "application";
     for c in m.attrs("candidate").chain(sdp.attrs("candidate")) {
         if t.candidates.len() == limits::MAX_CANDIDATES {
             return Err(JingleError::TooMany {
@@ -362,7 +365,10 @@ fn transport(sdp: &Sdp, m: &MediaSection) -> Result<IceUdpTransport, JingleError
                 limit: limits::MAX_CANDIDATES,
             });
         }
-        t.candidates.push(Candidate::from_sdp_value(c)?);
+        let candidate = Candidate::from_sdp_value(c)?;
+        if !(rtp_only && candidate.component != 1) {
+            t.candidates.push(candidate);
+        }
     }
     if let Some(port) = m.attr("sctp-port") {
         t.sctp = Some(SctpMap {

@@ -197,3 +197,58 @@ fn candidate_lines_from_browsers_parse() {
     assert_eq!(relay.protocol, "udp");
     assert_eq!(relay.rel_addr.as_deref(), Some("198.51.100.9"));
 }
+
+#[test]
+fn webrtc_rs_answer_becomes_a_session_accept_jicofo_can_use() {
+    let ep = EndpointId::new("d1e2f3a4");
+    let local = [
+        LocalSource::microphone(&ep, 3482915117, "omni-d1e2f3a4 omni-d1e2f3a4-a0"),
+        LocalSource::camera(
+            &ep,
+            2758130021,
+            Some(913377402),
+            "omni-d1e2f3a4 omni-d1e2f3a4-v0",
+        ),
+    ];
+    let accept = wire_round_trip(&bridge_accept("webrtc-rs-answer-bridge.sdp", &local));
+    let views = content_views(&accept.contents);
+    let names: Vec<&str> = views.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["audio", "video", "data"]);
+    assert_eq!(
+        views[0].sources,
+        BTreeMap::from([(
+            3482915117,
+            Some("omni-d1e2f3a4 omni-d1e2f3a4-a0".to_string())
+        )])
+    );
+    assert_eq!(
+        views[1].sources.keys().copied().collect::<Vec<_>>(),
+        [913377402, 2758130021]
+    );
+    assert_eq!(
+        views[1].ssrc_groups,
+        BTreeSet::from([("FID".to_string(), vec![2758130021, 913377402])])
+    );
+    assert_eq!(
+        views[0].candidates,
+        [
+            "3894727612 1 udp 2130706431 192.168.1.77 51234 typ host",
+            "1193876245 1 udp 1694498815 198.51.100.77 51234 typ srflx raddr 0.0.0.0 rport 51234"
+        ],
+        "component 2 duplicates are dropped under rtcp-mux"
+    );
+    assert_eq!(views[2].sctp_port, Some(5000));
+    assert!(views
+        .iter()
+        .all(|c| c.fingerprints.iter().all(|f| f.2 == Some(Setup::Active))));
+    let video = accept.contents[1].description.as_ref().unwrap();
+    assert!(video
+        .sources
+        .iter()
+        .all(|s| s.name.as_deref() == Some("d1e2f3a4-v0")
+            && s.video_type.as_deref() == Some("camera")));
+    assert_eq!(
+        accept.bundle().unwrap().contents,
+        ["audio", "video", "data"]
+    );
+}

@@ -30,6 +30,7 @@ pub(super) fn fixture(name: &str) -> &'static str {
         }
         "chromium-answer-bridge.sdp" => include_str!("../fixtures/chromium-answer-bridge.sdp"),
         "firefox-answer-bridge.sdp" => include_str!("../fixtures/firefox-answer-bridge.sdp"),
+        "webrtc-rs-answer-bridge.sdp" => include_str!("../fixtures/webrtc-rs-answer-bridge.sdp"),
         "chromium-offer-p2p.sdp" => include_str!("../fixtures/chromium-offer-p2p.sdp"),
         other => panic!("no fixture {other}"),
     }
