@@ -68,6 +68,7 @@ fn browser_fixtures_parse_with_webrtc_rs_too() {
         "chromium-answer-bridge.sdp",
         "firefox-answer-bridge.sdp",
         "chromium-offer-p2p.sdp",
+        "webrtc-rs-answer-bridge.sdp",
     ] {
         assert_webrtc_reads(&sdp(name));
     }
