@@ -9,6 +9,7 @@ mod round_trip;
 mod scale;
 mod source_updates;
 mod transport;
+mod webrtc_answer;
 mod webrtc_rs;
 mod wire;
 
