@@ -337,7 +337,7 @@ pub struct SsrcGroup {
     pub ssrcs: Vec<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct IceUdpTransport {
     pub ufrag: Option<String>,
     pub pwd: Option<String>,
@@ -436,10 +436,50 @@ pub struct Candidate {
     pub tcptype: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct WebSocket {
     pub url: String,
     pub active: Option<bool>,
+}
+
+/// The ICE password and the colibri-ws `pwd` are credentials: a stanza logged with `{:?}` must not
+/// hand them to whoever reads the logs.
+impl fmt::Debug for IceUdpTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IceUdpTransport")
+            .field("ufrag", &self.ufrag)
+            .field("pwd", &self.pwd.as_ref().map(|_| "<redacted>"))
+            .field("fingerprints", &self.fingerprints)
+            .field("candidates", &self.candidates)
+            .field("web_sockets", &self.web_sockets)
+            .field("sctp", &self.sctp)
+            .field("rtcp_mux", &self.rtcp_mux)
+            .field("ice_generation", &self.ice_generation)
+            .finish()
+    }
+}
+
+impl fmt::Debug for WebSocket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebSocket")
+            .field("url", &redacted_url(&self.url))
+            .field("active", &self.active)
+            .finish()
+    }
+}
+
+fn redacted_url(url: &str) -> String {
+    let Some((base, query)) = url.split_once('?') else {
+        return url.to_string();
+    };
+    let query: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some(("pwd", _)) => "pwd=<redacted>".to_string(),
+            _ => pair.to_string(),
+        })
+        .collect();
+    crate::redact::url(&format!("{base}?{}", query.join("&")))
 }
 
 /// XEP-0343's `<sctpmap>`: older Jicofo puts it in the `data` content's transport.

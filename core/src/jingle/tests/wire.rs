@@ -107,3 +107,16 @@ fn content_modify_carries_video_senders_and_frame_heights() {
     );
     assert_eq!(wire_round_trip(&j), j);
 }
+
+#[test]
+fn debug_output_hides_ice_and_bridge_passwords() {
+    let j = jingle("jicofo-session-initiate.xml");
+    let printed = format!("{j:?}");
+    assert!(
+        printed.contains("colibri-ws/jvb1/3b4f7a5d9c2e6a10/a9c1e2f3?pwd=<redacted>"),
+        "{printed}"
+    );
+    assert!(!printed.contains("6c2rsl0lmcfj7e0pf5d2m4ivs3"));
+    assert!(!printed.contains("1ouls4k2u4h6lqqh1mb4bn0amf"));
+    assert!(printed.contains("4h8cc1ifj3qp2o"), "the ufrag is no secret");
+}
