@@ -41,10 +41,15 @@ pub enum JingleError {
 
 impl JingleError {
     pub(crate) fn invalid(element: &'static str, attr: &'static str, value: &str) -> Self {
+        // Even a malformed credential may be most of a real one.
+        let value = match attr {
+            "pwd" | "url" => "<redacted>".to_string(),
+            _ => truncate(value),
+        };
         JingleError::InvalidAttribute {
             element,
             attr,
-            value: truncate(value),
+            value,
         }
     }
 }

@@ -478,3 +478,18 @@ fn p2p_mlines_need_a_usable_mid() {
         );
     }
 }
+
+#[test]
+fn a_malformed_password_is_not_quoted_in_the_error() {
+    let xml = fixture("jicofo-session-initiate.xml").replacen(
+        "pwd=\"1ouls4k2u4h6lqqh1mb4bn0amf\"",
+        "pwd=\"1ouls4k2u4h6 lqqh1mb4bn0amf\"",
+        1,
+    );
+    let err = parse_jingle(&element(&xml)).unwrap_err();
+    assert!(matches!(
+        err,
+        JingleError::InvalidAttribute { attr: "pwd", .. }
+    ));
+    assert!(!err.to_string().contains("lqqh1mb4bn0amf"), "{err}");
+}
