@@ -1,7 +1,8 @@
 //! omni-jitsi-core: a Jitsi Meet client in Rust.
 //!
 //! Protocol modules (`xmpp`, `focus`, `muc`, `conference::state`) are sans-IO state machines over
-//! parsed stanzas and the current time; `conference::driver` and `transport` do the I/O.
+//! parsed stanzas and the current time, and `jingle` is a pure Jingle <-> SDP translator;
+//! `conference::driver` and `transport` do the I/O.
 
 pub mod bridge;
 pub mod conference;
@@ -9,6 +10,7 @@ pub mod error;
 pub mod events;
 pub mod focus;
 pub mod jid;
+pub mod jingle;
 pub mod muc;
 pub mod options;
 pub mod recording;

@@ -25,3 +25,18 @@ pub const FOCUS: &str = "http://jitsi.org/protocol/focus";
 pub const JITMEET: &str = "http://jitsi.org/jitmeet";
 pub const JITMEET_AUDIO: &str = "http://jitsi.org/jitmeet/audio";
 pub const JITMEET_VIDEO: &str = "http://jitsi.org/jitmeet/video";
+pub const JITMEET_START_MUTED: &str = "http://jitsi.org/jitmeet/start-muted";
+
+/// Jingle (XEP-0166) and the extensions Jitsi uses, as lib-jitsi-meet's `XEP` enum and
+/// jitsi-xmpp-extensions name them.
+pub const JINGLE: &str = "urn:xmpp:jingle:1";
+pub const JINGLE_ERRORS: &str = "urn:xmpp:jingle:errors:1";
+pub const JINGLE_RTP: &str = "urn:xmpp:jingle:apps:rtp:1";
+pub const JINGLE_RTCP_FB: &str = "urn:xmpp:jingle:apps:rtp:rtcp-fb:0";
+pub const JINGLE_RTP_HDREXT: &str = "urn:xmpp:jingle:apps:rtp:rtp-hdrext:0";
+pub const JINGLE_SSMA: &str = "urn:xmpp:jingle:apps:rtp:ssma:0";
+pub const JINGLE_GROUPING: &str = "urn:xmpp:jingle:apps:grouping:0";
+pub const JINGLE_ICE_UDP: &str = "urn:xmpp:jingle:transports:ice-udp:1";
+pub const JINGLE_DTLS: &str = "urn:xmpp:jingle:apps:dtls:0";
+pub const JINGLE_DTLS_SCTP: &str = "urn:xmpp:jingle:transports:dtls-sctp:1";
+pub const COLIBRI: &str = "http://jitsi.org/protocol/colibri";

@@ -1,0 +1,212 @@
+//! `source-add` / `source-remove` from the focus or a P2P peer, as a pure step: the current remote
+//! sources and remote SDP in, the new ones out, plus what changed for the conference to report.
+//! The SDP edits follow lib-jitsi-meet's `SDP.updateRemoteSources`: towards the bridge a new
+//! source gets a new `sendonly` m-line cloned from the first one of its media type, and a removed
+//! source's m-line is rejected (port 0, `inactive`) rather than deleted, because unified plan never
+//! lets m-lines disappear; in P2P an m-line without sources is reused first.
+
+use crate::jid::EndpointId;
+
+use super::error::JingleError;
+use super::limits;
+use super::model::{Action, Jingle};
+use super::sdp::{Direction, MediaSection, Sdp, SdpLine};
+use super::sources::{remote_sources, RemoteSource};
+use super::to_sdp::{push_source_lines, ssrc_group_line, strip_sources, Peer};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceUpdate {
+    pub sources: Vec<RemoteSource>,
+    pub added: Vec<RemoteSource>,
+    pub removed: Vec<RemoteSource>,
+    /// The remote description to apply before answering again.
+    pub sdp: Sdp,
+}
+
+pub fn apply_source_update(
+    current: &[RemoteSource],
+    change: &Jingle,
+    remote_sdp: &Sdp,
+    peer: Peer,
+    default_owner: Option<&EndpointId>,
+) -> Result<SourceUpdate, JingleError> {
+    let announced = remote_sources(&change.contents, default_owner)?;
+    let mut update = SourceUpdate {
+        sources: current.to_vec(),
+        added: Vec::new(),
+        removed: Vec::new(),
+        sdp: remote_sdp.clone(),
+    };
+    match change.action {
+        Action::SourceAdd => {
+            for source in announced {
+                // A repeated announcement (a source-add racing the session-initiate) is not news.
+                if update
+                    .sources
+                    .iter()
+                    .any(|s| s.ssrcs.iter().any(|x| source.ssrcs.contains(x)))
+                {
+                    continue;
+                }
+                if update.sources.len() == limits::MAX_REMOTE_SOURCES {
+                    return Err(JingleError::TooMany {
+                        what: "remote sources",
+                        limit: limits::MAX_REMOTE_SOURCES,
+                    });
+                }
+                add_to_sdp(&mut update.sdp, &source, peer)?;
+                update.sources.push(source.clone());
+                update.added.push(source);
+            }
+        }
+        Action::SourceRemove => {
+            for source in announced {
+                let Some(i) = update
+                    .sources
+                    .iter()
+                    .position(|s| s.ssrcs.iter().any(|x| source.ssrcs.contains(x)))
+                else {
+                    continue;
+                };
+                let existing = update.sources.remove(i);
+                remove_from_sdp(&mut update.sdp, &existing, peer);
+                update.removed.push(existing);
+            }
+        }
+        other => return Err(JingleError::UnexpectedAction(other)),
+    }
+    if !update.added.is_empty() || !update.removed.is_empty() {
+        bump_version(&mut update.sdp);
+    }
+    Ok(update)
+}
+
+fn add_to_sdp(sdp: &mut Sdp, source: &RemoteSource, peer: Peer) -> Result<(), JingleError> {
+    let media = source.media.as_str();
+    let reusable = match peer {
+        Peer::P2p => sdp
+            .media
+            .iter()
+            .position(|m| m.media == media && m.ssrcs().is_empty()),
+        Peer::Bridge => None,
+    };
+    let index = match reusable {
+        Some(i) => {
+            let m = &mut sdp.media[i];
+            let direction = match m.direction() {
+                Some(Direction::RecvOnly | Direction::SendRecv) => Direction::SendRecv,
+                _ => Direction::SendOnly,
+            };
+            m.set_direction(direction);
+            i
+        }
+        None => {
+            if sdp.media.len() == limits::MAX_MEDIA_SECTIONS {
+                return Err(JingleError::TooMany {
+                    what: "media sections",
+                    limit: limits::MAX_MEDIA_SECTIONS,
+                });
+            }
+            let template = sdp
+                .media
+                .iter()
+                .find(|m| m.media == media)
+                .ok_or(JingleError::NoMediaSection(source.media))?;
+            let mut m = strip_sources(template);
+            if m.port == 0 {
+                m.port = 9;
+            }
+            let mid = source
+                .mid
+                .clone()
+                .filter(|mid| sdp.media_by_mid(mid).is_none())
+                .unwrap_or_else(|| free_mid(sdp));
+            m.set_attr("mid", &mid);
+            m.set_direction(Direction::SendOnly);
+            if let Some(mut bundle) = sdp
+                .bundle()
+                .map(|b| b.into_iter().map(str::to_string).collect::<Vec<_>>())
+            {
+                bundle.push(mid);
+                sdp.set_bundle(&bundle.iter().map(String::as_str).collect::<Vec<_>>());
+            }
+            sdp.media.push(m);
+            sdp.media.len() - 1
+        }
+    };
+    let m = &mut sdp.media[index];
+    for g in &source.groups {
+        m.lines.push(ssrc_group_line(g));
+    }
+    for ssrc in &source.ssrcs {
+        push_source_lines(&mut m.lines, *ssrc, &source.parameters);
+    }
+    Ok(())
+}
+
+fn remove_from_sdp(sdp: &mut Sdp, source: &RemoteSource, peer: Peer) {
+    let Some(primary) = source.primary_ssrc() else {
+        return;
+    };
+    let Some(m) = sdp.media.iter_mut().find(|m| m.ssrcs().contains(&primary)) else {
+        return;
+    };
+    strip_ssrcs(m, &source.ssrcs);
+    match peer {
+        Peer::Bridge => {
+            m.port = 0;
+            m.set_direction(Direction::Inactive);
+        }
+        Peer::P2p => {
+            let direction = match m.direction() {
+                Some(Direction::SendRecv | Direction::RecvOnly) => Direction::RecvOnly,
+                _ => Direction::Inactive,
+            };
+            m.set_direction(direction);
+        }
+    }
+}
+
+fn strip_ssrcs(m: &mut MediaSection, ssrcs: &[u32]) {
+    let mentions = |v: &str| {
+        v.split(' ')
+            .any(|t| t.parse::<u32>().is_ok_and(|s| ssrcs.contains(&s)))
+    };
+    m.retain_lines(|l| match l {
+        SdpLine::Attr {
+            name,
+            value: Some(v),
+        } if name == "ssrc" => !v
+            .split(' ')
+            .next()
+            .and_then(|s| s.parse::<u32>().ok())
+            .is_some_and(|s| ssrcs.contains(&s)),
+        SdpLine::Attr {
+            name,
+            value: Some(v),
+        } if name == "ssrc-group" => !mentions(v),
+        _ => true,
+    });
+}
+
+/// lib-jitsi-meet names a new m-line by its index; skip ahead if that mid is taken.
+fn free_mid(sdp: &Sdp) -> String {
+    let mut n = sdp.media.len();
+    while sdp.media_by_mid(&n.to_string()).is_some() {
+        n += 1;
+    }
+    n.to_string()
+}
+
+/// RFC 3264 §8: every new offer/answer increments the `o=` version.
+pub(crate) fn bump_version(sdp: &mut Sdp) {
+    for l in &mut sdp.session {
+        if let SdpLine::Field { kind: 'o', value } = l {
+            let mut parts: Vec<String> = value.split(' ').map(str::to_string).collect();
+            if let Some(version) = parts.get(2).and_then(|v| v.parse::<u64>().ok()) {
+                parts[2] = version.wrapping_add(1).to_string();
+            }
+            *value = parts.join(" ");
+        }
+    }
+}
