@@ -9,6 +9,7 @@ mod kotlin;
 mod mobile;
 mod process;
 mod report;
+mod samples;
 mod test;
 mod testbed;
 mod tools;
@@ -21,12 +22,14 @@ use workspace::Workspace;
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  test [--skip-kotlin]          install what is missing, then fmt, clippy, cargo test and the
-                                Kotlin binding tests (CI=true turns a missing tool into a failure)
+  test [--skip-kotlin]          install what is missing, then fmt, clippy, cargo test, the
+                                Kotlin binding tests and the samples' JVM tests (CI=true turns a
+                                missing tool into a failure)
   demo [--server URL] [--room NAME]
                                 three CLI clients chat, mute and leave on a local testbed; with
                                 --server, two clients join that deployment instead
-  android                       build the Android libraries and Kotlin bindings (needs the NDK)
+  android                       build the Android libraries and Kotlin bindings into the
+                                android-sample/sdk module (needs the NDK)
   ios                           build the iOS XCFramework and Swift bindings (needs macOS, Xcode)";
 
 fn main() -> ExitCode {
