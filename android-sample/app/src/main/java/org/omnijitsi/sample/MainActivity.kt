@@ -63,7 +63,7 @@ class MainActivity : Activity() {
         }
         findViewById<Button>(R.id.hang_up).setOnClickListener { controller.hangUp() }
 
-        scope.launch { controller.state.collect(::render) }
+        scope.launch { controller.state.collect { render(it) } }
     }
 
     // Activity's own implementation does nothing, and calling it would need API 23.
