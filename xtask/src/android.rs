@@ -30,8 +30,9 @@ const TARGETS: [(&str, &str, &str); 3] = [
 const MIN_API: u32 = 21;
 const JNI_LIBS: &str = "android-sample/sdk/src/main/jniLibs";
 const KOTLIN_OUT: &str = "android-sample/sdk/src/main/java";
-/// Android 15 devices may use 16 KB memory pages, and Google Play requires libraries aligned for
-/// them; NDK r28+ links that way by default, older NDKs need the flag.
+/// Android 15 devices may use 16 KB memory pages (64-bit ABIs only), and Google Play requires
+/// libraries aligned for them; NDK r28+ links that way by default, older NDKs need the flag.
+/// cargo-ndk adds it itself for NDKs up to r27, so only the plain clang path passes it.
 const PAGE_ALIGNMENT: &str = "-C link-arg=-Wl,-z,max-page-size=16384";
 
 enum Linker {
@@ -97,9 +98,6 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
                     "omni-jitsi-meet",
                 ])
                 .env("ANDROID_NDK_HOME", &ndk);
-            for (target, _, _) in TARGETS {
-                cmd.env(rustflags_var(target), PAGE_ALIGNMENT);
-            }
             process::run(&mut cmd)?;
         }
         Linker::Clang(bin) => build_with_clang(ws, &bin)?,
@@ -185,24 +183,26 @@ fn ndk_clang_dir(ndk: &Path) -> Option<PathBuf> {
 /// What cargo-ndk would do: point cargo and the cc crate at the NDK's per-API clang wrappers.
 fn build_with_clang(ws: &Workspace, bin: &Path) -> Result<(), String> {
     for (target, abi, clang_prefix) in TARGETS {
+        let mut cmd = ws.cargo();
+        if target.starts_with("aarch64") || target.starts_with("x86_64") {
+            cmd.env(rustflags_var(target), PAGE_ALIGNMENT);
+        }
         let clang = bin.join(format!("{clang_prefix}{MIN_API}-clang"));
         let ar = bin.join("llvm-ar");
         let upper = target.to_uppercase().replace('-', "_");
         let lower = target.replace('-', "_");
         process::run(
-            ws.cargo()
-                .args([
-                    "build",
-                    "--release",
-                    "-p",
-                    "omni-jitsi-meet",
-                    "--target",
-                    target,
-                ])
-                .env(format!("CARGO_TARGET_{upper}_LINKER"), &clang)
-                .env(rustflags_var(target), PAGE_ALIGNMENT)
-                .env(format!("CC_{lower}"), &clang)
-                .env(format!("AR_{lower}"), &ar),
+            cmd.args([
+                "build",
+                "--release",
+                "-p",
+                "omni-jitsi-meet",
+                "--target",
+                target,
+            ])
+            .env(format!("CARGO_TARGET_{upper}_LINKER"), &clang)
+            .env(format!("CC_{lower}"), &clang)
+            .env(format!("AR_{lower}"), &ar),
         )?;
         let lib = ws.target.join(target).join("release/libomni_jitsi_meet.so");
         copy(
