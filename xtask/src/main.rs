@@ -11,6 +11,7 @@ mod kotlin;
 mod mobile;
 mod process;
 mod report;
+mod samples;
 mod signals;
 mod swift;
 mod test;
@@ -26,16 +27,17 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   test [--skip-kotlin] [--skip-swift]
-                                install what is missing, then fmt, clippy, cargo test and the
-                                Kotlin and Swift binding tests (CI=true turns a missing tool into
-                                a failure)
+                                install what is missing, then fmt, clippy, cargo test, the
+                                Kotlin and Swift binding tests and the samples' JVM and Swift
+                                tests (CI=true turns a missing tool into a failure)
   demo [--server URL] [--room NAME]
                                 three CLI clients chat, mute and leave on a local testbed; with
                                 --server, two clients join that deployment instead
   bench [--sizes N,N,...] [--skip-kotlin]
                                 join latency (Rust and Kotlin), scale, footprint; writes
                                 target/bench/bench.md and bench.json
-  android                       build the Android libraries and Kotlin bindings (needs the NDK)
+  android                       build the Android libraries and Kotlin bindings into the
+                                android-sample/sdk module (needs the NDK)
   ios                           build the iOS XCFramework and the Swift package around it
                                 (needs macOS, Xcode)";
 

@@ -78,6 +78,9 @@ pub fn run_phase(
             report.step("swift: swift test", || run_tests(ws, toolchain, &package));
         }
     }
+    report.step("swift: ios-sample PermissionFlow tests", || {
+        run_sample_tests(ws, toolchain)
+    });
     println!("==> Swift phase: {}", secs(start.elapsed()));
 }
 
@@ -143,15 +146,28 @@ fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
 fn run_tests(ws: &Workspace, toolchain: &SwiftToolchain, package: &Path) -> Result<(), String> {
     let testbed = Testbed::start(ws)?;
     println!("OMNI_JITSI_SERVER_URL={}", testbed.server_url);
+    let scratch = ws.target.join("swift/build");
     let result = toolchain
         .chroot
         .enter(Some(&ws.root))
-        .and_then(|_mounts| swift_test(ws, toolchain, package, &testbed.server_url));
+        .and_then(|_mounts| swift_test(ws, toolchain, package, &scratch, &testbed.server_url));
     if let Err(e) = testbed.stop() {
         eprintln!("xtask: warning: {e}");
     }
     let summary = result?;
     println!("swift test: {summary}");
+    Ok(())
+}
+
+/// The iOS sample's permission flow is plain Swift, so its XCTests run here too; no server needed.
+fn run_sample_tests(ws: &Workspace, toolchain: &SwiftToolchain) -> Result<(), String> {
+    let package = ws.root.join("ios-sample/PermissionFlow");
+    let scratch = ws.target.join("swift/sample-build");
+    let summary = toolchain
+        .chroot
+        .enter(Some(&ws.root))
+        .and_then(|_mounts| swift_test(ws, toolchain, &package, &scratch, ""))?;
+    println!("swift test (PermissionFlow): {summary}");
     Ok(())
 }
 
@@ -161,6 +177,7 @@ fn swift_test(
     ws: &Workspace,
     toolchain: &SwiftToolchain,
     package: &Path,
+    scratch: &Path,
     server_url: &str,
 ) -> Result<Summary, String> {
     let lib_dir = ws.debug_dir();
@@ -168,7 +185,6 @@ fn swift_test(
         ("OMNI_JITSI_SERVER_URL", server_url),
         ("OMNI_JITSI_LIB_DIR", &path_str(&lib_dir)?),
     ];
-    let scratch = ws.target.join("swift/build");
     let mut cmd = toolchain.chroot.command(
         &env,
         "swift",
@@ -180,7 +196,7 @@ fn swift_test(
             &path_str(package)?,
             // Outside the package directory, so reassembling it keeps the build cache.
             "--scratch-path",
-            &path_str(&scratch)?,
+            &path_str(scratch)?,
         ],
     );
     cmd.stdin(Stdio::null()).stdout(Stdio::piped());

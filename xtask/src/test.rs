@@ -5,6 +5,7 @@ use std::time::Instant;
 use crate::kotlin;
 use crate::process;
 use crate::report::{secs, Report};
+use crate::samples;
 use crate::swift;
 use crate::tools::{self, Wanted};
 use crate::workspace::{is_ci, Workspace};
@@ -85,10 +86,11 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
     }
 
     match (&tools.kotlin, built) {
-        (Err(why), _) => report.skip("Kotlin binding tests", why),
-        (Ok(_), false) => report.skip("Kotlin binding tests", "the build failed"),
+        (Err(why), _) => report.skip("Kotlin binding and sample tests", why),
+        (Ok(_), false) => report.skip("Kotlin binding and sample tests", "the build failed"),
         (Ok(kotlin_tools), true) => {
             kotlin::run_phase(ws, kotlin_tools, &tools.prosody, &mut report);
+            samples::run_phase(ws, kotlin_tools, &tools.prosody, &mut report);
         }
     }
 

@@ -1,0 +1,156 @@
+package org.omnijitsi.sample
+
+import android.app.Activity
+import android.app.AlertDialog
+import android.content.Intent
+import android.net.Uri
+import android.os.Build
+import android.os.Bundle
+import android.provider.Settings
+import android.view.View
+import android.view.WindowInsets
+import android.widget.ArrayAdapter
+import android.widget.Button
+import android.widget.EditText
+import android.widget.ListView
+import android.widget.TextView
+import kotlinx.coroutines.MainScope
+import kotlinx.coroutines.cancel
+import kotlinx.coroutines.launch
+import org.omnijitsi.sample.permissions.Decision
+import org.omnijitsi.sample.permissions.JoinPlan
+import org.omnijitsi.sample.permissions.PermissionFlow
+import org.omnijitsi.sample.session.JoinForm
+import org.omnijitsi.sample.session.MeetingController
+import org.omnijitsi.sample.session.MeetingState
+import org.omnijitsi.sample.session.Phase
+import org.omnijitsi.sample.session.render
+
+/** One screen: the join form, then the meeting (participants, chat, hang up). */
+class MainActivity : Activity() {
+    private val scope = MainScope()
+    private lateinit var permissions: ActivityPermissions
+    private lateinit var controller: MeetingController
+    private lateinit var chatLines: ArrayAdapter<String>
+
+    private lateinit var joinForm: View
+    private lateinit var joinButton: Button
+    private lateinit var status: TextView
+    private lateinit var meeting: View
+    private lateinit var participants: TextView
+    private lateinit var chatInput: EditText
+
+    override fun onCreate(savedInstanceState: Bundle?) {
+        super.onCreate(savedInstanceState)
+        setContentView(R.layout.activity_main)
+        keepClearOfSystemBars(findViewById(R.id.root))
+        permissions = ActivityPermissions(this)
+        controller = MeetingController(scope)
+
+        joinForm = findViewById(R.id.join_form)
+        joinButton = findViewById(R.id.join)
+        status = findViewById(R.id.status)
+        meeting = findViewById(R.id.meeting)
+        participants = findViewById(R.id.participants)
+        chatInput = findViewById(R.id.chat_input)
+        chatLines = ArrayAdapter(this, android.R.layout.simple_list_item_1)
+        findViewById<ListView>(R.id.chat).adapter = chatLines
+
+        joinButton.setOnClickListener { askThenJoin(readForm()) }
+        findViewById<Button>(R.id.send).setOnClickListener {
+            controller.sendChat(chatInput.text.toString())
+            chatInput.text.clear()
+        }
+        findViewById<Button>(R.id.hang_up).setOnClickListener { controller.hangUp() }
+
+        scope.launch { controller.state.collect { render(it) } }
+    }
+
+    // Activity's own implementation does nothing, and calling it would need API 23.
+    override fun onRequestPermissionsResult(requestCode: Int, permissions: Array<out String>, grantResults: IntArray) {
+        this.permissions.onResult(requestCode, permissions, grantResults)
+    }
+
+    override fun onDestroy() {
+        controller.close()
+        scope.cancel()
+        super.onDestroy()
+    }
+
+    private fun readForm() = JoinForm(
+        serverUrl = text(R.id.server_url),
+        room = text(R.id.room),
+        displayName = text(R.id.display_name),
+        email = text(R.id.email),
+        avatarUrl = text(R.id.avatar_url),
+    )
+
+    private fun text(id: Int) = findViewById<EditText>(id).text.toString()
+
+    private fun askThenJoin(form: JoinForm) {
+        form.problem?.let {
+            status.text = it
+            return
+        }
+        joinButton.isEnabled = false
+        scope.launch {
+            when (val decision = PermissionFlow(permissions).beforeJoin()) {
+                is Decision.Join -> join(form, decision.plan)
+                is Decision.Explain -> explain(form, decision)
+            }
+        }
+    }
+
+    /** A refusal is explained, never fatal: the user can still join audio-only or muted. */
+    private fun explain(form: JoinForm, decision: Decision.Explain) {
+        val dialog = AlertDialog.Builder(this)
+            .setTitle(R.string.permissions_title)
+            .setMessage(decision.message)
+            .setPositiveButton(R.string.join_anyway) { _, _ -> join(form, decision.plan) }
+            .setNegativeButton(R.string.cancel) { _, _ -> joinButton.isEnabled = true }
+            .setOnCancelListener { joinButton.isEnabled = true }
+        when {
+            decision.canAskAgain -> dialog.setNeutralButton(R.string.ask_again) { _, _ -> askThenJoin(form) }
+            decision.needsSettings -> dialog.setNeutralButton(R.string.open_settings) { _, _ ->
+                joinButton.isEnabled = true
+                startActivity(
+                    Intent(Settings.ACTION_APPLICATION_DETAILS_SETTINGS, Uri.fromParts("package", packageName, null)),
+                )
+            }
+        }
+        dialog.show()
+    }
+
+    private fun join(form: JoinForm, plan: JoinPlan) {
+        controller.join(form.toOptions(plan))
+    }
+
+    private fun render(state: MeetingState) {
+        val inMeeting = state.phase == Phase.JOINING || state.phase == Phase.JOINED
+        joinForm.visibility = if (inMeeting) View.GONE else View.VISIBLE
+        joinButton.isEnabled = !inMeeting
+        meeting.visibility = if (state.phase == Phase.JOINED) View.VISIBLE else View.GONE
+        status.text = state.statusLine
+        participants.text = state.participantsLine
+        chatLines.clear()
+        chatLines.addAll(state.chat.map { it.render() })
+    }
+
+    /**
+     * With targetSdk 35+, Android 15 draws the app edge to edge: without this padding the form
+     * would sit under the status bar and the chat field under the keyboard. Older versions
+     * still fit the window between the bars (and resize it for the keyboard) themselves.
+     */
+    private fun keepClearOfSystemBars(root: View) {
+        if (Build.VERSION.SDK_INT < Build.VERSION_CODES.VANILLA_ICE_CREAM) return
+        val left = root.paddingLeft
+        val top = root.paddingTop
+        val right = root.paddingRight
+        val bottom = root.paddingBottom
+        root.setOnApplyWindowInsetsListener { view, insets ->
+            val bars = insets.getInsets(WindowInsets.Type.systemBars() or WindowInsets.Type.ime())
+            view.setPadding(left + bars.left, top + bars.top, right + bars.right, bottom + bars.bottom)
+            insets
+        }
+    }
+}
