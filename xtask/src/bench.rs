@@ -80,6 +80,7 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
         Err(why) => println!("kotlin join bench skipped: {why}"),
     }
     results.extend(footprint(ws)?);
+    results.extend(media_cost(ws)?);
 
     let markdown = render(&results);
     let dir = ws.target.join("bench");
@@ -105,6 +106,23 @@ fn cargo_bench(ws: &Workspace, name: &str, args: &[String]) -> Result<Vec<Value>
             .args(["bench", "-p", "omni-jitsi-testbed", "--bench", name, "--"])
             .args(args),
     )?;
+    json_lines(&stdout)
+}
+
+/// CPU of media on this machine and one-way audio latency, from the media crate's example
+/// (release code without LTO, so it builds in reasonable time).
+fn media_cost(ws: &Workspace) -> Result<Vec<Value>, String> {
+    let stdout = output(ws.cargo().args([
+        "run",
+        "-p",
+        "omni-jitsi-media",
+        "--example",
+        "media_bench",
+        "--profile",
+        "media-bench",
+        "--",
+        "10",
+    ]))?;
     json_lines(&stdout)
 }
 
@@ -255,7 +273,7 @@ fn render(results: &[Value]) -> String {
             num(v, "rss_mib"),
         ));
     }
-    md.push_str("\n## Footprint\n\n| measurement | value | what |\n|---|---|---|\n");
+    md.push_str("\n## Footprint and media cost\n\n| measurement | value | what |\n|---|---|---|\n");
     for v in results.iter().filter(|v| v.get("unit").is_some()) {
         md.push_str(&format!(
             "| {} | {} {} | {} |\n",

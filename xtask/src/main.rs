@@ -34,8 +34,8 @@ commands:
                                 three CLI clients chat, mute and leave on a local testbed; with
                                 --server, two clients join that deployment instead
   bench [--sizes N,N,...] [--skip-kotlin]
-                                join latency (Rust and Kotlin), scale, footprint; writes
-                                target/bench/bench.md and bench.json
+                                join latency (Rust and Kotlin), scale, footprint, media CPU and
+                                audio latency; writes target/bench/bench.md and bench.json
   android                       build the Android libraries and Kotlin bindings into the
                                 android-sample/sdk module (needs the NDK)
   ios                           build the iOS XCFramework and the Swift package around it

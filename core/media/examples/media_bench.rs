@@ -5,7 +5,8 @@
 //! Two sessions in one process over loopback UDP. For each scenario the process's CPU time
 //! (getrusage, user + system, all threads) is read around a fixed-length run, so the figure
 //! covers both ends: capture-side encode, packetization, SRTP both ways, depacketization,
-//! decode, and the webrtc driver tasks.
+//! decode, and the webrtc driver tasks. Each result is printed for people, then as one JSON
+//! line for `cargo xtask bench`.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -56,6 +57,11 @@ async fn video(seconds: u64) {
         cpu / wall,
         bytes as f64 * 8.0 / wall / 1000.0
     );
+    println!(
+        "{}",
+        serde_json::json!({"bench": "h264_640x360_30fps_send_receive_cpu", "value": cpu / wall,
+            "unit": "CPU s/s", "what": format!("both ends in one process, {received}/{total} frames decoded")})
+    );
     a.session.close().await.ok();
     b.session.close().await.ok();
 }
@@ -86,6 +92,11 @@ async fn audio(seconds: u64) {
     println!(
         "Opus 48 kHz mono 20 ms send+receive: {:.4} CPU s per s ({cpu:.2} s CPU over {wall:.2} s)",
         cpu / wall
+    );
+    println!(
+        "{}",
+        serde_json::json!({"bench": "opus_send_receive_cpu", "value": cpu / wall,
+            "unit": "CPU s/s", "what": "48 kHz mono 20 ms frames, both ends in one process"})
     );
     a.session.close().await.ok();
     b.session.close().await.ok();
@@ -144,6 +155,12 @@ async fn latency(bursts: usize) {
         ms(samples[0]),
         ms(samples[samples.len() - 1]),
         samples.len()
+    );
+    println!(
+        "{}",
+        serde_json::json!({"bench": "audio_one_way_latency", "runs": samples.len(),
+            "median_ms": ms(samples[samples.len() / 2]), "min_ms": ms(samples[0]),
+            "max_ms": ms(samples[samples.len() - 1])})
     );
     a.session.close().await.ok();
     b.session.close().await.ok();
