@@ -1,6 +1,7 @@
 //! `cargo xtask`: the project's scripts, in Rust so they run wherever cargo does.
 
 mod android;
+mod browser;
 mod client;
 mod demo;
 mod events;
@@ -21,8 +22,10 @@ use workspace::Workspace;
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  test [--skip-kotlin]          install what is missing, then fmt, clippy, cargo test and the
-                                Kotlin binding tests (CI=true turns a missing tool into a failure)
+  test [--skip-kotlin] [--skip-browser]
+                                install what is missing, then fmt, clippy, cargo test, the
+                                Kotlin binding tests and the lib-jitsi-meet interop tests in
+                                Chromium (CI=true turns a missing tool into a failure)
   demo [--server URL] [--room NAME]
                                 three CLI clients chat, mute and leave on a local testbed; with
                                 --server, two clients join that deployment instead

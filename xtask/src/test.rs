@@ -2,6 +2,7 @@
 
 use std::time::Instant;
 
+use crate::browser;
 use crate::kotlin;
 use crate::process;
 use crate::report::{secs, Report};
@@ -19,12 +20,14 @@ const SELECTION: [&str; 4] = [
 
 pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
     let mut skip_kotlin = false;
+    let mut skip_browser = false;
     for arg in args {
         match arg.as_str() {
             "--skip-kotlin" => skip_kotlin = true,
+            "--skip-browser" => skip_browser = true,
             other => {
                 return Err(format!(
-                    "unknown option {other:?}; usage: test [--skip-kotlin]"
+                    "unknown option {other:?}; usage: test [--skip-kotlin] [--skip-browser]"
                 ))
             }
         }
@@ -33,7 +36,7 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
     let start = Instant::now();
     let mut report = Report::new();
 
-    let tools = tools::ensure(ws, &mut report, !skip_kotlin, ci);
+    let tools = tools::ensure(ws, &mut report, !skip_kotlin, !skip_browser, ci);
 
     report.step("cargo fmt --check", || {
         process::run(ws.cargo().args(["fmt", "--all", "--", "--check"]))
@@ -85,6 +88,16 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
         (Ok(kotlin_tools), true) => {
             kotlin::run_phase(ws, kotlin_tools, &tools.prosody, &mut report);
         }
+    }
+
+    match (&tools.browser, &tools.prosody, built) {
+        (Err(why), _, _) | (_, Err(why), _) => {
+            report.skip("interop: lib-jitsi-meet in Chromium", why)
+        }
+        (Ok(_), Ok(()), false) => {
+            report.skip("interop: lib-jitsi-meet in Chromium", "the build failed")
+        }
+        (Ok(browser_tools), Ok(()), true) => browser::run_phase(ws, browser_tools, &mut report),
     }
 
     report.print_summary(&format!("summary ({} total)", secs(start.elapsed())));

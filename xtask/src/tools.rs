@@ -5,6 +5,7 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
+use crate::browser::{self, BrowserTools};
 use crate::process::{run, which};
 use crate::report::Report;
 use crate::workspace::Workspace;
@@ -56,16 +57,17 @@ impl KotlinTools {
 pub struct Tools {
     pub prosody: Result<(), String>,
     pub kotlin: Result<KotlinTools, String>,
+    pub browser: Result<BrowserTools, String>,
 }
 
 /// apt-get update is slow and only needed before the first install of a run.
 #[derive(Default)]
-struct Apt {
+pub struct Apt {
     updated: bool,
 }
 
 impl Apt {
-    fn install(&mut self, packages: &[&str]) -> Result<(), String> {
+    pub fn install(&mut self, packages: &[&str]) -> Result<(), String> {
         let Some(apt) = which("apt-get") else {
             return Err(format!(
                 "apt-get not found; install {} by hand",
@@ -88,7 +90,13 @@ impl Apt {
 }
 
 /// Each tool is a step; outside CI a tool that cannot be installed is a skip, not a failure.
-pub fn ensure(ws: &Workspace, report: &mut Report, want_kotlin: bool, ci: bool) -> Tools {
+pub fn ensure(
+    ws: &Workspace,
+    report: &mut Report,
+    want_kotlin: bool,
+    want_browser: bool,
+    ci: bool,
+) -> Tools {
     let fatal = ci;
     let mut apt = Apt::default();
     let prosody = report
@@ -105,7 +113,20 @@ pub fn ensure(ws: &Workspace, report: &mut Report, want_kotlin: bool, ci: bool) 
     } else {
         Err("--skip-kotlin".to_string())
     };
-    Tools { prosody, kotlin }
+    let browser = if want_browser {
+        report
+            .step_or_skip("ensure chromium, node, lib-jitsi-meet", fatal, || {
+                browser::ensure(ws, &mut apt)
+            })
+            .ok_or_else(|| "Chromium, node or lib-jitsi-meet is not installed".to_string())
+    } else {
+        Err("--skip-browser".to_string())
+    };
+    Tools {
+        prosody,
+        kotlin,
+        browser,
+    }
 }
 
 fn ensure_prosody(apt: &mut Apt) -> Result<(), String> {

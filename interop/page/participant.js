@@ -1,0 +1,146 @@
+// Runs inside the tab. Drives lib-jitsi-meet only through its public API (plus the signalling
+// layer's view of a peer's mute state, which is what JitsiRemoteTrack reads when media exists)
+// and reports every conference event to the Node driver through window.omniEvent.
+'use strict';
+
+(() => {
+    const report = event => window.omniEvent(event);
+    let connection;
+    let conference;
+    const tracks = {};
+
+    // Presence "commands" lib-jitsi-meet hands to listeners on every presence, changed or not.
+    const WATCHED_COMMANDS = ['email', 'audiomuted', 'videomuted', 'SourceInfo'];
+
+    function connect({ serviceUrl, hosts, room, token }) {
+        return new Promise((resolve, reject) => {
+            const events = JitsiMeetJS.events.connection;
+            connection = new JitsiMeetJS.JitsiConnection(null, token || null, {
+                hosts,
+                serviceUrl: `${serviceUrl}?room=${encodeURIComponent(room)}`
+            });
+            connection.addEventListener(events.CONNECTION_ESTABLISHED, resolve);
+            connection.addEventListener(events.CONNECTION_FAILED, (error, message) =>
+                reject(new Error(`connection failed: ${error} ${message || ''}`)));
+            connection.addEventListener(events.CONNECTION_DISCONNECTED, () =>
+                report({ type: 'connection_disconnected' }));
+            connection.connect();
+        });
+    }
+
+    function mediaState(id) {
+        const layer = conference._signalingLayer;
+        const info = kind => {
+            try {
+                return layer.getPeerMediaInfo(id, kind)?.muted;
+            } catch (e) {
+                return undefined;
+            }
+        };
+        return { audioMuted: info('audio'), videoMuted: info('video') };
+    }
+
+    function listen() {
+        const ev = JitsiMeetJS.events.conference;
+        conference.on(ev.CONFERENCE_JOINED, () => report({ type: 'conference_joined' }));
+        conference.on(ev.CONFERENCE_FAILED, error => report({ type: 'conference_failed', error }));
+        conference.on(ev.USER_JOINED, (id, participant) => report({
+            type: 'user_joined',
+            id,
+            name: participant.getDisplayName(),
+            role: participant.getRole()
+        }));
+        conference.on(ev.USER_LEFT, (id, participant) => report({
+            type: 'user_left',
+            id,
+            name: participant?.getDisplayName()
+        }));
+        conference.on(ev.DISPLAY_NAME_CHANGED, (id, name) =>
+            report({ type: 'display_name_changed', id, name }));
+        conference.on(ev.MESSAGE_RECEIVED, (id, text, ts, nick) =>
+            report({ type: 'message', id, text, nick, private: false }));
+        conference.on(ev.PRIVATE_MESSAGE_RECEIVED, (id, text) =>
+            report({ type: 'message', id, text, private: true }));
+        conference.on(ev.USER_ROLE_CHANGED, (id, role) => report({ type: 'role_changed', id, role }));
+        for (const name of WATCHED_COMMANDS) {
+            conference.addCommandListener(name, (node, id) => report({
+                type: 'command',
+                name,
+                id,
+                value: node.value,
+                media: mediaState(id)
+            }));
+        }
+    }
+
+    window.omni = {
+        /** Connects, joins and resolves with our endpoint id and the join timings in ms. */
+        async join({ serviceUrl, hosts, room, displayName, email, sourceNameSignaling }) {
+            JitsiMeetJS.init({ flags: { sourceNameSignaling: Boolean(sourceNameSignaling) } });
+            JitsiMeetJS.setLogLevel(JitsiMeetJS.logLevels.ERROR);
+            const start = performance.now();
+            await connect({ serviceUrl, hosts, room });
+            const connected = performance.now();
+            conference = connection.initJitsiConference(room, {
+                openBridgeChannel: 'websocket',
+                p2p: { enabled: true }
+            });
+            listen();
+            const joined = new Promise((resolve, reject) => {
+                const ev = JitsiMeetJS.events.conference;
+                conference.on(ev.CONFERENCE_JOINED, resolve);
+                conference.on(ev.CONFERENCE_FAILED, error => reject(new Error(`join failed: ${error}`)));
+            });
+            if (displayName) {
+                conference.setDisplayName(displayName);
+            }
+            if (email) {
+                // As jitsi-meet's conference.js publishes the local email.
+                conference.sendCommand('email', { value: email, attributes: { id: conference.myUserId() } });
+            }
+            conference.join();
+            await joined;
+            const end = performance.now();
+            return {
+                endpointId: conference.myUserId(),
+                connectMs: connected - start,
+                joinMs: end - start
+            };
+        },
+
+        async addLocalTracks() {
+            const created = await JitsiMeetJS.createLocalTracks({ devices: ['audio', 'video'] });
+            for (const track of created) {
+                tracks[track.getType()] = track;
+                await conference.addTrack(track);
+            }
+            return created.map(t => t.getType()).sort();
+        },
+
+        async setMuted(kind, muted) {
+            const track = tracks[kind];
+            if (!track) {
+                throw new Error(`no local ${kind} track`);
+            }
+            await (muted ? track.mute() : track.unmute());
+            return track.isMuted();
+        },
+
+        sendText(text) {
+            conference.sendTextMessage(text);
+        },
+
+        sendPrivateText(id, text) {
+            conference.sendPrivateTextMessage(id, text);
+        },
+
+        participants() {
+            return conference.getParticipants().map(p => ({ id: p.getId(), name: p.getDisplayName() }));
+        },
+
+        async leave() {
+            await conference.leave();
+            await connection.disconnect();
+        }
+    };
+})();
