@@ -3,6 +3,7 @@
 
 mod driver;
 mod meeting;
+mod p2p;
 pub mod state;
 
 pub use meeting::{join, Meeting};
