@@ -52,6 +52,7 @@ export class Browser {
         const events = new EventLog(`browser ${label}`);
         await page.exposeFunction('omniEvent', event => events.push(event));
         page.on('pageerror', error => events.push({ type: 'page_error', message: error.message }));
+        page.on('console', message => events.push({ type: 'console', level: message.type(), text: message.text() }));
         await page.goto(this.pages.url, { waitUntil: 'load', timeout: WAIT_MS });
         return new BrowserParticipant(label, page, events);
     }
@@ -72,7 +73,7 @@ export class BrowserParticipant {
     }
 
     /** Resolves after CONFERENCE_JOINED with { endpointId, connectMs, joinMs }. */
-    async join(room, { displayName, email, sourceNameSignaling = false } = {}) {
+    async join(room, { displayName, email, sourceNameSignaling = false, logLevel } = {}) {
         const bed = testbed();
         const joined = await this.page.evaluate(options => window.omni.join(options), {
             serviceUrl: bed.websocket_url,
@@ -80,7 +81,8 @@ export class BrowserParticipant {
             room,
             displayName,
             email,
-            sourceNameSignaling
+            sourceNameSignaling,
+            logLevel
         });
         this.endpointId = joined.endpointId;
         return joined;

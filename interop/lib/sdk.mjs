@@ -7,13 +7,16 @@ import { EventLog } from './events.mjs';
 
 export class SdkParticipant {
     /** Starts the CLI and resolves once it reports conference_joined. */
-    static async join(room, { displayName, email, label = displayName } = {}) {
+    static async join(room, { displayName, email, endpointId, label = displayName } = {}) {
         const args = ['join', '--server', testbed().server_url, '--room', room];
         if (displayName) {
             args.push('--name', displayName);
         }
         if (email) {
             args.push('--email', email);
+        }
+        if (endpointId) {
+            args.push('--endpoint-id', endpointId);
         }
         const child = spawn(cliPath(), args, { stdio: ['pipe', 'pipe', 'pipe'] });
         const sdk = new SdkParticipant(label, child);

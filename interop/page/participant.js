@@ -75,9 +75,9 @@
 
     window.omni = {
         /** Connects, joins and resolves with our endpoint id and the join timings in ms. */
-        async join({ serviceUrl, hosts, room, displayName, email, sourceNameSignaling }) {
+        async join({ serviceUrl, hosts, room, displayName, email, sourceNameSignaling, logLevel }) {
             JitsiMeetJS.init({ flags: { sourceNameSignaling: Boolean(sourceNameSignaling) } });
-            JitsiMeetJS.setLogLevel(JitsiMeetJS.logLevels.ERROR);
+            JitsiMeetJS.setLogLevel(logLevel || JitsiMeetJS.logLevels.ERROR);
             const start = performance.now();
             await connect({ serviceUrl, hosts, room });
             const connected = performance.now();
@@ -132,6 +132,10 @@
 
         sendPrivateText(id, text) {
             conference.sendPrivateTextMessage(id, text);
+        },
+
+        hasP2PSession() {
+            return Boolean(conference.p2pJingleSession);
         },
 
         participants() {

@@ -25,8 +25,8 @@ async function tidy() {
     }
 }
 
-async function sdk(room, displayName, email) {
-    const participant = await SdkParticipant.join(room, { displayName, email });
+async function sdk(room, displayName, email, endpointId) {
+    const participant = await SdkParticipant.join(room, { displayName, email, endpointId });
     cleanup.push(async () => participant.kill());
     return participant;
 }
@@ -155,6 +155,29 @@ describe('browser and SDK in one room', () => {
             assert.equal(bea.events.count(browserGot('psst, browser', true)), 1);
             assert.equal(ann.events.count(e => e.event === 'chat_message_received' && e.message.private
                 && e.message.text !== 'psst, SDK'), 0, 'a room message never arrives as a private one');
+        } finally {
+            await tidy();
+        }
+    });
+
+    test('a peer-to-peer offer from the browser is declined and the browser lets it go', async () => {
+        try {
+            const room = uniqueRoom('p2p');
+            // lib-jitsi-meet offers P2P in a two-person room when its endpoint id sorts lower.
+            const ann = await sdk(room, 'Ann SDK', undefined, 'ffffffff');
+            const bea = await tab(room, 'Bea Browser', undefined, { logLevel: 'info' });
+            assert.ok(bea.endpointId < ann.endpointId);
+            await bea.waitFor(e => e.type === 'console' && e.text.includes(`Will start P2P with: ${room}@`),
+                'the browser offering P2P');
+            await bea.waitFor(e => e.type === 'console' && e.text.includes('Call ended: decline - P2P disabled'),
+                'the browser seeing the offer declined');
+            assert.equal(await bea.page.evaluate(() => window.omni.hasP2PSession()), false);
+            assert.equal(bea.events.count(e => e.type === 'conference_failed'), 0);
+
+            // Both stay in the room and keep talking.
+            ann.command('chat still here');
+            await bea.waitFor(e => e.type === 'message' && e.text === 'still here' && e.id === ann.endpointId,
+                'chat after the declined offer');
         } finally {
             await tidy();
         }
