@@ -142,6 +142,14 @@ impl Focus {
             .attr("from", format!("{}/{NICK}", self.jid))
             .attr("to", format!("{room}/{NICK}"))
             .child(Element::new("x", ns::MUC))
+            // Jicofo advertises its version this way (ComponentVersionsExtension).
+            .child(
+                Element::new("versions", ns::JITMEET).child(
+                    Element::new("component", ns::JITMEET)
+                        .attr("name", NICK)
+                        .text(concat!("omni-jitsi-testbed ", env!("CARGO_PKG_VERSION"))),
+                ),
+            )
             .child(
                 Element::new("conference-properties", ns::FOCUS).child(
                     Element::new("property", ns::FOCUS)

@@ -61,6 +61,19 @@ fn ready_only_once_the_focus_is_in_the_room() {
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].get_attr("to"), Some("r@conference.meet.test/focus"));
     assert!(out[0].get_child("x", ns::MUC).is_some());
+    let versions = out[0].get_child("versions", ns::JITMEET).unwrap();
+    let component = versions.get_child("component", ns::JITMEET).unwrap();
+    assert_eq!(component.get_attr("name"), Some("focus"));
+    assert!(component.text_content().starts_with("omni-jitsi-testbed "));
+    let properties = out[0]
+        .get_child("conference-properties", ns::FOCUS)
+        .unwrap();
+    assert_eq!(
+        properties
+            .get_child("property", ns::FOCUS)
+            .and_then(|p| p.get_attr("key")),
+        Some("support-terminate-restart")
+    );
     assert!(f.handle(&request("2", room)).is_empty(), "joins once");
 
     let out = f.handle(&self_presence(room));
