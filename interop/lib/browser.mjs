@@ -96,6 +96,10 @@ export class BrowserParticipant {
         return this.page.evaluate((k, m) => window.omni.setMuted(k, m), kind, muted);
     }
 
+    setHandRaised(raised) {
+        return this.page.evaluate(r => window.omni.setHandRaised(r), raised);
+    }
+
     sendText(text) {
         return this.page.evaluate(t => window.omni.sendText(t), text);
     }

@@ -61,6 +61,12 @@
             report({ type: 'message', id, text, nick, private: false }));
         conference.on(ev.PRIVATE_MESSAGE_RECEIVED, (id, text) =>
             report({ type: 'message', id, text, private: true }));
+        conference.on(ev.PARTICIPANT_PROPERTY_CHANGED, (participant, name, oldValue, value) => report({
+            type: 'property_changed',
+            id: participant.getId(),
+            name,
+            value
+        }));
         conference.on(ev.USER_ROLE_CHANGED, (id, role) => report({ type: 'role_changed', id, role }));
         for (const name of WATCHED_COMMANDS) {
             conference.addCommandListener(name, (node, id) => report({
@@ -126,12 +132,33 @@
             return track.isMuted();
         },
 
+        /** As jitsi-meet raises a hand: a timestamp, cleared when lowered. */
+        setHandRaised(raised) {
+            conference.setLocalParticipantProperty('raisedHand', raised ? String(Date.now()) : '');
+        },
+
         sendText(text) {
             conference.sendTextMessage(text);
         },
 
         sendPrivateText(id, text) {
             conference.sendPrivateTextMessage(id, text);
+        },
+
+        /** What the peer's entity caps announce, and what its disco#info answers for that node. */
+        async discoverCaps(id) {
+            const caps = conference.room.getLastPresence(id)
+                ?.find(node => node.tagName === 'c')?.attributes;
+            if (!caps) {
+                throw new Error(`no caps in ${id}'s presence`);
+            }
+            const info = await conference.xmpp.caps.getFeaturesAndIdentities(
+                `${conference.room.roomjid}/${id}`, `${caps.node}#${caps.ver}`);
+            return {
+                caps,
+                features: [...info.features],
+                identities: [...info.identities]
+            };
         },
 
         hasP2PSession() {

@@ -2,6 +2,7 @@
 // testbed: signalling only, since the testbed has no videobridge yet. The browser keeps waiting
 // for a Jingle session-initiate the testbed focus never sends; nothing here depends on it.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
 import { Browser } from '../lib/browser.mjs';
@@ -73,6 +74,24 @@ describe('browser and SDK in one room', () => {
         }
     });
 
+    test('the SDK answers the browser\'s disco#info for its caps node, matching the caps hash', async () => {
+        try {
+            const room = uniqueRoom('caps');
+            const ann = await sdk(room, 'Ann SDK');
+            const bea = await tab(room, 'Bea Browser');
+            const { caps, features, identities } = await bea.page.evaluate(id => window.omni.discoverCaps(id),
+                ann.endpointId);
+            assert.equal(caps.hash, 'sha-1');
+            assert.ok(features.includes('http://jabber.org/protocol/disco#info'), features.join(' '));
+            // XEP-0115 section 5.1: identities category/type/lang/name, then features, sorted, each followed by '<'.
+            const ids = identities.map(i => `${i.category}/${i.type}/${i.lang || ''}/${i.name || ''}<`).sort();
+            const input = ids.join('') + [...features].sort().map(f => `${f}<`).join('');
+            assert.equal(createHash('sha1').update(input).digest('base64'), caps.ver);
+        } finally {
+            await tidy();
+        }
+    });
+
     for (const sourceNameSignaling of [false, true]) {
         const mode = sourceNameSignaling ? 'SourceInfo' : 'legacy audiomuted/videomuted';
         test(`each sees the other's audio and video mute state and its changes (${mode})`, async () => {
@@ -113,6 +132,33 @@ describe('browser and SDK in one room', () => {
             }
         });
     }
+
+    test('each sees the other raise and lower a hand', async () => {
+        try {
+            const room = uniqueRoom('hand');
+            const ann = await sdk(room, 'Ann SDK');
+            const bea = await tab(room, 'Bea Browser');
+            await ann.waitFor(sdkSees(bea.endpointId, () => true), 'Bea');
+
+            const before = Date.now();
+            ann.command('hand up');
+            const up = await bea.waitFor(e => e.type === 'property_changed' && e.id === ann.endpointId
+                && e.name === 'raisedHand' && Number(e.value) > 0, 'Ann\'s raised hand');
+            assert.ok(Number(up.value) >= before - 1000, `a timestamp in ms, got ${up.value}`);
+            ann.command('hand down');
+            await bea.waitForNext(e => e.type === 'property_changed' && e.id === ann.endpointId
+                && e.name === 'raisedHand' && !e.value, 'Ann\'s lowered hand');
+
+            const raised = ann.waitForNext(sdkSees(bea.endpointId, p => p.hand_raised_at !== null), 'Bea\'s hand');
+            await bea.setHandRaised(true);
+            assert.ok((await raised).participant.hand_raised_at >= before - 1000);
+            const lowered = ann.waitForNext(sdkSees(bea.endpointId, p => p.hand_raised_at === null), 'Bea\'s hand down');
+            await bea.setHandRaised(false);
+            await lowered;
+        } finally {
+            await tidy();
+        }
+    });
 
     test('room and private chat both ways, each received once from the right sender', async () => {
         try {
