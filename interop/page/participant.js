@@ -67,6 +67,13 @@
             name,
             value
         }));
+        conference.on(ev.SUBJECT_CHANGED, subject => report({ type: 'subject_changed', subject }));
+        conference.on(ev.KICKED, actor => report({ type: 'kicked', actor: actor?.getId() }));
+        conference.on(ev.PARTICIPANT_KICKED, (actor, kicked) => report({
+            type: 'participant_kicked',
+            actor: actor?.getId(),
+            id: kicked?.getId()
+        }));
         conference.on(ev.USER_ROLE_CHANGED, (id, role) => report({ type: 'role_changed', id, role }));
         for (const name of WATCHED_COMMANDS) {
             conference.addCommandListener(name, (node, id) => report({
@@ -135,6 +142,14 @@
         /** As jitsi-meet raises a hand: a timestamp, cleared when lowered. */
         setHandRaised(raised) {
             conference.setLocalParticipantProperty('raisedHand', raised ? String(Date.now()) : '');
+        },
+
+        muteParticipant(id, kind) {
+            conference.muteParticipant(id, kind);
+        },
+
+        kickParticipant(id) {
+            conference.kickParticipant(id);
         },
 
         sendText(text) {

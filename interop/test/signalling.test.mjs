@@ -295,3 +295,55 @@ describe('two browsers and one SDK client', () => {
         }
     });
 });
+
+describe('moderation between browser and SDK', () => {
+    test('a moderator in the browser mutes the SDK through the focus, then kicks it', async () => {
+        try {
+            const room = uniqueRoom('browser-moderates');
+            const bea = await tab(room, 'Bea Browser');
+            await bea.waitFor(e => e.type === 'role_changed' && e.id === bea.endpointId && e.role === 'moderator',
+                'Bea made moderator by the focus');
+            const ann = await sdk(room, 'Ann SDK');
+            await bea.waitFor(e => e.type === 'user_joined' && e.id === ann.endpointId, 'Ann');
+
+            await bea.page.evaluate(id => window.omni.muteParticipant(id, 'audio'), ann.endpointId);
+            await ann.waitFor(e => e.event === 'audio_muted_changed' && e.muted === true, 'Ann muted by Bea');
+            await bea.waitFor(browserSeesCommand(ann.endpointId, e => e.media.audioMuted === true),
+                'Ann\'s presence saying muted');
+
+            await bea.page.evaluate(id => window.omni.kickParticipant(id), ann.endpointId);
+            const ended = await ann.waitFor(e => e.event === 'conference_terminated', 'Ann\'s meeting ending');
+            assert.equal(ended.reason, 'kicked');
+            // lib-jitsi-meet tells the kicker only that the participant left (onMemberKicked).
+            await bea.waitFor(e => e.type === 'user_left' && e.id === ann.endpointId, 'USER_LEFT for Ann');
+        } finally {
+            await tidy();
+        }
+    });
+
+    test('a moderator SDK sets the subject, grants moderator and kicks, as browsers see it', async () => {
+        try {
+            const room = uniqueRoom('sdk-moderates');
+            const ann = await sdk(room, 'Ann SDK');
+            await ann.waitFor(e => e.event === 'role_changed' && e.role === 'moderator', 'Ann made moderator');
+            const bea = await tab(room, 'Bea Browser');
+            const cid = await tab(room, 'Cid Browser');
+            await ann.waitFor(sdkSees(cid.endpointId, () => true), 'Cid');
+
+            ann.command('subject Weekly standup');
+            await bea.waitFor(e => e.type === 'subject_changed' && e.subject === 'Weekly standup', 'the subject');
+
+            ann.command(`grant ${bea.endpointId}`);
+            await bea.waitFor(e => e.type === 'role_changed' && e.id === bea.endpointId && e.role === 'moderator',
+                'Bea granted moderator');
+
+            ann.command(`kick ${cid.endpointId}`);
+            await cid.waitFor(e => e.type === 'kicked', 'KICKED in Cid\'s tab');
+            await bea.waitFor(e => e.type === 'participant_kicked' && e.id === cid.endpointId, 'Cid kicked, for Bea');
+            await ann.waitFor(e => e.event === 'participant_left' && e.endpoint_id === cid.endpointId, 'Cid gone');
+        } finally {
+            await tidy();
+        }
+    });
+});
+
