@@ -73,7 +73,7 @@ export class BrowserParticipant {
     }
 
     /** Resolves after CONFERENCE_JOINED with { endpointId, connectMs, joinMs }. */
-    async join(room, { displayName, email, sourceNameSignaling = false, logLevel } = {}) {
+    async join(room, { displayName, email, sourceNameSignaling = false, logLevel, password } = {}) {
         const bed = testbed();
         const joined = await this.page.evaluate(options => window.omni.join(options), {
             serviceUrl: bed.websocket_url,
@@ -82,7 +82,8 @@ export class BrowserParticipant {
             displayName,
             email,
             sourceNameSignaling,
-            logLevel
+            logLevel,
+            password
         });
         this.endpointId = joined.endpointId;
         return joined;

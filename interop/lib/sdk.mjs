@@ -6,8 +6,8 @@ import { cliPath, testbed, WAIT_MS } from './env.mjs';
 import { EventLog } from './events.mjs';
 
 export class SdkParticipant {
-    /** Starts the CLI and resolves once it reports conference_joined. */
-    static async join(room, { displayName, email, endpointId, label = displayName } = {}) {
+    /** Starts the CLI; its events tell whether the join worked. */
+    static spawn(room, { displayName, email, endpointId, password, label = displayName } = {}) {
         const args = ['join', '--server', testbed().server_url, '--room', room];
         if (displayName) {
             args.push('--name', displayName);
@@ -15,15 +15,23 @@ export class SdkParticipant {
         if (email) {
             args.push('--email', email);
         }
+        if (password) {
+            args.push('--password', password);
+        }
         if (endpointId) {
             args.push('--endpoint-id', endpointId);
         }
-        const child = spawn(cliPath(), args, { stdio: ['pipe', 'pipe', 'pipe'] });
-        const sdk = new SdkParticipant(label, child);
+        return new SdkParticipant(label, spawn(cliPath(), args, { stdio: ['pipe', 'pipe', 'pipe'] }));
+    }
+
+    /** Starts the CLI and resolves once it reports conference_joined. */
+    static async join(room, options = {}) {
+        const sdk = SdkParticipant.spawn(room, options);
         const joined = await sdk.waitFor(e => e.event === 'conference_joined' || e.event === 'conference_terminated',
             'conference_joined');
         if (joined.event !== 'conference_joined') {
-            throw new Error(`${label} could not join: ${JSON.stringify(joined)}\n${sdk.stderr.slice(-2000)}`);
+            sdk.kill();
+            throw new Error(`${sdk.label} could not join: ${JSON.stringify(joined)}\n${sdk.stderr.slice(-2000)}`);
         }
         sdk.endpointId = joined.endpoint_id;
         return sdk;

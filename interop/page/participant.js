@@ -67,6 +67,7 @@
             name,
             value
         }));
+        conference.on(ev.LOCK_STATE_CHANGED, locked => report({ type: 'lock_state_changed', locked }));
         conference.on(ev.SUBJECT_CHANGED, subject => report({ type: 'subject_changed', subject }));
         conference.on(ev.KICKED, actor => report({ type: 'kicked', actor: actor?.getId() }));
         conference.on(ev.PARTICIPANT_KICKED, (actor, kicked) => report({
@@ -88,7 +89,7 @@
 
     window.omni = {
         /** Connects, joins and resolves with our endpoint id and the join timings in ms. */
-        async join({ serviceUrl, hosts, room, displayName, email, sourceNameSignaling, logLevel }) {
+        async join({ serviceUrl, hosts, room, displayName, email, sourceNameSignaling, logLevel, password }) {
             JitsiMeetJS.init({ flags: { sourceNameSignaling: Boolean(sourceNameSignaling) } });
             JitsiMeetJS.setLogLevel(logLevel || JitsiMeetJS.logLevels.ERROR);
             const start = performance.now();
@@ -111,7 +112,7 @@
                 // As jitsi-meet's conference.js publishes the local email.
                 conference.sendCommand('email', { value: email, attributes: { id: conference.myUserId() } });
             }
-            conference.join();
+            conference.join(password);
             await joined;
             const end = performance.now();
             return {
@@ -142,6 +143,10 @@
         /** As jitsi-meet raises a hand: a timestamp, cleared when lowered. */
         setHandRaised(raised) {
             conference.setLocalParticipantProperty('raisedHand', raised ? String(Date.now()) : '');
+        },
+
+        lock(password) {
+            return conference.lock(password);
         },
 
         muteParticipant(id, kind) {

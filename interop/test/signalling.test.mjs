@@ -26,8 +26,8 @@ async function tidy() {
     }
 }
 
-async function sdk(room, displayName, email, endpointId) {
-    const participant = await SdkParticipant.join(room, { displayName, email, endpointId });
+async function sdk(room, displayName, email, endpointId, password) {
+    const participant = await SdkParticipant.join(room, { displayName, email, endpointId, password });
     cleanup.push(async () => participant.kill());
     return participant;
 }
@@ -345,5 +345,45 @@ describe('moderation between browser and SDK', () => {
             await tidy();
         }
     });
-});
 
+    test('a room the SDK locks admits a browser only with the password', async () => {
+        try {
+            const room = uniqueRoom('locked-by-sdk');
+            const ann = await sdk(room, 'Ann SDK');
+            await ann.waitFor(e => e.event === 'role_changed' && e.role === 'moderator', 'Ann made moderator');
+            const bea = await tab(room, 'Bea Browser');
+            ann.command('password s3cret');
+            await bea.waitFor(e => e.type === 'lock_state_changed' && e.locked === true, 'the room locked');
+
+            const refused = await browser.participant('Cid without password');
+            cleanup.push(() => refused.page.close());
+            await assert.rejects(refused.join(room, { displayName: 'Cid Browser' }), /conference\.passwordRequired/);
+
+            const cid = await tab(room, 'Cid Browser', undefined, { password: 's3cret' });
+            await ann.waitFor(sdkSees(cid.endpointId, p => p.display_name === 'Cid Browser'), 'Cid with the password');
+        } finally {
+            await tidy();
+        }
+    });
+
+    test('a room the browser locks admits the SDK only with the password', async () => {
+        try {
+            const room = uniqueRoom('locked-by-browser');
+            const bea = await tab(room, 'Bea Browser');
+            await bea.waitFor(e => e.type === 'role_changed' && e.id === bea.endpointId && e.role === 'moderator',
+                'Bea made moderator');
+            await bea.page.evaluate(() => window.omni.lock('b4nana'));
+
+            const refused = SdkParticipant.spawn(room, { displayName: 'Ann without password' });
+            cleanup.push(async () => refused.kill());
+            const ended = await refused.waitFor(e => e.event === 'conference_terminated', 'the refusal');
+            assert.equal(ended.error, 'password_required');
+            assert.equal((await refused.exited).code, 1, 'a failed join exits 1');
+
+            const ann = await sdk(room, 'Ann SDK', undefined, undefined, 'b4nana');
+            await bea.waitFor(e => e.type === 'user_joined' && e.id === ann.endpointId, 'Ann with the password');
+        } finally {
+            await tidy();
+        }
+    });
+});
