@@ -157,6 +157,15 @@
             conference.kickParticipant(id);
         },
 
+        setDisplayName(name) {
+            conference.setDisplayName(name);
+        },
+
+        /** An object travels as <json-message> (jitsi-meet uses these for reactions, polls...). */
+        sendJson(payload) {
+            conference.sendMessage(payload);
+        },
+
         sendText(text) {
             conference.sendTextMessage(text);
         },

@@ -229,6 +229,32 @@ describe('browser and SDK in one room', () => {
         }
     });
 
+    test('room history, a JSON message and a renamed browser reach the SDK as they should', async () => {
+        try {
+            const room = uniqueRoom('history');
+            const bea = await tab(room, 'Bea Browser');
+            await bea.sendText('said before Ann came');
+            const ann = await sdk(room, 'Ann SDK');
+            const history = await ann.waitFor(e => e.event === 'chat_message_received'
+                && e.message.text === 'said before Ann came', 'the room history');
+            assert.equal(history.message.delayed, true);
+            assert.equal(history.message.from_name, 'Bea Browser');
+
+            await bea.page.evaluate(() => window.omni.sendJson({ type: 'reaction', value: 'clap' }));
+            await bea.page.evaluate(() => window.omni.setDisplayName('Beatrice'));
+            await ann.waitFor(sdkSees(bea.endpointId, p => p.display_name === 'Beatrice'), 'Bea\'s new name');
+            await bea.sendText('marker');
+            const marker = await ann.waitFor(e => e.event === 'chat_message_received' && e.message.text === 'marker',
+                'the marker');
+            assert.equal(marker.message.from_name, 'Beatrice');
+            assert.deepEqual(ann.events.events.filter(e => e.event === 'chat_message_received')
+                .map(e => e.message.text), ['said before Ann came', 'marker'], 'a JSON message is not chat');
+            assert.equal(ann.events.count(e => e.event === 'conference_terminated'), 0);
+        } finally {
+            await tidy();
+        }
+    });
+
     test('the browser sees the SDK leave', async () => {
         try {
             const room = uniqueRoom('sdk-leaves');
