@@ -1,7 +1,8 @@
 //! The focus, as Jicofo behaves towards a client, as a plain state machine: stanzas in, stanzas
 //! out. It answers the conference request (after joining the room itself, so `ready` means the
 //! room exists with the focus in it), hands ownership to the first participant and to the next one
-//! when the owner leaves (Jicofo's AutoOwnerRoleManager), and leaves a room once it is alone.
+//! when the owner leaves (Jicofo's AutoOwnerRoleManager), relays moderators' mute requests
+//! (`focus::mute`), and leaves a room once it is alone.
 
 use std::collections::HashMap;
 
@@ -92,6 +93,13 @@ impl Focus {
         if let Some(conference) = iq.get_child("conference", ns::FOCUS) {
             return self.on_conference_request(&from, &id, conference);
         }
+        if kind == "set" {
+            for namespace in [ns::JITMEET_AUDIO, ns::JITMEET_VIDEO] {
+                if let Some(mute) = iq.get_child("mute", namespace) {
+                    return self.on_mute(iq, mute, namespace);
+                }
+            }
+        }
         if iq.get_child("ping", ns::PING).is_some() {
             return vec![reply(iq, "result")];
         }
@@ -149,7 +157,33 @@ impl Focus {
             .attr("from", format!("{}/{NICK}", self.jid))
             .attr("to", format!("{room}/{NICK}"))
             .child(Element::new("x", ns::MUC))
+            // Jicofo advertises its version this way (ComponentVersionsExtension).
+            .child(
+                Element::new("versions", ns::JITMEET).child(
+                    Element::new("component", ns::JITMEET)
+                        .attr("name", NICK)
+                        .text(concat!("omni-jitsi-testbed ", env!("CARGO_PKG_VERSION"))),
+                ),
+            )
             .child(conference_properties())]
+    }
+
+    fn on_mute(&self, iq: &Element, element: &Element, namespace: &str) -> Vec<Element> {
+        let Some(request) = mute::parse(element, namespace) else {
+            return vec![error_reply(iq, "modify", "bad-request")];
+        };
+        let from = iq.get_attr("from").unwrap_or("");
+        let room = from.split('/').next().unwrap_or("");
+        match self.rooms.get(room) {
+            Some(state) => mute::handle(
+                iq,
+                &request,
+                room,
+                &state.occupants,
+                &format!("{}/{NICK}", self.jid),
+            ),
+            None => vec![error_reply(iq, "cancel", "item-not-found")],
+        }
     }
 
     fn conference_error(&self, to: &str, id: &str, kind: &str, condition: &str) -> Element {
@@ -363,5 +397,6 @@ fn stanza_error(kind: &str, condition: &str) -> Element {
 }
 
 mod jibri;
+mod mute;
 #[cfg(test)]
 mod tests;

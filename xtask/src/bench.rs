@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use crate::browser;
 use crate::client::Client;
 use crate::kotlin;
 use crate::mobile;
@@ -16,24 +17,27 @@ use crate::testbed::Testbed;
 use crate::tools;
 use crate::workspace::{is_ci, Workspace};
 
-const USAGE: &str = "usage: bench [--sizes N,N,...] [--skip-kotlin]";
+const USAGE: &str = "usage: bench [--sizes N,N,...] [--skip-kotlin] [--skip-browser]";
 /// Time for the idle client's memory to settle after the join before it is read.
 const IDLE: Duration = Duration::from_secs(3);
 
 struct Options {
     sizes: Vec<String>,
     kotlin: bool,
+    browser: bool,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
     let mut options = Options {
         sizes: vec!["10".into(), "50".into(), "100".into()],
         kotlin: true,
+        browser: true,
     };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--skip-kotlin" => options.kotlin = false,
+            "--skip-browser" => options.browser = false,
             "--sizes" => {
                 let list = args.next().ok_or(USAGE)?;
                 options.sizes = list.split(',').map(str::to_string).collect();
@@ -53,6 +57,7 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
     let wanted = tools::Wanted {
         kotlin: options.kotlin,
         swift: false,
+        browser: options.browser,
     };
     let tools = tools::ensure(ws, &mut report, wanted, is_ci());
     tools.prosody.clone()?;
@@ -78,6 +83,12 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
     match &tools.kotlin {
         Ok(kotlin_tools) => results.extend(kotlin_join(ws, kotlin_tools)?),
         Err(why) => println!("kotlin join bench skipped: {why}"),
+    }
+    match &tools.browser {
+        Ok(browser_tools) => {
+            results.extend(json_lines(&browser::bench_join(ws, browser_tools, 20)?)?)
+        }
+        Err(why) => println!("lib-jitsi-meet join bench skipped: {why}"),
     }
     results.extend(footprint(ws)?);
     results.extend(media_cost(ws)?);
@@ -244,6 +255,8 @@ fn render(results: &[Value]) -> String {
     for (kotlin, rust) in [
         ("kotlin_join_fresh_room", "join_fresh_room"),
         ("kotlin_join_running_room", "join_running_room"),
+        ("join_fresh_room", "ljm_join_fresh_room"),
+        ("join_running_room", "ljm_join_running_room"),
     ] {
         if let (Some(k), Some(r)) = (find(results, kotlin), find(results, rust)) {
             if let (Some(k), Some(r)) = (k["median_ms"].as_f64(), r["median_ms"].as_f64()) {

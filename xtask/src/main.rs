@@ -2,6 +2,7 @@
 
 mod android;
 mod bench;
+mod browser;
 mod chroot;
 mod client;
 mod demo;
@@ -26,15 +27,16 @@ use workspace::Workspace;
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  test [--skip-kotlin] [--skip-swift]
+  test [--skip-kotlin] [--skip-swift] [--skip-browser]
                                 install what is missing, then fmt, clippy, cargo test, the
-                                Kotlin and Swift binding tests and the samples' JVM and Swift
-                                tests (CI=true turns a missing tool into a failure)
+                                Kotlin and Swift binding tests, the samples' JVM and Swift tests
+                                and the lib-jitsi-meet interop tests in Chromium (CI=true turns
+                                a missing tool into a failure)
   demo [--server URL] [--room NAME]
                                 three CLI clients chat, mute and leave on a local testbed; with
                                 --server, two clients join that deployment instead
-  bench [--sizes N,N,...] [--skip-kotlin]
-                                join latency (Rust and Kotlin), scale, footprint, media CPU and
+  bench [--sizes N,N,...] [--skip-kotlin] [--skip-browser]
+                                join latency (Rust, Kotlin, lib-jitsi-meet in Chromium), scale, footprint, media CPU and
                                 audio latency; writes target/bench/bench.md and bench.json
   android                       build the Android libraries and Kotlin bindings into the
                                 android-sample/sdk module (needs the NDK)

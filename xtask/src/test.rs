@@ -2,6 +2,7 @@
 
 use std::time::Instant;
 
+use crate::browser;
 use crate::kotlin;
 use crate::process;
 use crate::report::{secs, Report};
@@ -23,14 +24,16 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
     let mut want = Wanted {
         kotlin: true,
         swift: true,
+        browser: true,
     };
     for arg in args {
         match arg.as_str() {
             "--skip-kotlin" => want.kotlin = false,
             "--skip-swift" => want.swift = false,
+            "--skip-browser" => want.browser = false,
             other => {
                 return Err(format!(
-                    "unknown option {other:?}; usage: test [--skip-kotlin] [--skip-swift]"
+                    "unknown option {other:?}; usage: test [--skip-kotlin] [--skip-swift] [--skip-browser]"
                 ))
             }
         }
@@ -98,6 +101,16 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
         (Err(why), _) => report.skip("Swift binding tests", why),
         (Ok(_), false) => report.skip("Swift binding tests", "the build failed"),
         (Ok(toolchain), true) => swift::run_phase(ws, toolchain, &tools.prosody, &mut report),
+    }
+
+    match (&tools.browser, &tools.prosody, built) {
+        (Err(why), _, _) | (_, Err(why), _) => {
+            report.skip("interop: lib-jitsi-meet in Chromium", why)
+        }
+        (Ok(_), Ok(()), false) => {
+            report.skip("interop: lib-jitsi-meet in Chromium", "the build failed")
+        }
+        (Ok(browser_tools), Ok(()), true) => browser::run_phase(ws, browser_tools, &mut report),
     }
 
     report.print_summary(&format!("summary ({} total)", secs(start.elapsed())));

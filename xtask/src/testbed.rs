@@ -17,6 +17,8 @@ const READY_TIMEOUT: Duration = Duration::from_secs(60);
 pub struct Testbed {
     process: Supervised,
     pub server_url: String,
+    /// The JSON line it printed (all its endpoints), for harnesses that need more than the URL.
+    pub ready: String,
 }
 
 impl Testbed {
@@ -74,6 +76,7 @@ impl Testbed {
         Ok(Testbed {
             process,
             server_url,
+            ready: line,
         })
     }
 

@@ -6,6 +6,7 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
+use crate::browser::{self, BrowserTools};
 use crate::process::{run, which};
 use crate::report::Report;
 use crate::swift::{self, SwiftToolchain};
@@ -59,6 +60,7 @@ pub struct Tools {
     pub prosody: Result<(), String>,
     pub kotlin: Result<KotlinTools, String>,
     pub swift: Result<SwiftToolchain, String>,
+    pub browser: Result<BrowserTools, String>,
 }
 
 /// apt-get update is slow and only needed before the first install of a run.
@@ -122,17 +124,28 @@ pub fn ensure(ws: &Workspace, report: &mut Report, want: Wanted, ci: bool) -> To
     } else {
         Err("--skip-swift".to_string())
     };
+    let browser = if want.browser {
+        report
+            .step_or_skip("ensure chromium, node, lib-jitsi-meet", fatal, || {
+                browser::ensure(ws, &mut apt)
+            })
+            .ok_or_else(|| "Chromium, node or lib-jitsi-meet is not installed".to_string())
+    } else {
+        Err("--skip-browser".to_string())
+    };
     Tools {
         prosody,
         kotlin,
         swift,
+        browser,
     }
 }
 
-/// The optional language toolchains a run asks for.
+/// The optional toolchains a run asks for.
 pub struct Wanted {
     pub kotlin: bool,
     pub swift: bool,
+    pub browser: bool,
 }
 
 fn ensure_prosody(apt: &mut Apt) -> Result<(), String> {

@@ -5,6 +5,7 @@
 mod driver;
 mod meeting;
 pub mod p2p;
+mod peer_offer;
 pub mod state;
 
 pub use meeting::{join, Meeting};

@@ -12,6 +12,8 @@ use crate::jid::{EndpointId, Jid};
 use crate::muc::presence::{self, LocalPresence, RoomPresence};
 use crate::muc::roster::{Roster, RosterChange};
 use crate::muc::{admin, caps, chat};
+
+use super::peer_offer;
 use crate::options::Timeouts;
 use crate::recording::{self, RecordingMode, RecordingRequest, RecordingState};
 use crate::time::unix_ms;
@@ -448,6 +450,17 @@ impl Conference {
             Some(("ping", ns::PING)) => self.send(result_for(el)),
             Some(("mute", ns::JITMEET_AUDIO)) if kind == "set" => self.muted_by_focus(el, true),
             Some(("mute", ns::JITMEET_VIDEO)) if kind == "set" => self.muted_by_focus(el, false),
+            _ if peer_offer::is_peer_offer(
+                el,
+                &self.cfg.room,
+                self.roster.focus_nick().map(|n| n.as_str()),
+            ) =>
+            {
+                match peer_offer::decline(el) {
+                    Some(replies) => replies.into_iter().for_each(|r| self.send(r)),
+                    None => self.send(error_reply(el, "modify", "bad-request")),
+                }
+            }
             _ => {
                 let condition = if child.is_some_and(|c| c.ns() == "urn:xmpp:jingle:1") {
                     // Media arrives with a later milestone; refusing keeps jicofo's state clean.

@@ -501,3 +501,26 @@ fn recording_goes_through_the_focus_and_only_the_focus_reports_it() {
         "unchanged status repeated"
     );
 }
+
+#[test]
+fn a_peer_to_peer_offer_from_a_participant_is_declined_as_lib_jitsi_meet_declines_it() {
+    // Found by interop: lib-jitsi-meet offers P2P to the other participant of a two-person room
+    // when its endpoint id sorts lower, and only clears that offer on a session-terminate.
+    let now = Instant::now();
+    let (mut c, _) = joined(now);
+    c.handle_stanza(&el(&format!("<iq xmlns='jabber:client' type='set' id='j2' from='{ROOM}/0a1b2c3d'>\
+        <jingle xmlns='urn:xmpp:jingle:1' action='session-initiate' initiator='{ROOM}/0a1b2c3d' sid='s9'/></iq>")), now);
+    let out = drain(&mut c);
+    let replies = sent(&out);
+    assert_eq!(replies.len(), 2);
+    assert_eq!(replies[0].get_attr("type"), Some("result"));
+    assert_eq!(replies[0].get_attr("id"), Some("j2"));
+    let terminate = replies[1].to_xml();
+    assert!(
+        terminate.contains("action=\"session-terminate\""),
+        "{terminate}"
+    );
+    assert!(terminate.contains("sid=\"s9\""), "{terminate}");
+    assert!(terminate.contains("<decline/>"), "{terminate}");
+    assert!(!c.is_ended());
+}

@@ -1,0 +1,206 @@
+// Runs inside the tab. Drives lib-jitsi-meet only through its public API (plus the signalling
+// layer's view of a peer's mute state, which is what JitsiRemoteTrack reads when media exists)
+// and reports every conference event to the Node driver through window.omniEvent.
+'use strict';
+
+(() => {
+    const report = event => window.omniEvent(event);
+    let connection;
+    let conference;
+    const tracks = {};
+
+    // Presence "commands" lib-jitsi-meet hands to listeners on every presence, changed or not.
+    const WATCHED_COMMANDS = ['email', 'audiomuted', 'videomuted', 'SourceInfo'];
+
+    function connect({ serviceUrl, hosts, room, token }) {
+        return new Promise((resolve, reject) => {
+            const events = JitsiMeetJS.events.connection;
+            connection = new JitsiMeetJS.JitsiConnection(null, token || null, {
+                hosts,
+                serviceUrl: `${serviceUrl}?room=${encodeURIComponent(room)}`
+            });
+            connection.addEventListener(events.CONNECTION_ESTABLISHED, resolve);
+            connection.addEventListener(events.CONNECTION_FAILED, (error, message) =>
+                reject(new Error(`connection failed: ${error} ${message || ''}`)));
+            connection.addEventListener(events.CONNECTION_DISCONNECTED, () =>
+                report({ type: 'connection_disconnected' }));
+            connection.connect();
+        });
+    }
+
+    function mediaState(id) {
+        const layer = conference._signalingLayer;
+        const info = kind => {
+            try {
+                return layer.getPeerMediaInfo(id, kind)?.muted;
+            } catch (e) {
+                return undefined;
+            }
+        };
+        return { audioMuted: info('audio'), videoMuted: info('video') };
+    }
+
+    function listen() {
+        const ev = JitsiMeetJS.events.conference;
+        conference.on(ev.CONFERENCE_JOINED, () => report({ type: 'conference_joined' }));
+        conference.on(ev.CONFERENCE_FAILED, error => report({ type: 'conference_failed', error }));
+        conference.on(ev.USER_JOINED, (id, participant) => report({
+            type: 'user_joined',
+            id,
+            name: participant.getDisplayName(),
+            role: participant.getRole()
+        }));
+        conference.on(ev.USER_LEFT, (id, participant) => report({
+            type: 'user_left',
+            id,
+            name: participant?.getDisplayName()
+        }));
+        conference.on(ev.DISPLAY_NAME_CHANGED, (id, name) =>
+            report({ type: 'display_name_changed', id, name }));
+        conference.on(ev.MESSAGE_RECEIVED, (id, text, ts, nick) =>
+            report({ type: 'message', id, text, nick, private: false }));
+        conference.on(ev.PRIVATE_MESSAGE_RECEIVED, (id, text) =>
+            report({ type: 'message', id, text, private: true }));
+        conference.on(ev.PARTICIPANT_PROPERTY_CHANGED, (participant, name, oldValue, value) => report({
+            type: 'property_changed',
+            id: participant.getId(),
+            name,
+            value
+        }));
+        conference.on(ev.LOCK_STATE_CHANGED, locked => report({ type: 'lock_state_changed', locked }));
+        conference.on(ev.SUBJECT_CHANGED, subject => report({ type: 'subject_changed', subject }));
+        conference.on(ev.KICKED, actor => report({ type: 'kicked', actor: actor?.getId() }));
+        conference.on(ev.PARTICIPANT_KICKED, (actor, kicked) => report({
+            type: 'participant_kicked',
+            actor: actor?.getId(),
+            id: kicked?.getId()
+        }));
+        conference.on(ev.USER_ROLE_CHANGED, (id, role) => report({ type: 'role_changed', id, role }));
+        for (const name of WATCHED_COMMANDS) {
+            conference.addCommandListener(name, (node, id) => report({
+                type: 'command',
+                name,
+                id,
+                value: node.value,
+                media: mediaState(id)
+            }));
+        }
+    }
+
+    window.omni = {
+        /** Connects, joins and resolves with our endpoint id and the join timings in ms. */
+        async join({ serviceUrl, hosts, room, displayName, email, sourceNameSignaling, logLevel, password }) {
+            JitsiMeetJS.init({ flags: { sourceNameSignaling: Boolean(sourceNameSignaling) } });
+            JitsiMeetJS.setLogLevel(logLevel || JitsiMeetJS.logLevels.ERROR);
+            const start = performance.now();
+            await connect({ serviceUrl, hosts, room });
+            const connected = performance.now();
+            conference = connection.initJitsiConference(room, {
+                openBridgeChannel: 'websocket',
+                p2p: { enabled: true }
+            });
+            listen();
+            const joined = new Promise((resolve, reject) => {
+                const ev = JitsiMeetJS.events.conference;
+                conference.on(ev.CONFERENCE_JOINED, resolve);
+                conference.on(ev.CONFERENCE_FAILED, error => reject(new Error(`join failed: ${error}`)));
+            });
+            if (displayName) {
+                conference.setDisplayName(displayName);
+            }
+            if (email) {
+                // As jitsi-meet's conference.js publishes the local email.
+                conference.sendCommand('email', { value: email, attributes: { id: conference.myUserId() } });
+            }
+            conference.join(password);
+            await joined;
+            const end = performance.now();
+            return {
+                endpointId: conference.myUserId(),
+                connectMs: connected - start,
+                joinMs: end - start
+            };
+        },
+
+        async addLocalTracks() {
+            const created = await JitsiMeetJS.createLocalTracks({ devices: ['audio', 'video'] });
+            for (const track of created) {
+                tracks[track.getType()] = track;
+                await conference.addTrack(track);
+            }
+            return created.map(t => t.getType()).sort();
+        },
+
+        async setMuted(kind, muted) {
+            const track = tracks[kind];
+            if (!track) {
+                throw new Error(`no local ${kind} track`);
+            }
+            await (muted ? track.mute() : track.unmute());
+            return track.isMuted();
+        },
+
+        /** As jitsi-meet raises a hand: a timestamp, cleared when lowered. */
+        setHandRaised(raised) {
+            conference.setLocalParticipantProperty('raisedHand', raised ? String(Date.now()) : '');
+        },
+
+        lock(password) {
+            return conference.lock(password);
+        },
+
+        muteParticipant(id, kind) {
+            conference.muteParticipant(id, kind);
+        },
+
+        kickParticipant(id) {
+            conference.kickParticipant(id);
+        },
+
+        setDisplayName(name) {
+            conference.setDisplayName(name);
+        },
+
+        /** An object travels as <json-message> (jitsi-meet uses these for reactions, polls...). */
+        sendJson(payload) {
+            conference.sendMessage(payload);
+        },
+
+        sendText(text) {
+            conference.sendTextMessage(text);
+        },
+
+        sendPrivateText(id, text) {
+            conference.sendPrivateTextMessage(id, text);
+        },
+
+        /** What the peer's entity caps announce, and what its disco#info answers for that node. */
+        async discoverCaps(id) {
+            const caps = conference.room.getLastPresence(id)
+                ?.find(node => node.tagName === 'c')?.attributes;
+            if (!caps) {
+                throw new Error(`no caps in ${id}'s presence`);
+            }
+            const info = await conference.xmpp.caps.getFeaturesAndIdentities(
+                `${conference.room.roomjid}/${id}`, `${caps.node}#${caps.ver}`);
+            return {
+                caps,
+                features: [...info.features],
+                identities: [...info.identities]
+            };
+        },
+
+        hasP2PSession() {
+            return Boolean(conference.p2pJingleSession);
+        },
+
+        participants() {
+            return conference.getParticipants().map(p => ({ id: p.getId(), name: p.getDisplayName() }));
+        },
+
+        async leave() {
+            await conference.leave();
+            await connection.disconnect();
+        }
+    };
+})();
