@@ -4,7 +4,7 @@ use crate::xml::parse;
 const ROOM: &str = "standup@conference.meet.test";
 const ME: &str = "me000001";
 
-fn config() -> ConferenceConfig {
+pub(super) fn config() -> ConferenceConfig {
     ConferenceConfig {
         room: Jid::parse(ROOM).unwrap(),
         room_name: "standup".into(),
@@ -32,18 +32,23 @@ fn config() -> ConferenceConfig {
             start_video_muted: false,
         },
         timeouts: Timeouts::default(),
+        local_ssrcs: LocalSsrcs {
+            audio: 1111,
+            video: 2222,
+        },
+        p2p: P2pPolicy::default(),
     }
 }
 
-fn el(s: &str) -> Element {
+pub(super) fn el(s: &str) -> Element {
     parse(s, &Default::default()).unwrap()
 }
 
-fn drain(c: &mut Conference) -> Vec<Output> {
+pub(super) fn drain(c: &mut Conference) -> Vec<Output> {
     std::iter::from_fn(|| c.poll_output()).collect()
 }
 
-fn sent(outputs: &[Output]) -> Vec<&Element> {
+pub(super) fn sent(outputs: &[Output]) -> Vec<&Element> {
     outputs
         .iter()
         .filter_map(|o| match o {
@@ -53,7 +58,7 @@ fn sent(outputs: &[Output]) -> Vec<&Element> {
         .collect()
 }
 
-fn events(outputs: &[Output]) -> Vec<&ConferenceEvent> {
+pub(super) fn events(outputs: &[Output]) -> Vec<&ConferenceEvent> {
     outputs
         .iter()
         .filter_map(|o| match o {
@@ -70,7 +75,7 @@ fn focus_result(id: &str, ready: bool) -> Element {
     ))
 }
 
-fn occupant(nick: &str, extra: &str, item: &str) -> Element {
+pub(super) fn occupant(nick: &str, extra: &str, item: &str) -> Element {
     el(&format!(
         "<presence xmlns='jabber:client' from='{ROOM}/{nick}'>\
          <x xmlns='http://jabber.org/protocol/muc#user'>{item}</x>{extra}</presence>"
