@@ -75,6 +75,7 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
     let mut results = Vec::new();
     results.extend(cargo_bench(ws, "join", &[])?);
     results.extend(cargo_bench(ws, "scale", &options.sizes)?);
+    results.extend(cargo_bench(ws, "media", &[])?);
     match &tools.kotlin {
         Ok(kotlin_tools) => results.extend(kotlin_join(ws, kotlin_tools)?),
         Err(why) => println!("kotlin join bench skipped: {why}"),
