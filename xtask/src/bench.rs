@@ -179,7 +179,7 @@ fn footprint(ws: &Workspace) -> Result<Vec<Value>, String> {
 
 fn idle_client_memory(ws: &Workspace, server: &str) -> Result<(f64, f64), String> {
     let bin = ws.target.join("release/omni-jitsi");
-    let mut client = Client::spawn_binary(ws, &bin, "Idle", 4, server, "footprint")?;
+    let mut client = Client::spawn_binary(ws, &bin, "Idle", 4, server, "footprint", &[])?;
     client.wait_for(|v| v["event"] == "conference_joined")?;
     // Not synchronisation: a benchmark reading memory once the client has sat idle for a while.
     std::thread::sleep(IDLE);
