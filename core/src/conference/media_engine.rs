@@ -7,7 +7,7 @@
 //! signalling needs (candidates, failures) reaches the state machine.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use omni_jitsi_media::audio::RemoteAudio;
 use omni_jitsi_media::session::{ConnectionState, MediaSession, SessionConfig, SessionEvent};
@@ -42,7 +42,7 @@ pub(super) struct MediaEngine {
     ssrcs: LocalSsrcs,
     muted: Muted,
     sessions: HashMap<String, Session>,
-    active: watch::Sender<Option<Arc<MediaSession>>>,
+    active: Arc<watch::Sender<Option<Arc<MediaSession>>>>,
     audio: Arc<watch::Sender<HashMap<String, RemoteAudio>>>,
     video: broadcast::Sender<RemoteVideoFrame>,
     inputs_tx: mpsc::UnboundedSender<MediaInput>,
@@ -70,7 +70,7 @@ impl MediaEngine {
             ssrcs,
             muted: Muted::default(),
             sessions: HashMap::new(),
-            active,
+            active: Arc::new(active),
             audio: Arc::new(audio),
             video,
             inputs_tx,
@@ -176,9 +176,13 @@ impl MediaEngine {
         tokio::spawn(forward(
             sid.to_string(),
             events,
-            self.inputs_tx.clone(),
-            self.audio.clone(),
-            self.video.clone(),
+            Forwarding {
+                session: Arc::downgrade(&media),
+                active: self.active.clone(),
+                inputs: self.inputs_tx.clone(),
+                audio: self.audio.clone(),
+                video: self.video.clone(),
+            },
         ));
         self.sessions.insert(
             sid.to_string(),
@@ -187,7 +191,6 @@ impl MediaEngine {
                 remote_names: Vec::new(),
             },
         );
-        self.active.send_replace(Some(media.clone()));
         Ok(media)
     }
 
@@ -246,13 +249,24 @@ impl MediaEngine {
     }
 }
 
-async fn forward(
-    sid: String,
-    mut events: mpsc::UnboundedReceiver<SessionEvent>,
+/// What a session's forwarding task feeds. It holds its session weakly: the session owns the
+/// event channel the task reads, and the task ends when the session is dropped.
+struct Forwarding {
+    session: Weak<MediaSession>,
+    active: Arc<watch::Sender<Option<Arc<MediaSession>>>>,
     inputs: mpsc::UnboundedSender<MediaInput>,
     audio: Arc<watch::Sender<HashMap<String, RemoteAudio>>>,
     video: broadcast::Sender<RemoteVideoFrame>,
-) {
+}
+
+async fn forward(sid: String, mut events: mpsc::UnboundedReceiver<SessionEvent>, to: Forwarding) {
+    let Forwarding {
+        session,
+        active,
+        inputs,
+        audio,
+        video,
+    } = to;
     while let Some(event) = events.recv().await {
         match event {
             SessionEvent::LocalCandidate(candidate) => {
@@ -266,6 +280,14 @@ async fn forward(
                     sid: sid.clone(),
                     reason: "ICE/DTLS connection failed".into(),
                 });
+            }
+            SessionEvent::ConnectionState(ConnectionState::Connected) => {
+                log::debug!("media session {sid} connected");
+                // The app's frames go to a session only once DTLS is up: before that they could
+                // not be encrypted and would only be dropped.
+                if let Some(s) = session.upgrade() {
+                    active.send_replace(Some(s));
+                }
             }
             SessionEvent::ConnectionState(state) => {
                 log::debug!("media session {sid}: {state:?}")

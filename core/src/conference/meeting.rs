@@ -183,6 +183,14 @@ fn random_ssrc() -> u32 {
     rand::random::<u32>().max(1)
 }
 
+/// A frame racing the session's end is dropped like one sent before it started.
+fn media_result(result: Result<(), MediaError>) -> Result<(), Error> {
+    match result {
+        Ok(()) | Err(MediaError::Closed) => Ok(()),
+        Err(e) => Err(media_error(e)),
+    }
+}
+
 fn media_error(e: MediaError) -> Error {
     match e {
         MediaError::InvalidAudioFrame(_)
@@ -278,11 +286,11 @@ impl Meeting {
     }
 
     /// Sends one 10 or 20 ms frame of 48 kHz PCM from the microphone. Dropped (Ok) while no media
-    /// session is up or while audio is muted.
+    /// session is connected or while audio is muted.
     pub async fn push_audio(&self, frame: &AudioFrame) -> Result<(), Error> {
         let session = self.media.active.borrow().clone();
         match session {
-            Some(s) => s.send_audio(frame).await.map_err(media_error),
+            Some(s) => media_result(s.send_audio(frame).await),
             None => Ok(()),
         }
     }
@@ -292,7 +300,7 @@ impl Meeting {
     pub async fn push_video(&self, frame: &VideoFrame) -> Result<(), Error> {
         let session = self.media.active.borrow().clone();
         match session {
-            Some(s) => s.send_video(frame).await.map_err(media_error),
+            Some(s) => media_result(s.send_video(frame).await),
             None => Ok(()),
         }
     }
@@ -305,10 +313,7 @@ impl Meeting {
     ) -> Result<(), Error> {
         let session = self.media.active.borrow().clone();
         match session {
-            Some(s) => s
-                .send_h264(access_unit, duration)
-                .await
-                .map_err(media_error),
+            Some(s) => media_result(s.send_h264(access_unit, duration).await),
             None => Ok(()),
         }
     }
