@@ -37,6 +37,12 @@ pub enum TerminationReason {
     JoinFailed,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum MediaKind {
+    Audio,
+    Video,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Participant {
     pub endpoint_id: String,
@@ -115,6 +121,18 @@ pub enum MeetingEvent {
     LobbyEntered {
         lobby_room: Option<String>,
     },
+    /// Another participant's source joined our media session: pull its audio with
+    /// `Meeting.pullRemoteAudio(sourceName, ...)`; its pictures reach `RemoteVideoSink`.
+    RemoteTrackAdded {
+        endpoint_id: String,
+        source_name: String,
+        kind: MediaKind,
+    },
+    RemoteTrackRemoved {
+        endpoint_id: String,
+        source_name: String,
+        kind: MediaKind,
+    },
     Error {
         error: String,
         message: String,
@@ -162,6 +180,15 @@ impl From<core::TerminationReason> for TerminationReason {
             core::TerminationReason::RoomDestroyed => TerminationReason::RoomDestroyed,
             core::TerminationReason::ConnectionLost => TerminationReason::ConnectionLost,
             core::TerminationReason::JoinFailed => TerminationReason::JoinFailed,
+        }
+    }
+}
+
+impl From<core::MediaKind> for MediaKind {
+    fn from(k: core::MediaKind) -> Self {
+        match k {
+            core::MediaKind::Audio => MediaKind::Audio,
+            core::MediaKind::Video => MediaKind::Video,
         }
     }
 }
@@ -247,6 +274,24 @@ impl From<core::ConferenceEvent> for MeetingEvent {
                 recording: recording.into(),
             },
             E::LobbyEntered { lobby_room } => MeetingEvent::LobbyEntered { lobby_room },
+            E::RemoteTrackAdded {
+                endpoint_id,
+                source_name,
+                kind,
+            } => MeetingEvent::RemoteTrackAdded {
+                endpoint_id: endpoint_id.to_string(),
+                source_name,
+                kind: kind.into(),
+            },
+            E::RemoteTrackRemoved {
+                endpoint_id,
+                source_name,
+                kind,
+            } => MeetingEvent::RemoteTrackRemoved {
+                endpoint_id: endpoint_id.to_string(),
+                source_name,
+                kind: kind.into(),
+            },
             E::Error { error, message } => MeetingEvent::Error { error, message },
         }
     }

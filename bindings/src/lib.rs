@@ -3,6 +3,7 @@
 
 mod error;
 mod events;
+mod media;
 mod meeting;
 mod options;
 mod platform;
@@ -11,8 +12,10 @@ mod runtime;
 
 pub use error::MeetingError;
 pub use events::{
-    Affiliation, ChatMessage, ConnectionState, MeetingEvent, Participant, Role, TerminationReason,
+    Affiliation, ChatMessage, ConnectionState, MediaKind, MeetingEvent, Participant, Role,
+    TerminationReason,
 };
+pub use media::{AudioFrame, RemoteVideoSink, VideoFrame, VideoSubscription};
 pub use meeting::{join, Meeting, MeetingListener};
 pub use options::{MeetingOptions, Timeouts};
 pub use platform::logging::{set_log_level, set_log_sink, LogLevel, LogSink};

@@ -56,7 +56,7 @@ fn deliver_events(
 /// A joined meeting. Every call after the meeting ended fails with `MeetingEnded`.
 #[derive(uniffi::Object)]
 pub struct Meeting {
-    inner: omni_jitsi_core::Meeting,
+    pub(crate) inner: omni_jitsi_core::Meeting,
 }
 
 #[uniffi::export]

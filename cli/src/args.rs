@@ -2,11 +2,13 @@
 
 use omni_jitsi_core::{EndpointId, MeetingOptions};
 
+use crate::media::MediaFlags;
+
 pub const USAGE: &str = "usage: omni-jitsi join --server URL --room NAME [--name N] [--email E] \
 [--avatar URL] [--subject S] [--token T] [--password P] [--audio-muted] [--video-muted] \
-[--audio-only] [--endpoint-id ID] [--set KEY=VALUE]...";
+[--audio-only] [--endpoint-id ID] [--set KEY=VALUE]... [--send-tone HZ] [--send-pattern]";
 
-pub fn parse(args: &[String]) -> Result<MeetingOptions, String> {
+pub fn parse(args: &[String]) -> Result<(MeetingOptions, MediaFlags), String> {
     let mut it = args.iter();
     match it.next().map(String::as_str) {
         Some("join") => {}
@@ -16,6 +18,7 @@ pub fn parse(args: &[String]) -> Result<MeetingOptions, String> {
     let mut options = MeetingOptions::default();
     let mut room = None;
     let mut server = None;
+    let mut media = MediaFlags::default();
     while let Some(flag) = it.next() {
         let mut value = || {
             it.next()
@@ -41,6 +44,16 @@ pub fn parse(args: &[String]) -> Result<MeetingOptions, String> {
                     .config_overrides
                     .insert(k.to_string(), v.to_string());
             }
+            "--send-tone" => {
+                let v = value()?;
+                let hz: f64 = v
+                    .parse()
+                    .ok()
+                    .filter(|hz| (50.0..=4000.0).contains(hz))
+                    .ok_or_else(|| format!("--send-tone takes 50..4000 Hz, got {v:?}"))?;
+                media.send_tone = Some(hz);
+            }
+            "--send-pattern" => media.send_pattern = true,
             "--audio-muted" => options.audio_muted = true,
             "--video-muted" => options.video_muted = true,
             "--audio-only" => options.audio_only = true,
@@ -49,7 +62,7 @@ pub fn parse(args: &[String]) -> Result<MeetingOptions, String> {
     }
     options.room = room.ok_or("--room is required")?;
     options.server_url = server.ok_or("--server is required")?;
-    Ok(options)
+    Ok((options, media))
 }
 
 #[cfg(test)]
@@ -64,9 +77,13 @@ mod tests {
     fn parses_a_full_join_line() {
         let o = parse(&args(
             "join --server https://meet.example --room r --name Ann --email a@b.c --avatar https://a/p.png \
-             --token T --password P --audio-muted --video-muted --set hosts.domain=meet.test",
+             --token T --password P --audio-muted --video-muted --set hosts.domain=meet.test \
+             --send-tone 440 --send-pattern",
         ))
         .unwrap();
+        let (o, media) = o;
+        assert_eq!(media.send_tone, Some(440.0));
+        assert!(media.send_pattern);
         assert_eq!(o.server_url, "https://meet.example");
         assert_eq!(o.room, "r");
         assert_eq!(o.display_name.as_deref(), Some("Ann"));
@@ -87,5 +104,6 @@ mod tests {
         );
         assert!(parse(&args("leave")).is_err());
         assert!(parse(&args("join --server x --room r --bogus")).is_err());
+        assert!(parse(&args("join --server x --room r --send-tone loud")).is_err());
     }
 }

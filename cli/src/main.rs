@@ -3,11 +3,14 @@
 
 mod args;
 mod commands;
+mod media;
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use omni_jitsi_core::{ConferenceEvent, Error, Meeting};
+
+use media::TrackChange;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::mpsc;
 
@@ -19,17 +22,19 @@ async fn main() -> ExitCode {
         .target(env_logger::Target::Stderr)
         .init();
     let argv: Vec<String> = std::env::args().skip(1).collect();
-    let options = match args::parse(&argv) {
-        Ok(o) => o,
+    let (options, media_flags) = match args::parse(&argv) {
+        Ok(parsed) => parsed,
         Err(e) => {
             eprintln!("omni-jitsi: {e}\n{}", args::USAGE);
             return ExitCode::from(2);
         }
     };
     let (events_tx, events) = mpsc::unbounded_channel();
-    let printer = tokio::spawn(print_events(events));
+    let (tracks_tx, tracks) = mpsc::unbounded_channel();
+    let printer = tokio::spawn(print_events(events, tracks_tx));
     let outcome = match omni_jitsi_core::join(options, events_tx).await {
         Ok(meeting) => {
+            media::start(&meeting, media_flags, tracks);
             run_commands(&meeting).await;
             drop(meeting);
             Ok(())
@@ -47,9 +52,29 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn print_events(mut events: mpsc::UnboundedReceiver<ConferenceEvent>) {
+async fn print_events(
+    mut events: mpsc::UnboundedReceiver<ConferenceEvent>,
+    tracks: mpsc::UnboundedSender<TrackChange>,
+) {
     let stdout = std::io::stdout();
     while let Some(event) = events.recv().await {
+        match &event {
+            ConferenceEvent::RemoteTrackAdded {
+                endpoint_id,
+                source_name,
+                kind,
+            } => {
+                let _ = tracks.send((true, source_name.clone(), endpoint_id.clone(), *kind));
+            }
+            ConferenceEvent::RemoteTrackRemoved {
+                endpoint_id,
+                source_name,
+                kind,
+            } => {
+                let _ = tracks.send((false, source_name.clone(), endpoint_id.clone(), *kind));
+            }
+            _ => {}
+        }
         let line = serde_json::to_string(&event).expect("events serialize");
         let mut out = stdout.lock();
         let _ = writeln!(out, "{line}");

@@ -75,6 +75,13 @@ pub enum TerminationReason {
     JoinFailed,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaKind {
+    Audio,
+    Video,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum ConferenceEvent {
@@ -132,6 +139,18 @@ pub enum ConferenceEvent {
     LobbyEntered {
         lobby_room: Option<String>,
     },
+    /// A remote participant's audio or video source is now part of our media session: pull its
+    /// audio with `Meeting::remote_audio`, receive its pictures from `Meeting::remote_video`.
+    RemoteTrackAdded {
+        endpoint_id: EndpointId,
+        source_name: String,
+        kind: MediaKind,
+    },
+    RemoteTrackRemoved {
+        endpoint_id: EndpointId,
+        source_name: String,
+        kind: MediaKind,
+    },
     /// A non-fatal problem the app may want to show or log.
     Error {
         error: String,
@@ -157,6 +176,8 @@ impl ConferenceEvent {
             ConferenceEvent::SubjectChanged { .. } => "subject_changed",
             ConferenceEvent::RecordingStatusChanged { .. } => "recording_status_changed",
             ConferenceEvent::LobbyEntered { .. } => "lobby_entered",
+            ConferenceEvent::RemoteTrackAdded { .. } => "remote_track_added",
+            ConferenceEvent::RemoteTrackRemoved { .. } => "remote_track_removed",
             ConferenceEvent::Error { .. } => "error",
         }
     }

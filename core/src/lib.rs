@@ -22,13 +22,16 @@ pub mod transport;
 pub mod xml;
 pub mod xmpp;
 
-pub use conference::{join, Meeting};
+pub use conference::{join, Meeting, RemoteVideoFrame};
 pub use error::{Error, Result};
 pub use events::{
-    Affiliation, ChatMessage, ConferenceEvent, ConnectionState, Participant, Role,
+    Affiliation, ChatMessage, ConferenceEvent, ConnectionState, MediaKind, Participant, Role,
     TerminationReason,
 };
 pub use jid::{EndpointId, Jid};
+/// The media engine: frame types (`media::audio::AudioFrame`, `media::video::VideoFrame`) and
+/// test signals.
+pub use omni_jitsi_media as media;
 pub use options::{MeetingOptions, Timeouts};
 pub use recording::{RecordingMode, RecordingRequest, RecordingState, RecordingStatus};
 pub use room_name::RoomName;

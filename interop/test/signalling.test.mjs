@@ -26,8 +26,8 @@ async function tidy() {
     }
 }
 
-async function sdk(room, displayName, email, endpointId, password) {
-    const participant = await SdkParticipant.join(room, { displayName, email, endpointId, password });
+async function sdk(room, displayName, email, endpointId, password, set = []) {
+    const participant = await SdkParticipant.join(room, { displayName, email, endpointId, password, set });
     cleanup.push(async () => participant.kill());
     return participant;
 }
@@ -206,11 +206,11 @@ describe('browser and SDK in one room', () => {
         }
     });
 
-    test('a peer-to-peer offer from the browser is declined and the browser lets it go', async () => {
+    test('with P2P off in the SDK, the browser\'s offer is declined and the browser lets it go', async () => {
         try {
             const room = uniqueRoom('p2p');
             // lib-jitsi-meet offers P2P in a two-person room when its endpoint id sorts lower.
-            const ann = await sdk(room, 'Ann SDK', undefined, 'ffffffff');
+            const ann = await sdk(room, 'Ann SDK', undefined, 'ffffffff', undefined, ['p2p.enabled=false']);
             const bea = await tab(room, 'Bea Browser', undefined, { logLevel: 'info' });
             assert.ok(bea.endpointId < ann.endpointId);
             await bea.waitFor(e => e.type === 'console' && e.text.includes(`Will start P2P with: ${room}@`),

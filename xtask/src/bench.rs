@@ -80,6 +80,7 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
     let mut results = Vec::new();
     results.extend(cargo_bench(ws, "join", &[])?);
     results.extend(cargo_bench(ws, "scale", &options.sizes)?);
+    results.extend(cargo_bench(ws, "media", &[])?);
     match &tools.kotlin {
         Ok(kotlin_tools) => results.extend(kotlin_join(ws, kotlin_tools)?),
         Err(why) => println!("kotlin join bench skipped: {why}"),
@@ -207,7 +208,7 @@ fn footprint(ws: &Workspace) -> Result<Vec<Value>, String> {
 
 fn idle_client_memory(ws: &Workspace, server: &str) -> Result<(f64, f64), String> {
     let bin = ws.target.join("release/omni-jitsi");
-    let mut client = Client::spawn_binary(ws, &bin, "Idle", 4, server, "footprint")?;
+    let mut client = Client::spawn_binary(ws, &bin, "Idle", 4, server, "footprint", &[])?;
     client.wait_for(|v| v["event"] == "conference_joined")?;
     // Not synchronisation: a benchmark reading memory once the client has sat idle for a while.
     std::thread::sleep(IDLE);

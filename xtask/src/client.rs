@@ -50,6 +50,7 @@ impl Client {
         label_width: usize,
         server: &str,
         room: &str,
+        extra: &[&str],
     ) -> Result<Client, String> {
         Client::spawn_binary(
             ws,
@@ -58,6 +59,7 @@ impl Client {
             label_width,
             server,
             room,
+            extra,
         )
     }
 
@@ -69,12 +71,14 @@ impl Client {
         label_width: usize,
         server: &str,
         room: &str,
+        extra: &[&str],
     ) -> Result<Client, String> {
         let email = format!("{}@example.org", name.to_lowercase());
         let mut child = ws
             .command(bin)
             .args(["join", "--server", server, "--room", room])
             .args(["--name", name, "--email", &email])
+            .args(extra)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

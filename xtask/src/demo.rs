@@ -160,8 +160,9 @@ fn join(
     name: &str,
     server: &str,
     room: &str,
+    media: &[&str],
 ) -> Result<(Client, Option<String>), String> {
-    let client = Client::spawn(ws, name, NAME_WIDTH, server, room)?;
+    let client = Client::spawn(ws, name, NAME_WIDTH, server, room, media)?;
     let id = checks
         .expect(&format!("{name} joined {room}"), &client, |v| {
             is(v, "conference_joined")
@@ -198,19 +199,82 @@ fn leave(checks: &mut Checks, client: &mut Client) {
     checks.note(&format!("{name}'s client exited 0"), start, exit);
 }
 
+/// Alice sends a 440 Hz tone and the moving test pattern, Bob an 880 Hz tone.
+const ALICE_MEDIA: &[&str] = &["--send-tone", "440", "--send-pattern"];
+const BOB_MEDIA: &[&str] = &["--send-tone", "880"];
+const TONE_TOLERANCE_HZ: f64 = 5.0;
+/// The tones are sent at amplitude 8000 (RMS about 5660); silence and noise stay far below this.
+const AUDIBLE_RMS: f64 = 500.0;
+
+fn media_stats<'a>(
+    from: &'a str,
+    kind: &'a str,
+    pred: impl Fn(&Value) -> bool + 'a,
+) -> impl Fn(&Value) -> bool + 'a {
+    move |v| is(v, "media_stats") && v["endpoint_id"] == from && v["kind"] == kind && pred(v)
+}
+
+fn hears(hz: f64) -> impl Fn(&Value) -> bool {
+    move |v| {
+        v["dominant_hz"]
+            .as_f64()
+            .is_some_and(|f| (f - hz).abs() <= TONE_TOLERANCE_HZ)
+            && v["level_rms"].as_f64().is_some_and(|l| l > AUDIBLE_RMS)
+    }
+}
+
+/// Real audio and video between Alice and Bob, judged from the clients' `media_stats` lines.
+fn media_exchange(checks: &mut Checks, alice: &Client, alice_id: &str, bob: &Client, bob_id: &str) {
+    for (listener, speaker_id, speaker, hz) in [
+        (bob, alice_id, "Alice", 440.0),
+        (alice, bob_id, "Bob", 880.0),
+    ] {
+        let what = format!("{} hears {speaker}'s {hz} Hz tone", listener.name);
+        if let Some(v) = checks.expect(&what, listener, media_stats(speaker_id, "audio", hears(hz)))
+        {
+            println!(
+                "           {:.1} Hz at RMS level {}, {} frames decoded",
+                v["dominant_hz"].as_f64().unwrap_or_default(),
+                v["level_rms"],
+                v["frames_decoded"]
+            );
+        }
+    }
+    let frames = |v: &Value| v["frames_decoded"].as_u64().unwrap_or(0);
+    let first = checks.expect(
+        "Bob decodes Alice's video",
+        bob,
+        media_stats(alice_id, "video", move |v| frames(v) >= 30),
+    );
+    if let Some(first) = first.map(|v| frames(&v)) {
+        let later = checks.expect(
+            "Bob's count of Alice's pictures keeps growing",
+            bob,
+            media_stats(alice_id, "video", move |v| frames(v) > first),
+        );
+        if let Some(later) = later {
+            println!(
+                "           {first} then {} pictures decoded",
+                frames(&later)
+            );
+        }
+    }
+}
+
 fn local(ws: &Workspace, room: &str) -> Result<(), String> {
     // Declared first so it is dropped last: clients leave before Prosody goes away.
     let testbed = Testbed::start(ws)?;
     let server = testbed.server_url.clone();
     let mut checks = Checks::new();
 
-    let (mut alice, Some(alice_id)) = join(ws, &mut checks, "Alice", &server, room)? else {
+    let (mut alice, Some(alice_id)) = join(ws, &mut checks, "Alice", &server, room, ALICE_MEDIA)?
+    else {
         return checks.finish();
     };
-    let (mut bob, Some(bob_id)) = join(ws, &mut checks, "Bob", &server, room)? else {
+    let (mut bob, Some(bob_id)) = join(ws, &mut checks, "Bob", &server, room, BOB_MEDIA)? else {
         return checks.finish();
     };
-    let (mut carol, Some(carol_id)) = join(ws, &mut checks, "Carol", &server, room)? else {
+    let (mut carol, Some(carol_id)) = join(ws, &mut checks, "Carol", &server, room, &[])? else {
         return checks.finish();
     };
     for (client, others) in [
@@ -291,6 +355,9 @@ fn local(ws: &Workspace, room: &str) -> Result<(), String> {
     };
     checks.note("the private chat reached only Alice", start, private);
 
+    // Two left: Alice and Bob go peer to peer (after lib-jitsi-meet's 5 s back-to-P2P delay).
+    media_exchange(&mut checks, &alice, &alice_id, &bob, &bob_id);
+
     leave(&mut checks, &mut alice);
     leave(&mut checks, &mut bob);
     drop((alice, bob, carol));
@@ -303,10 +370,11 @@ fn local(ws: &Workspace, room: &str) -> Result<(), String> {
 fn remote(ws: &Workspace, server: &str, room: &str) -> Result<(), String> {
     println!("joining {room} on {server}");
     let mut checks = Checks::new();
-    let (mut alice, Some(alice_id)) = join(ws, &mut checks, "Alice", server, room)? else {
+    let (mut alice, Some(alice_id)) = join(ws, &mut checks, "Alice", server, room, ALICE_MEDIA)?
+    else {
         return checks.finish();
     };
-    let (mut bob, Some(bob_id)) = join(ws, &mut checks, "Bob", server, room)? else {
+    let (mut bob, Some(bob_id)) = join(ws, &mut checks, "Bob", server, room, BOB_MEDIA)? else {
         return checks.finish();
     };
     checks.expect("Alice sees Bob", &alice, sees("Bob"));
@@ -318,6 +386,7 @@ fn remote(ws: &Workspace, server: &str, room: &str) -> Result<(), String> {
     let reply = "Hi Alice, Bob here";
     bob.send(&format!("chat {reply}"))?;
     checks.expect("Alice got Bob's reply", &alice, chat(reply, &bob_id, false));
+    media_exchange(&mut checks, &alice, &alice_id, &bob, &bob_id);
 
     leave(&mut checks, &mut alice);
     leave(&mut checks, &mut bob);

@@ -1,6 +1,7 @@
 package org.omnijitsi.meet
 
 import kotlinx.coroutines.channels.Channel
+import kotlinx.coroutines.delay
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.flow.toList
@@ -14,6 +15,11 @@ import org.junit.Assert.fail
 import org.junit.Test
 import java.util.concurrent.CountDownLatch
 import java.util.concurrent.TimeUnit
+import kotlin.math.PI
+import kotlin.math.cos
+import kotlin.math.roundToInt
+import kotlin.math.sin
+import kotlin.math.sqrt
 
 /**
  * The SDK's user stories, driven from Kotlin through the generated bindings against Prosody and
@@ -88,6 +94,78 @@ class MeetingTest {
         assertTrue(toAnn.message.private)
         ann.meeting.hangUp()
         bob.meeting.hangUp()
+    }
+
+    @Test
+    fun eachParticipantHearsTheOthersTone() = timed {
+        val ann = joinMeeting(options("kotlin-tones", "Ann"))
+        val bob = joinMeeting(options("kotlin-tones", "Bob"))
+        val annAudio = bob.events.remoteAudioTrack()
+        val bobAudio = ann.events.remoteAudioTrack()
+        assertEquals("${ann.meeting.endpointId()}-a0", annAudio)
+        assertEquals("${bob.meeting.endpointId()}-a0", bobAudio)
+        val annTone = Tone(440.0)
+        val bobTone = Tone(880.0)
+        val heardByBob = ArrayList<ShortArray>()
+        val heardByAnn = ArrayList<ShortArray>()
+        // 20 ms ticks play the audio device's clock: push one frame each, pull one frame each.
+        while (!(heardByBob.audibleTail(25) && heardByAnn.audibleTail(25))) {
+            delay(20)
+            ann.meeting.pushAudio(annTone.next())
+            bob.meeting.pushAudio(bobTone.next())
+            heardByBob.add(bob.meeting.pull(annAudio))
+            heardByAnn.add(ann.meeting.pull(bobAudio))
+        }
+        assertEquals(440.0, dominantFrequency(heardByBob.tail(25)), 5.0)
+        assertEquals(880.0, dominantFrequency(heardByAnn.tail(25)), 5.0)
+        ann.meeting.hangUp()
+        bob.meeting.hangUp()
+    }
+
+    private suspend fun Flow<MeetingEvent>.remoteAudioTrack(): String =
+        (first { it is MeetingEvent.RemoteTrackAdded && it.kind == MediaKind.AUDIO } as MeetingEvent.RemoteTrackAdded)
+            .sourceName
+
+    private fun Meeting.pull(source: String): ShortArray =
+        pullRemoteAudio(source, FRAME_SAMPLES.toUInt())?.samples?.toShortArray() ?: ShortArray(FRAME_SAMPLES)
+
+    private fun List<ShortArray>.audibleTail(n: Int) = size >= n && takeLast(n).all { rms(it) > 500.0 }
+
+    private fun List<ShortArray>.tail(n: Int): ShortArray = takeLast(n).fold(ShortArray(0)) { a, b -> a + b }
+
+    /** A 48 kHz mono sine at amplitude 8000, 20 ms per frame. */
+    private class Tone(private val hz: Double) {
+        private var n = 0L
+        fun next(): AudioFrame {
+            val samples = List(FRAME_SAMPLES) {
+                (8000 * sin(2 * PI * hz * (n + it) / RATE)).roundToInt().toShort()
+            }
+            val frame = AudioFrame(RATE.toUInt(), 1u, samples, (n * 1_000_000 / RATE).toULong())
+            n += FRAME_SAMPLES
+            return frame
+        }
+    }
+
+    private fun rms(s: ShortArray) = sqrt(s.sumOf { it.toDouble() * it } / s.size.coerceAtLeast(1))
+
+    /** The strongest frequency between 50 Hz and 4 kHz: a 10 Hz Goertzel scan, then 0.5 Hz around the peak. */
+    private fun dominantFrequency(s: ShortArray): Double {
+        val w = DoubleArray(s.size) { s[it] * (0.5 - 0.5 * cos(2 * PI * it / (s.size - 1))) }
+        fun power(hz: Double): Double {
+            val k = 2 * cos(2 * PI * hz / RATE)
+            var (a, b) = 0.0 to 0.0
+            for (x in w) { val c = x + k * a - b; b = a; a = c }
+            return a * a + b * b - k * a * b
+        }
+        fun peak(from: Double, to: Double, step: Double) =
+            generateSequence(from) { it + step }.takeWhile { it <= to }.maxByOrNull { power(it) }!!
+        val coarse = peak(50.0, 4000.0, 10.0)
+        return peak(coarse - 10.0, coarse + 10.0, 0.5)
+    }
+
+    private companion object {
+        const val RATE = 48_000
+        const val FRAME_SAMPLES = 960
     }
 
     @Test

@@ -8,6 +8,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::{sleep_until, timeout_at};
 use url::Url;
 
+use super::media_engine::MediaEngine;
 use super::state::{Command, Conference, Output, ReplyId};
 use crate::error::Error;
 use crate::events::{ConferenceEvent, ConnectionState, Participant, TerminationReason};
@@ -74,6 +75,7 @@ pub(super) struct Driver {
     pub session: Session,
     pub sm: StreamManagement,
     pub conference: Conference,
+    pub media: MediaEngine,
     pub commands: mpsc::UnboundedReceiver<CommandMsg>,
     pub events: EventSink,
     pub participants: watch::Sender<Vec<Participant>>,
@@ -116,6 +118,7 @@ impl Driver {
                         self.conference.handle_command(next_reply, Command::Leave, Instant::now());
                     }
                 },
+                Some(input) = self.media.inputs.recv() => self.conference.handle_media(input),
                 _ = sleep_until(deadline.map_or_else(far_future, tokio::time::Instant::from_std)) => {
                     self.conference.handle_timeout(Instant::now());
                 }
@@ -144,7 +147,15 @@ impl Driver {
         while let Some(out) = self.conference.poll_output() {
             match out {
                 Output::Send(el) => self.send(&el).await,
+                Output::Media(command) => {
+                    if let Some(input) = self.media.execute(command).await {
+                        self.conference.handle_media(input);
+                    }
+                }
                 Output::Event(event) => {
+                    if let ConferenceEvent::RemoteTrackRemoved { source_name, .. } = &event {
+                        self.media.track_removed(source_name);
+                    }
                     roster_changed |= matches!(
                         event,
                         ConferenceEvent::ParticipantJoined { .. }
@@ -250,6 +261,7 @@ impl Driver {
     }
 
     async fn finish(mut self, (reason, error): (TerminationReason, Option<Error>)) {
+        self.media.close_all().await;
         if let Some(ack) = self.sm.closing_ack() {
             let _ = self.socket.send(&ack).await;
         }

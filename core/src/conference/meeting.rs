@@ -5,8 +5,15 @@ use std::time::Instant;
 
 use tokio::sync::{mpsc, oneshot, watch};
 
+use omni_jitsi_media::audio::{AudioFrame, RemoteAudio};
+use omni_jitsi_media::video::VideoFrame;
+use omni_jitsi_media::MediaError;
+use tokio::sync::broadcast;
+
 use super::driver::{open_session, CommandMsg, Driver, EventSink, Session};
-use super::state::{Command, Conference, ConferenceConfig};
+use super::media_engine::{MediaEngine, MediaHandles, RemoteVideoFrame};
+use super::p2p::P2pPolicy;
+use super::state::{Command, Conference, ConferenceConfig, LocalSsrcs};
 use crate::error::Error;
 use crate::events::{ConferenceEvent, ConnectionState, Participant, TerminationReason};
 use crate::focus::ConferenceRequest;
@@ -26,6 +33,7 @@ pub struct Meeting {
     room: String,
     commands: mpsc::UnboundedSender<CommandMsg>,
     participants: watch::Receiver<Vec<Participant>>,
+    media: MediaHandles,
 }
 
 impl std::fmt::Debug for Meeting {
@@ -129,7 +137,13 @@ async fn start(options: MeetingOptions, events: &EventSink) -> Result<Meeting, E
             start_video_muted: options.video_muted,
         },
         timeouts: options.timeouts,
+        local_ssrcs: LocalSsrcs {
+            audio: random_ssrc(),
+            video: random_ssrc(),
+        },
+        p2p: P2pPolicy::from_overrides(&options.config_overrides),
     };
+    let (media, media_handles) = MediaEngine::new(endpoint_id.clone(), config.local_ssrcs);
 
     let (commands_tx, commands) = mpsc::unbounded_channel();
     let (participants_tx, participants) = watch::channel(Vec::new());
@@ -144,6 +158,7 @@ async fn start(options: MeetingOptions, events: &EventSink) -> Result<Meeting, E
         },
         sm,
         conference: Conference::new(config, Instant::now()),
+        media,
         commands,
         events: events.clone(),
         participants: participants_tx,
@@ -159,7 +174,30 @@ async fn start(options: MeetingOptions, events: &EventSink) -> Result<Meeting, E
         room: room.to_string(),
         commands: commands_tx,
         participants,
+        media: media_handles,
     })
+}
+
+fn random_ssrc() -> u32 {
+    // Zero is avoided: some stacks treat it as "no SSRC".
+    rand::random::<u32>().max(1)
+}
+
+/// A frame racing the session's end is dropped like one sent before it started.
+fn media_result(result: Result<(), MediaError>) -> Result<(), Error> {
+    match result {
+        Ok(()) | Err(MediaError::Closed) => Ok(()),
+        Err(e) => Err(media_error(e)),
+    }
+}
+
+fn media_error(e: MediaError) -> Error {
+    match e {
+        MediaError::InvalidAudioFrame(_)
+        | MediaError::InvalidVideoFrame(_)
+        | MediaError::InvalidAccessUnit(_) => Error::InvalidArgument(e.to_string()),
+        other => Error::Protocol(format!("media: {other}")),
+    }
 }
 
 /// lib-jitsi-meet keeps one random id per installation; per process is the closest we get
@@ -245,6 +283,51 @@ impl Meeting {
 
     pub async fn stop_recording(&self) -> Result<(), Error> {
         self.call(Command::StopRecording).await
+    }
+
+    /// Sends one 10 or 20 ms frame of 48 kHz PCM from the microphone. Dropped (Ok) while no media
+    /// session is connected or while audio is muted.
+    pub async fn push_audio(&self, frame: &AudioFrame) -> Result<(), Error> {
+        let session = self.media.active.borrow().clone();
+        match session {
+            Some(s) => media_result(s.send_audio(frame).await),
+            None => Ok(()),
+        }
+    }
+
+    /// Sends one camera picture (I420); encoded to H.264 on the calling task. Dropped (Ok) while
+    /// no media session is up or while video is muted.
+    pub async fn push_video(&self, frame: &VideoFrame) -> Result<(), Error> {
+        let session = self.media.active.borrow().clone();
+        match session {
+            Some(s) => media_result(s.send_video(frame).await),
+            None => Ok(()),
+        }
+    }
+
+    /// Sends one H.264 access unit (Annex B, constrained baseline) from a platform encoder.
+    pub async fn push_h264(
+        &self,
+        access_unit: &[u8],
+        duration: std::time::Duration,
+    ) -> Result<(), Error> {
+        let session = self.media.active.borrow().clone();
+        match session {
+            Some(s) => media_result(s.send_h264(access_unit, duration).await),
+            None => Ok(()),
+        }
+    }
+
+    /// The audio of one remote source (named in `RemoteTrackAdded`), once its first packet
+    /// arrived: call `pull(n)` from the audio output callback.
+    pub fn remote_audio(&self, source_name: &str) -> Option<RemoteAudio> {
+        self.media.audio.borrow().get(source_name).cloned()
+    }
+
+    /// Decoded remote pictures of every source, from now on. A receiver that falls behind skips
+    /// the oldest pictures (`RecvError::Lagged`).
+    pub fn remote_video(&self) -> broadcast::Receiver<RemoteVideoFrame> {
+        self.media.video.subscribe()
     }
 
     /// Resolves when the meeting has ended, whoever ended it.

@@ -1,11 +1,14 @@
-//! A conference: the sans-IO state machine (`state`), the task that drives it over a socket
-//! (`driver`), the `Meeting` handle the app holds, and the P2P decision (`p2p`), which the
-//! media session uses once it lands in the conference.
+//! A conference: the sans-IO state machine (`state`, with the P2P Jingle session in
+//! `state/media.rs`), the task that drives it over a socket (`driver`), the media engine's side of
+//! that task (`media_engine`, speaking `media_command`), the `Meeting` handle the app holds, and
+//! the P2P decision (`p2p`).
 
 mod driver;
+pub mod media_command;
+mod media_engine;
 mod meeting;
 pub mod p2p;
-mod peer_offer;
 pub mod state;
 
+pub use media_engine::RemoteVideoFrame;
 pub use meeting::{join, Meeting};

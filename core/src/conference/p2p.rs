@@ -25,6 +25,25 @@ impl Default for P2pPolicy {
     }
 }
 
+impl P2pPolicy {
+    /// jitsi-meet's own config.js keys, given as `config_overrides`: `p2p.enabled` ("false" turns
+    /// P2P off: every offer is declined and media waits for the bridge) and `p2p.backToP2PDelay`
+    /// (seconds). Anything unreadable keeps the default.
+    pub fn from_overrides(overrides: &std::collections::BTreeMap<String, String>) -> P2pPolicy {
+        let default = P2pPolicy::default();
+        P2pPolicy {
+            enabled: overrides
+                .get("p2p.enabled")
+                .map_or(default.enabled, |v| v.trim() != "false"),
+            back_to_p2p_delay: overrides
+                .get("p2p.backToP2PDelay")
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .filter(|s| s.is_finite() && (0.0..=3600.0).contains(s))
+                .map_or(default.back_to_p2p_delay, Duration::from_secs_f64),
+        }
+    }
+}
+
 /// What the decision needs to know of another participant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Peer {
@@ -217,6 +236,28 @@ mod tests {
             ),
             P2pDecision::Stop
         );
+    }
+
+    #[test]
+    fn the_policy_follows_jitsi_meets_config_keys() {
+        let overrides = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            P2pPolicy::from_overrides(&overrides(&[])),
+            P2pPolicy::default()
+        );
+        let off = P2pPolicy::from_overrides(&overrides(&[
+            ("p2p.enabled", "false"),
+            ("p2p.backToP2PDelay", "2"),
+        ]));
+        assert!(!off.enabled);
+        assert_eq!(off.back_to_p2p_delay, Duration::from_secs(2));
+        let odd = P2pPolicy::from_overrides(&overrides(&[("p2p.backToP2PDelay", "-1e300")]));
+        assert_eq!(odd.back_to_p2p_delay, Duration::from_secs(5));
     }
 
     #[test]

@@ -5,6 +5,8 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use super::media_command::{MediaCommand, Muted};
+use super::p2p::P2pPolicy;
 use crate::error::Error;
 use crate::events::{ConferenceEvent, Participant, Role, TerminationReason};
 use crate::focus::{self, ConferenceRequest, FocusReply};
@@ -13,7 +15,6 @@ use crate::muc::presence::{self, LocalPresence, RoomPresence};
 use crate::muc::roster::{Roster, RosterChange};
 use crate::muc::{admin, caps, chat};
 
-use super::peer_offer;
 use crate::options::Timeouts;
 use crate::recording::{self, RecordingMode, RecordingRequest, RecordingState};
 use crate::time::unix_ms;
@@ -41,6 +42,15 @@ pub struct ConferenceConfig {
     pub subject: Option<String>,
     pub request: ConferenceRequest,
     pub timeouts: Timeouts,
+    /// The SSRCs our media session sends with, announced in Jingle.
+    pub local_ssrcs: LocalSsrcs,
+    pub p2p: P2pPolicy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LocalSsrcs {
+    pub audio: u32,
+    pub video: u32,
 }
 
 /// Identifies a command so its reply can be routed back by the driver.
@@ -72,6 +82,8 @@ pub enum Output {
     Reply(ReplyId, Result<(), Error>),
     /// The room confirmed our join.
     Joined,
+    /// For the media engine, in order.
+    Media(MediaCommand),
     /// Nothing more will happen; the driver closes the connection.
     Ended {
         reason: TerminationReason,
@@ -103,6 +115,8 @@ enum IqPurpose {
     /// A moderator request; the reply goes to the command when there is one.
     Admin(Option<ReplyId>),
     Recording(ReplyId),
+    /// A Jingle request we sent; errors are logged.
+    Jingle,
 }
 
 pub struct Conference {
@@ -119,6 +133,9 @@ pub struct Conference {
     recording: Option<RecordingState>,
     out: VecDeque<Output>,
     next_msg_id: u64,
+    p2p: Option<media::P2pSession>,
+    /// When a delayed P2P start (after a third participant left) is due.
+    p2p_restart_at: Option<Instant>,
 }
 
 impl Conference {
@@ -138,6 +155,8 @@ impl Conference {
             recording: None,
             out: VecDeque::new(),
             next_msg_id: 0,
+            p2p: None,
+            p2p_restart_at: None,
             cfg,
         };
         c.send_conference_request(now);
@@ -171,6 +190,7 @@ impl Conference {
             phase,
             self.iqs.next_deadline(),
             Some(self.pinger.next_deadline()),
+            self.p2p_restart_at,
         ]
         .into_iter()
         .flatten()
@@ -186,7 +206,7 @@ impl Conference {
                     reply,
                     Err(Error::Timeout("the room did not answer the request".into())),
                 ),
-                IqPurpose::Admin(None) => {}
+                IqPurpose::Admin(None) | IqPurpose::Jingle => {}
                 IqPurpose::Recording(reply) => self.reply(
                     reply,
                     Err(Error::Timeout(
@@ -218,6 +238,10 @@ impl Conference {
                 return self.end(TerminationReason::HungUp, None);
             }
             _ => {}
+        }
+        if self.p2p_restart_at.is_some_and(|at| now >= at) {
+            self.p2p_restart_at = None;
+            self.update_p2p(false);
         }
         if self.pinger.poll(now) == PingAction::SendPing {
             let id = self
@@ -298,6 +322,7 @@ impl Conference {
             Command::SetAudioMuted(muted) => {
                 if self.cfg.presence.audio_muted != muted {
                     self.cfg.presence.audio_muted = muted;
+                    self.media(MediaCommand::SetMuted(self.muted()));
                     self.send_presence();
                     self.emit(ConferenceEvent::AudioMutedChanged { muted });
                 }
@@ -311,6 +336,7 @@ impl Conference {
                 }
                 if self.cfg.presence.video_muted != muted {
                     self.cfg.presence.video_muted = muted;
+                    self.media(MediaCommand::SetMuted(self.muted()));
                     self.send_presence();
                     self.emit(ConferenceEvent::VideoMutedChanged { muted });
                 }
@@ -450,26 +476,12 @@ impl Conference {
             Some(("ping", ns::PING)) => self.send(result_for(el)),
             Some(("mute", ns::JITMEET_AUDIO)) if kind == "set" => self.muted_by_focus(el, true),
             Some(("mute", ns::JITMEET_VIDEO)) if kind == "set" => self.muted_by_focus(el, false),
-            _ if peer_offer::is_peer_offer(
-                el,
-                &self.cfg.room,
-                self.roster.focus_nick().map(|n| n.as_str()),
-            ) =>
-            {
-                match peer_offer::decline(el) {
-                    Some(replies) => replies.into_iter().for_each(|r| self.send(r)),
-                    None => self.send(error_reply(el, "modify", "bad-request")),
+            Some(("jingle", ns::JINGLE)) if kind == "set" => {
+                if let Some(jingle) = child {
+                    self.handle_jingle(el, jingle, now);
                 }
             }
-            _ => {
-                let condition = if child.is_some_and(|c| c.ns() == "urn:xmpp:jingle:1") {
-                    // Media arrives with a later milestone; refusing keeps jicofo's state clean.
-                    "feature-not-implemented"
-                } else {
-                    "service-unavailable"
-                };
-                self.send(error_reply(el, "cancel", condition));
-            }
+            _ => self.send(error_reply(el, "cancel", "service-unavailable")),
         }
     }
 
@@ -493,6 +505,7 @@ impl Conference {
             !std::mem::replace(&mut self.cfg.presence.video_muted, true)
         };
         if changed {
+            self.media(MediaCommand::SetMuted(self.muted()));
             self.send_presence();
             self.emit(if audio {
                 ConferenceEvent::AudioMutedChanged { muted: true }
@@ -534,6 +547,11 @@ impl Conference {
                 }
             }
             IqPurpose::Ping => self.pinger.on_pong(),
+            IqPurpose::Jingle => {
+                if let IqOutcome::Error(e) = outcome {
+                    log::warn!("the peer refused a Jingle request: {}", e.condition);
+                }
+            }
             IqPurpose::Recording(reply) => {
                 let result = match outcome {
                     IqOutcome::Result(_) => Ok(()),
@@ -585,7 +603,7 @@ impl Conference {
         }
     }
 
-    fn on_roster_change(&mut self, change: RosterChange, _now: Instant) {
+    fn on_roster_change(&mut self, change: RosterChange, now: Instant) {
         match change {
             RosterChange::SelfJoined { role } => {
                 if !matches!(self.phase, Phase::Joining { .. }) {
@@ -599,9 +617,10 @@ impl Conference {
                 });
                 self.out.push_back(Output::Joined);
                 for early in std::mem::take(&mut self.early) {
-                    self.on_roster_change(early, _now);
+                    self.on_roster_change(early, now);
                 }
                 self.maybe_set_subject();
+                self.update_p2p(false);
             }
             RosterChange::SelfRoleChanged { role } => {
                 self.emit(ConferenceEvent::RoleChanged { role });
@@ -634,18 +653,23 @@ impl Conference {
             }
             other if matches!(self.phase, Phase::Joining { .. }) => self.early.push(other),
             RosterChange::Joined(participant) => {
-                self.emit(ConferenceEvent::ParticipantJoined { participant })
+                self.emit(ConferenceEvent::ParticipantJoined { participant });
+                self.update_p2p(false);
             }
             RosterChange::Updated(participant) => {
-                self.emit(ConferenceEvent::ParticipantUpdated { participant })
+                self.emit(ConferenceEvent::ParticipantUpdated { participant });
+                self.update_p2p(false);
             }
             RosterChange::Left {
                 endpoint_id,
                 display_name,
-            } => self.emit(ConferenceEvent::ParticipantLeft {
-                endpoint_id,
-                display_name,
-            }),
+            } => {
+                self.emit(ConferenceEvent::ParticipantLeft {
+                    endpoint_id,
+                    display_name,
+                });
+                self.update_p2p_after_leave(now);
+            }
             RosterChange::FocusLeft => self.emit(ConferenceEvent::Error {
                 error: "focus_left".into(),
                 message: "the conference focus left the room".into(),
@@ -752,6 +776,10 @@ impl Conference {
             return;
         }
         self.phase = Phase::Ended;
+        self.p2p_restart_at = None;
+        if let Some(session) = self.p2p.take() {
+            self.media(MediaCommand::Close { sid: session.sid });
+        }
         for purpose in self.iqs.drain().collect::<Vec<_>>() {
             if let IqPurpose::Admin(Some(id)) = purpose {
                 self.out
@@ -767,6 +795,17 @@ impl Conference {
             self.out.push_back(Output::Reply(id, Ok(())));
         }
         self.out.push_back(Output::Ended { reason, error });
+    }
+
+    fn media(&mut self, command: MediaCommand) {
+        self.out.push_back(Output::Media(command));
+    }
+
+    fn muted(&self) -> Muted {
+        Muted {
+            audio: self.cfg.presence.audio_muted,
+            video: self.cfg.presence.video_muted,
+        }
     }
 
     fn send(&mut self, el: Element) {
@@ -828,5 +867,8 @@ fn admin_error(error: StanzaError) -> Error {
     }
 }
 
+mod media;
+#[cfg(test)]
+mod p2p_tests;
 #[cfg(test)]
 mod tests;

@@ -9,13 +9,29 @@ use crate::xmpp::ns;
 /// lib-jitsi-meet's caps node; jicofo and clients key feature caches on it.
 pub const NODE: &str = "https://jitsi.org/jitsi-meet";
 
-/// Only what this client really does. Jingle and media features join this list when media lands,
-/// so that jicofo never offers us a session we cannot take.
+/// Only what this client really does, named as lib-jitsi-meet's `initFeaturesList` names them
+/// (it leaves rtcp-fb and rtp-hdrext out: SDP offer/answer negotiates those). Not advertised
+/// because not done: SCTP data channels (`dtls-sctp:1`), RTX (`urn:ietf:rfc:4588`), Opus RED,
+/// multi-stream from a bridge (`receive-multiple-video-streams`), SSRC rewriting.
 pub const FEATURES: &[&str] = &[
     ns::CAPS,
     ns::DISCO_INFO,
     ns::PING,
+    ns::JINGLE,
+    ns::JINGLE_RTP,
+    "urn:xmpp:jingle:apps:rtp:audio",
+    "urn:xmpp:jingle:apps:rtp:video",
+    "urn:xmpp:jingle:transports:ice-udp:1",
+    "urn:xmpp:jingle:apps:dtls:0",
+    // rtcp-mux and BUNDLE
+    "urn:ietf:rfc:5761",
+    "urn:ietf:rfc:5888",
+    // Jicofo's compact sources, expanded by `jingle::json_sources`.
+    "http://jitsi.org/json-encoded-sources",
     "http://jitsi.org/source-name",
+    // The engine answers REMB and runs GCC over transport-wide CC feedback.
+    "http://jitsi.org/remb",
+    "http://jitsi.org/tcc",
 ];
 
 /// XEP-0115 §5.1 verification string with no identities, as lib-jitsi-meet registers none.

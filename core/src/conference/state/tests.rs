@@ -4,7 +4,7 @@ use crate::xml::parse;
 const ROOM: &str = "standup@conference.meet.test";
 const ME: &str = "me000001";
 
-fn config() -> ConferenceConfig {
+pub(super) fn config() -> ConferenceConfig {
     ConferenceConfig {
         room: Jid::parse(ROOM).unwrap(),
         room_name: "standup".into(),
@@ -32,18 +32,23 @@ fn config() -> ConferenceConfig {
             start_video_muted: false,
         },
         timeouts: Timeouts::default(),
+        local_ssrcs: LocalSsrcs {
+            audio: 1111,
+            video: 2222,
+        },
+        p2p: P2pPolicy::default(),
     }
 }
 
-fn el(s: &str) -> Element {
+pub(super) fn el(s: &str) -> Element {
     parse(s, &Default::default()).unwrap()
 }
 
-fn drain(c: &mut Conference) -> Vec<Output> {
+pub(super) fn drain(c: &mut Conference) -> Vec<Output> {
     std::iter::from_fn(|| c.poll_output()).collect()
 }
 
-fn sent(outputs: &[Output]) -> Vec<&Element> {
+pub(super) fn sent(outputs: &[Output]) -> Vec<&Element> {
     outputs
         .iter()
         .filter_map(|o| match o {
@@ -53,7 +58,7 @@ fn sent(outputs: &[Output]) -> Vec<&Element> {
         .collect()
 }
 
-fn events(outputs: &[Output]) -> Vec<&ConferenceEvent> {
+pub(super) fn events(outputs: &[Output]) -> Vec<&ConferenceEvent> {
     outputs
         .iter()
         .filter_map(|o| match o {
@@ -70,7 +75,7 @@ fn focus_result(id: &str, ready: bool) -> Element {
     ))
 }
 
-fn occupant(nick: &str, extra: &str, item: &str) -> Element {
+pub(super) fn occupant(nick: &str, extra: &str, item: &str) -> Element {
     el(&format!(
         "<presence xmlns='jabber:client' from='{ROOM}/{nick}'>\
          <x xmlns='http://jabber.org/protocol/muc#user'>{item}</x>{extra}</presence>"
@@ -503,13 +508,14 @@ fn recording_goes_through_the_focus_and_only_the_focus_reports_it() {
 }
 
 #[test]
-fn a_peer_to_peer_offer_from_a_participant_is_declined_as_lib_jitsi_meet_declines_it() {
-    // Found by interop: lib-jitsi-meet offers P2P to the other participant of a two-person room
-    // when its endpoint id sorts lower, and only clears that offer on a session-terminate.
+fn with_p2p_off_a_participants_offer_is_acknowledged_then_declined_as_lib_jitsi_meet_does() {
+    // Found by interop: lib-jitsi-meet only clears a pending offer on a session-terminate; an IQ
+    // error leaves it holding the session.
     let now = Instant::now();
     let (mut c, _) = joined(now);
-    c.handle_stanza(&el(&format!("<iq xmlns='jabber:client' type='set' id='j2' from='{ROOM}/0a1b2c3d'>\
-        <jingle xmlns='urn:xmpp:jingle:1' action='session-initiate' initiator='{ROOM}/0a1b2c3d' sid='s9'/></iq>")), now);
+    c.cfg.p2p.enabled = false;
+    c.handle_stanza(&el(&format!("<iq xmlns='jabber:client' type='set' id='j2' from='{ROOM}/bob00002'>\
+        <jingle xmlns='urn:xmpp:jingle:1' action='session-initiate' initiator='{ROOM}/bob00002' sid='s9'/></iq>")), now);
     let out = drain(&mut c);
     let replies = sent(&out);
     assert_eq!(replies.len(), 2);
@@ -522,5 +528,6 @@ fn a_peer_to_peer_offer_from_a_participant_is_declined_as_lib_jitsi_meet_decline
     );
     assert!(terminate.contains("sid=\"s9\""), "{terminate}");
     assert!(terminate.contains("<decline/>"), "{terminate}");
+    assert!(terminate.contains("P2P disabled"), "{terminate}");
     assert!(!c.is_ended());
 }

@@ -71,6 +71,8 @@ open class MeetingListenerAdapter : MeetingListener {
     open fun onSubjectChanged(subject: String) {}
     open fun onRecordingStatusChanged(recording: Recording) {}
     open fun onLobbyEntered(lobbyRoom: String?) {}
+    open fun onRemoteTrackAdded(endpointId: String, sourceName: String, kind: MediaKind) {}
+    open fun onRemoteTrackRemoved(endpointId: String, sourceName: String, kind: MediaKind) {}
     open fun onError(error: String, message: String) {}
 
     final override fun onEvent(event: MeetingEvent) {
@@ -90,6 +92,8 @@ open class MeetingListenerAdapter : MeetingListener {
             is MeetingEvent.SubjectChanged -> onSubjectChanged(event.subject)
             is MeetingEvent.RecordingStatusChanged -> onRecordingStatusChanged(event.recording)
             is MeetingEvent.LobbyEntered -> onLobbyEntered(event.lobbyRoom)
+            is MeetingEvent.RemoteTrackAdded -> onRemoteTrackAdded(event.endpointId, event.sourceName, event.kind)
+            is MeetingEvent.RemoteTrackRemoved -> onRemoteTrackRemoved(event.endpointId, event.sourceName, event.kind)
             is MeetingEvent.Error -> onError(event.error, event.message)
         }
     }

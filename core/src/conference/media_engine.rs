@@ -1,0 +1,319 @@
+//! The driver's half of media: carries out the state machine's `MediaCommand`s on
+//! omni-jitsi-media sessions and turns what the sessions report into `MediaInput`s, remote audio
+//! handles (pulled by the app) and decoded pictures (broadcast to the app).
+//!
+//! Decoded media never passes through the conference task: each session's events go to a small
+//! forwarding task that files audio handles and publishes pictures directly, and only what the
+//! signalling needs (candidates, failures) reaches the state machine.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Weak};
+
+use omni_jitsi_media::audio::RemoteAudio;
+use omni_jitsi_media::session::{ConnectionState, MediaSession, SessionConfig, SessionEvent};
+use omni_jitsi_media::video::VideoFrame;
+use tokio::sync::{broadcast, mpsc, watch};
+
+use super::media_command::{MediaCommand, MediaInput, Muted};
+use super::state::LocalSsrcs;
+use crate::jid::EndpointId;
+
+/// Pictures the app has not taken yet are dropped oldest first beyond this many: a late picture
+/// is worth less than the next one.
+const VIDEO_QUEUE: usize = 8;
+
+/// A decoded picture of one remote video source.
+#[derive(Debug, Clone)]
+pub struct RemoteVideoFrame {
+    pub source_name: String,
+    pub frame: Arc<VideoFrame>,
+}
+
+/// What the `Meeting` handle reads: the session our media goes out on, and remote media.
+#[derive(Clone)]
+pub(super) struct MediaHandles {
+    pub active: watch::Receiver<Option<Arc<MediaSession>>>,
+    pub audio: watch::Receiver<HashMap<String, RemoteAudio>>,
+    pub video: broadcast::Sender<RemoteVideoFrame>,
+}
+
+pub(super) struct MediaEngine {
+    endpoint: EndpointId,
+    ssrcs: LocalSsrcs,
+    muted: Muted,
+    sessions: HashMap<String, Session>,
+    active: Arc<watch::Sender<Option<Arc<MediaSession>>>>,
+    audio: Arc<watch::Sender<HashMap<String, RemoteAudio>>>,
+    video: broadcast::Sender<RemoteVideoFrame>,
+    inputs_tx: mpsc::UnboundedSender<MediaInput>,
+    pub inputs: mpsc::UnboundedReceiver<MediaInput>,
+}
+
+struct Session {
+    media: Arc<MediaSession>,
+    remote_names: Vec<String>,
+}
+
+impl MediaEngine {
+    pub fn new(endpoint: EndpointId, ssrcs: LocalSsrcs) -> (MediaEngine, MediaHandles) {
+        let (active, active_rx) = watch::channel(None);
+        let (audio, audio_rx) = watch::channel(HashMap::new());
+        let (video, _) = broadcast::channel(VIDEO_QUEUE);
+        let (inputs_tx, inputs) = mpsc::unbounded_channel();
+        let handles = MediaHandles {
+            active: active_rx,
+            audio: audio_rx,
+            video: video.clone(),
+        };
+        let engine = MediaEngine {
+            endpoint,
+            ssrcs,
+            muted: Muted::default(),
+            sessions: HashMap::new(),
+            active: Arc::new(active),
+            audio: Arc::new(audio),
+            video,
+            inputs_tx,
+            inputs,
+        };
+        (engine, handles)
+    }
+
+    /// Carries out one command; the result the state machine must hear at once, if any.
+    pub async fn execute(&mut self, command: MediaCommand) -> Option<MediaInput> {
+        let sid = match &command {
+            MediaCommand::Offer { sid, .. }
+            | MediaCommand::Answer { sid, .. }
+            | MediaCommand::SetAnswer { sid, .. }
+            | MediaCommand::AddCandidate { sid, .. }
+            | MediaCommand::NameSources { sid, .. }
+            | MediaCommand::Close { sid } => Some(sid.clone()),
+            MediaCommand::SetMuted(_) => None,
+        };
+        match self.run(command).await {
+            Ok(input) => input,
+            Err(reason) => sid.map(|sid| MediaInput::Failed { sid, reason }),
+        }
+    }
+
+    async fn run(&mut self, command: MediaCommand) -> Result<Option<MediaInput>, String> {
+        match command {
+            MediaCommand::Offer { sid, muted } => {
+                self.muted = muted;
+                let media = self.open(&sid).await?;
+                let sdp = media.create_offer().await.map_err(|e| e.to_string())?;
+                Ok(Some(MediaInput::LocalDescription { sid, sdp }))
+            }
+            MediaCommand::Answer {
+                sid,
+                offer,
+                remote_names,
+                muted,
+            } => {
+                self.muted = muted;
+                let media = self.open(&sid).await?;
+                self.name(&sid, &remote_names);
+                let sdp = media
+                    .accept_offer(&offer)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(Some(MediaInput::LocalDescription { sid, sdp }))
+            }
+            MediaCommand::SetAnswer {
+                sid,
+                answer,
+                remote_names,
+            } => {
+                self.name(&sid, &remote_names);
+                let media = self.session(&sid)?;
+                media.set_answer(&answer).await.map_err(|e| e.to_string())?;
+                Ok(None)
+            }
+            MediaCommand::AddCandidate { sid, candidate } => {
+                let media = self.session(&sid)?;
+                if let Err(e) = media.add_remote_candidate(&candidate).await {
+                    // One bad candidate from the peer does not end the session.
+                    log::warn!("ignoring a remote candidate: {e}");
+                }
+                Ok(None)
+            }
+            MediaCommand::NameSources { sid, names } => {
+                self.name(&sid, &names);
+                Ok(None)
+            }
+            MediaCommand::SetMuted(muted) => {
+                self.muted = muted;
+                for s in self.sessions.values() {
+                    s.media.set_audio_muted(muted.audio);
+                    s.media.set_video_muted(muted.video);
+                }
+                Ok(None)
+            }
+            MediaCommand::Close { sid } => {
+                self.close(&sid).await;
+                Ok(None)
+            }
+        }
+    }
+
+    async fn open(&mut self, sid: &str) -> Result<Arc<MediaSession>, String> {
+        let me = self.endpoint.as_str();
+        let mut config = SessionConfig::new(me);
+        config.audio_ssrc = self.ssrcs.audio;
+        config.video_ssrc = self.ssrcs.video;
+        // Matches the msid `LocalSource`s announce in Jingle.
+        config.stream_id = format!("{me}-stream");
+        config.audio_track_id = format!("{me}-a0");
+        config.video_track_id = format!("{me}-v0");
+        let (events_tx, events) = mpsc::unbounded_channel();
+        let media = Arc::new(
+            MediaSession::new(config, events_tx)
+                .await
+                .map_err(|e| e.to_string())?,
+        );
+        media.set_audio_muted(self.muted.audio);
+        media.set_video_muted(self.muted.video);
+        tokio::spawn(forward(
+            sid.to_string(),
+            events,
+            Forwarding {
+                session: Arc::downgrade(&media),
+                active: self.active.clone(),
+                inputs: self.inputs_tx.clone(),
+                audio: self.audio.clone(),
+                video: self.video.clone(),
+            },
+        ));
+        self.sessions.insert(
+            sid.to_string(),
+            Session {
+                media: media.clone(),
+                remote_names: Vec::new(),
+            },
+        );
+        Ok(media)
+    }
+
+    fn session(&self, sid: &str) -> Result<Arc<MediaSession>, String> {
+        self.sessions
+            .get(sid)
+            .map(|s| s.media.clone())
+            .ok_or_else(|| format!("no media session {sid}"))
+    }
+
+    fn name(&mut self, sid: &str, names: &[(u32, String)]) {
+        if let Some(s) = self.sessions.get_mut(sid) {
+            for (ssrc, name) in names {
+                s.media.set_remote_source_name(*ssrc, name);
+                s.remote_names.push(name.clone());
+            }
+        }
+    }
+
+    /// The source left the session: its audio handle is no longer offered to the app.
+    pub fn track_removed(&self, source_name: &str) {
+        self.audio
+            .send_if_modified(|m| m.remove(source_name).is_some());
+    }
+
+    async fn close(&mut self, sid: &str) {
+        let Some(session) = self.sessions.remove(sid) else {
+            return;
+        };
+        self.audio.send_if_modified(|m| {
+            let before = m.len();
+            m.retain(|name, _| !session.remote_names.contains(name));
+            m.len() != before
+        });
+        self.active.send_if_modified(|active| {
+            if active
+                .as_ref()
+                .is_some_and(|a| Arc::ptr_eq(a, &session.media))
+            {
+                *active = None;
+                true
+            } else {
+                false
+            }
+        });
+        if let Err(e) = session.media.close().await {
+            log::warn!("closing media session {sid}: {e}");
+        }
+    }
+
+    pub async fn close_all(&mut self) {
+        let sids: Vec<String> = self.sessions.keys().cloned().collect();
+        for sid in sids {
+            self.close(&sid).await;
+        }
+    }
+}
+
+/// What a session's forwarding task feeds. It holds its session weakly: the session owns the
+/// event channel the task reads, and the task ends when the session is dropped.
+struct Forwarding {
+    session: Weak<MediaSession>,
+    active: Arc<watch::Sender<Option<Arc<MediaSession>>>>,
+    inputs: mpsc::UnboundedSender<MediaInput>,
+    audio: Arc<watch::Sender<HashMap<String, RemoteAudio>>>,
+    video: broadcast::Sender<RemoteVideoFrame>,
+}
+
+async fn forward(sid: String, mut events: mpsc::UnboundedReceiver<SessionEvent>, to: Forwarding) {
+    let Forwarding {
+        session,
+        active,
+        inputs,
+        audio,
+        video,
+    } = to;
+    while let Some(event) = events.recv().await {
+        match event {
+            SessionEvent::LocalCandidate(candidate) => {
+                let _ = inputs.send(MediaInput::LocalCandidate {
+                    sid: sid.clone(),
+                    candidate,
+                });
+            }
+            SessionEvent::ConnectionState(ConnectionState::Failed) => {
+                let _ = inputs.send(MediaInput::Failed {
+                    sid: sid.clone(),
+                    reason: "ICE/DTLS connection failed".into(),
+                });
+            }
+            SessionEvent::ConnectionState(ConnectionState::Connected) => {
+                log::debug!("media session {sid} connected");
+                // The app's frames go to a session only once DTLS is up: before that they could
+                // not be encrypted and would only be dropped.
+                if let Some(s) = session.upgrade() {
+                    active.send_replace(Some(s));
+                }
+            }
+            SessionEvent::ConnectionState(state) => {
+                log::debug!("media session {sid}: {state:?}")
+            }
+            SessionEvent::RemoteAudio {
+                source,
+                audio: handle,
+            } => match source.name {
+                Some(name) => {
+                    audio.send_modify(|m| {
+                        m.insert(name, handle);
+                    });
+                }
+                None => log::warn!("audio on unsignalled SSRC {} ignored", source.ssrc),
+            },
+            SessionEvent::RemoteVideo { source, frame } => {
+                let Some(source_name) = source.name else {
+                    continue;
+                };
+                // No subscriber is fine: nobody is rendering.
+                let _ = video.send(RemoteVideoFrame {
+                    source_name,
+                    frame: Arc::new(frame),
+                });
+            }
+            SessionEvent::CandidatesGathered | SessionEvent::KeyframeRequested => {}
+        }
+    }
+}

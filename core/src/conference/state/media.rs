@@ -1,0 +1,540 @@
+//! The peer-to-peer Jingle session, as lib-jitsi-meet's JingleSessionPC runs it between two
+//! participants: the side `p2p::decide` picks sends `session-initiate` with its offer to the other's
+//! occupant JID, the other acks and answers with `session-accept`, candidates trickle both ways in
+//! `transport-info`, and either side ends it with `session-terminate`. Every Jingle IQ is acked
+//! before anything else happens, as Strophe's Jingle plugin does.
+//!
+//! A `session-initiate` from the focus (a bridge session) is refused with
+//! `feature-not-implemented`: there is no bridge media yet, and the refusal leaves the join intact.
+
+use std::time::Instant;
+
+use super::{Conference, IqPurpose};
+use crate::conference::media_command::{MediaCommand, MediaInput};
+use crate::conference::p2p::{self, P2pDecision, Peer as P2pPeer};
+use crate::events::{ConferenceEvent, MediaKind};
+use crate::jid::{EndpointId, Jid};
+use crate::jingle::{
+    encode_jingle, jingle_to_sdp, parse_jingle, remote_sources, sdp_to_jingle, transport_info,
+    Action, AnswerOptions, Candidate, Creator, Jingle, LocalSource, Media, OfferOptions, Peer,
+    Reason, RemoteSource, Sdp, SdpLine,
+};
+use crate::xml::Element;
+use crate::xmpp::stanza::{error_reply, iq};
+
+pub(super) struct P2pSession {
+    pub sid: String,
+    pub peer: EndpointId,
+    pub initiator: bool,
+    /// Our offer or answer, once the engine made it: trickled candidates name its mid.
+    local_sdp: Option<Sdp>,
+    /// False until the peer's answer is applied; candidates wait until then.
+    remote_described: bool,
+    pending_candidates: Vec<String>,
+    pending_local_candidates: Vec<String>,
+    remote_sources: Vec<RemoteSource>,
+}
+
+impl Conference {
+    fn local_sources(&self) -> Vec<LocalSource> {
+        let me = &self.cfg.presence.endpoint_id;
+        let ssrcs = self.cfg.local_ssrcs;
+        // The msid the media engine gives its tracks (stream id, track id).
+        vec![
+            LocalSource::microphone(me, ssrcs.audio, format!("{me}-stream {me}-a0")),
+            LocalSource::camera(me, ssrcs.video, None, format!("{me}-stream {me}-v0")),
+        ]
+    }
+
+    fn p2p_peers(&self) -> Vec<P2pPeer> {
+        self.roster
+            .participants()
+            .into_iter()
+            .map(|p| P2pPeer {
+                endpoint_id: p.endpoint_id,
+                role: p.role,
+                is_bot: false,
+            })
+            .collect()
+    }
+
+    pub(super) fn update_p2p_after_leave(&mut self, now: Instant) {
+        if let Some(s) = &self.p2p {
+            if self.roster.get(&s.peer).is_none() {
+                // The peer is gone: nobody to tell, just stop.
+                let session = self.p2p.take().expect("checked above");
+                self.close_p2p(session);
+            }
+        }
+        let decision = p2p::decide(
+            &self.cfg.p2p,
+            &self.cfg.presence.endpoint_id,
+            &self.p2p_peers(),
+            self.p2p.as_ref().map(|s| &s.peer),
+            true,
+        );
+        match decision {
+            P2pDecision::InitiateAfter(_, delay) => self.p2p_restart_at = Some(now + delay),
+            other => self.apply_p2p_decision(other),
+        }
+    }
+
+    pub(super) fn update_p2p(&mut self, after_leave: bool) {
+        if !matches!(self.phase, super::Phase::Joined) {
+            return;
+        }
+        let decision = p2p::decide(
+            &self.cfg.p2p,
+            &self.cfg.presence.endpoint_id,
+            &self.p2p_peers(),
+            self.p2p.as_ref().map(|s| &s.peer),
+            after_leave,
+        );
+        self.apply_p2p_decision(decision);
+    }
+
+    fn apply_p2p_decision(&mut self, decision: P2pDecision) {
+        match decision {
+            P2pDecision::Initiate(peer) => {
+                self.p2p_restart_at = None;
+                let sid = format!("p2p{:016x}", rand::random::<u64>());
+                self.p2p = Some(P2pSession {
+                    sid: sid.clone(),
+                    peer,
+                    initiator: true,
+                    local_sdp: None,
+                    remote_described: false,
+                    pending_candidates: Vec::new(),
+                    pending_local_candidates: Vec::new(),
+                    remote_sources: Vec::new(),
+                });
+                let muted = self.muted();
+                self.media(MediaCommand::Offer { sid, muted });
+            }
+            P2pDecision::Stop => {
+                self.p2p_restart_at = None;
+                if let Some(session) = self.p2p.take() {
+                    let terminate = Jingle::terminate(
+                        session.sid.clone(),
+                        Reason::new("success", Some("Turning off P2P session".into())),
+                    );
+                    self.send_jingle(&session.peer, &terminate);
+                    self.close_p2p(session);
+                }
+            }
+            P2pDecision::InitiateAfter(..) | P2pDecision::AwaitOffer(_) | P2pDecision::Keep => {}
+        }
+    }
+
+    fn close_p2p(&mut self, session: P2pSession) {
+        for source in &session.remote_sources {
+            self.emit_track(source, false);
+        }
+        self.media(MediaCommand::Close { sid: session.sid });
+    }
+
+    fn emit_track(&mut self, source: &RemoteSource, added: bool) {
+        let (Some(endpoint_id), Some(source_name)) = (source.endpoint(), source.name.clone())
+        else {
+            return;
+        };
+        let kind = match source.media {
+            Media::Audio => MediaKind::Audio,
+            Media::Video => MediaKind::Video,
+            _ => return,
+        };
+        let endpoint_id = endpoint_id.clone();
+        self.emit(if added {
+            ConferenceEvent::RemoteTrackAdded {
+                endpoint_id,
+                source_name,
+                kind,
+            }
+        } else {
+            ConferenceEvent::RemoteTrackRemoved {
+                endpoint_id,
+                source_name,
+                kind,
+            }
+        });
+    }
+
+    fn send_jingle(&mut self, to: &EndpointId, jingle: &Jingle) {
+        let id = self
+            .iqs
+            .track(IqPurpose::Jingle, Instant::now(), self.cfg.timeouts.iq);
+        let to = self.cfg.room.with_resource(to.as_str());
+        self.send(iq("set", &id, &to.to_string()).child(encode_jingle(jingle)));
+    }
+
+    pub(super) fn handle_jingle(&mut self, request: &Element, el: &Element, _now: Instant) {
+        let from = request.get_attr("from").and_then(Jid::parse);
+        let peer = from
+            .as_ref()
+            .filter(|j| j.bare() == self.cfg.room)
+            .and_then(|j| j.resource())
+            .map(EndpointId::new)
+            .filter(|p| self.roster.get(p).is_some());
+        let Some(peer) = peer else {
+            // The focus offering a bridge session: no bridge media yet. Refusing keeps Jicofo's
+            // state clean and the join intact.
+            return self.send(error_reply(request, "cancel", "feature-not-implemented"));
+        };
+        let jingle = match parse_jingle(el) {
+            Ok(j) => j,
+            Err(e) => {
+                log::warn!("dropping a malformed Jingle request from {peer}: {e}");
+                return self.send(error_reply(request, "modify", "bad-request"));
+            }
+        };
+        if jingle.action == Action::SessionInitiate {
+            self.send(super::result_for(request));
+            return self.on_p2p_offer(peer, jingle);
+        }
+        let ours = self
+            .p2p
+            .as_ref()
+            .is_some_and(|s| s.sid == jingle.sid && s.peer == peer);
+        if !ours {
+            return self.send(error_reply(request, "cancel", "item-not-found"));
+        }
+        self.send(super::result_for(request));
+        match jingle.action {
+            Action::SessionAccept => self.on_p2p_answer(jingle),
+            Action::TransportInfo => {
+                let lines: Vec<String> = jingle
+                    .contents
+                    .iter()
+                    .filter_map(|c| c.transport.as_ref())
+                    .flat_map(|t| &t.candidates)
+                    .map(|c| format!("candidate:{}", c.to_sdp_value()))
+                    .collect();
+                let Some(session) = self.p2p.as_mut() else {
+                    return;
+                };
+                if !session.remote_described {
+                    session.pending_candidates.extend(lines);
+                    return;
+                }
+                let sid = session.sid.clone();
+                for candidate in lines {
+                    self.media(MediaCommand::AddCandidate {
+                        sid: sid.clone(),
+                        candidate,
+                    });
+                }
+            }
+            Action::SessionTerminate => {
+                if let Some(session) = self.p2p.take() {
+                    self.close_p2p(session);
+                }
+            }
+            Action::SourceAdd | Action::SourceRemove => self.on_p2p_sources(jingle),
+            other => log::debug!("ignoring P2P Jingle {}", other.as_str()),
+        }
+    }
+
+    fn on_p2p_offer(&mut self, peer: EndpointId, jingle: Jingle) {
+        let current = self.p2p.as_ref().map(|s| s.peer.clone());
+        if let Err(decline) =
+            p2p::accept_offer(&self.cfg.p2p, &peer, &self.p2p_peers(), current.as_ref())
+        {
+            let terminate = Jingle::terminate(
+                jingle.sid,
+                Reason::new(decline.reason, Some(decline.text.to_string())),
+            );
+            return self.send_jingle(&peer, &terminate);
+        }
+        if let Some(old) = self.p2p.take() {
+            // The same peer restarting: its new offer replaces the old session.
+            self.close_p2p(old);
+        }
+        let prepared = remote_sources(&jingle.contents, Some(&peer)).and_then(|sources| {
+            let sdp = jingle_to_sdp(
+                &jingle,
+                &OfferOptions {
+                    peer: Peer::P2p,
+                    session_id: rand::random::<u32>().into(),
+                },
+            )?;
+            Ok((sources, sdp))
+        });
+        let (sources, sdp) = match prepared {
+            Ok(ok) => ok,
+            Err(e) => {
+                log::warn!("refusing a P2P offer from {peer}: {e}");
+                let terminate = Jingle::terminate(
+                    jingle.sid,
+                    Reason::new("failed-application", Some(e.to_string())),
+                );
+                return self.send_jingle(&peer, &terminate);
+            }
+        };
+        let pending = offer_candidates(&jingle);
+        self.p2p = Some(P2pSession {
+            sid: jingle.sid.clone(),
+            peer,
+            initiator: false,
+            local_sdp: None,
+            remote_described: true,
+            pending_candidates: Vec::new(),
+            pending_local_candidates: Vec::new(),
+            remote_sources: sources.clone(),
+        });
+        let muted = self.muted();
+        self.media(MediaCommand::Answer {
+            sid: jingle.sid.clone(),
+            offer: sdp.to_string(),
+            remote_names: names(&sources),
+            muted,
+        });
+        for candidate in pending {
+            self.media(MediaCommand::AddCandidate {
+                sid: jingle.sid.clone(),
+                candidate,
+            });
+        }
+        for source in &sources {
+            self.emit_track(source, true);
+        }
+    }
+
+    fn on_p2p_answer(&mut self, jingle: Jingle) {
+        let Some(session) = self.p2p.as_ref() else {
+            return;
+        };
+        if !session.initiator || session.remote_described {
+            return log::warn!("ignoring an unexpected session-accept");
+        }
+        let peer = session.peer.clone();
+        let prepared = remote_sources(&jingle.contents, Some(&peer)).and_then(|sources| {
+            let sdp = jingle_to_sdp(
+                &jingle,
+                &OfferOptions {
+                    peer: Peer::P2p,
+                    session_id: rand::random::<u32>().into(),
+                },
+            )?;
+            Ok((sources, sdp))
+        });
+        let (sources, sdp) = match prepared {
+            Ok(ok) => ok,
+            Err(e) => {
+                log::warn!("the P2P answer from {peer} is unusable: {e}");
+                return self.fail_p2p(&format!("unusable answer: {e}"));
+            }
+        };
+        let candidates = offer_candidates(&jingle);
+        let Some(session) = self.p2p.as_mut() else {
+            return;
+        };
+        session.remote_described = true;
+        session.remote_sources = sources.clone();
+        let sid = session.sid.clone();
+        let mut queued = std::mem::take(&mut session.pending_candidates);
+        queued.extend(candidates);
+        self.media(MediaCommand::SetAnswer {
+            sid: sid.clone(),
+            answer: sdp.to_string(),
+            remote_names: names(&sources),
+        });
+        for candidate in queued {
+            self.media(MediaCommand::AddCandidate {
+                sid: sid.clone(),
+                candidate,
+            });
+        }
+        for source in &sources {
+            self.emit_track(source, true);
+        }
+    }
+
+    /// Source announcements are reflected in names and track events; the renegotiation they
+    /// would need for a new SSRC is not done yet (our own clients never change sources mid-call).
+    fn on_p2p_sources(&mut self, jingle: Jingle) {
+        let Some(session) = self.p2p.as_ref() else {
+            return;
+        };
+        let peer = session.peer.clone();
+        let announced = match remote_sources(&jingle.contents, Some(&peer)) {
+            Ok(s) => s,
+            Err(e) => return log::warn!("dropping a malformed source update from {peer}: {e}"),
+        };
+        let adding = jingle.action == Action::SourceAdd;
+        let Some(session) = self.p2p.as_mut() else {
+            return;
+        };
+        let sid = session.sid.clone();
+        let mut changed = Vec::new();
+        for source in announced {
+            let known = session
+                .remote_sources
+                .iter()
+                .position(|s| s.ssrcs.iter().any(|x| source.ssrcs.contains(x)));
+            match (adding, known) {
+                (true, None) => {
+                    session.remote_sources.push(source.clone());
+                    changed.push(source);
+                }
+                (false, Some(i)) => changed.push(session.remote_sources.remove(i)),
+                _ => {}
+            }
+        }
+        if adding && !changed.is_empty() {
+            self.media(MediaCommand::NameSources {
+                sid,
+                names: names(&changed),
+            });
+        }
+        for source in &changed {
+            self.emit_track(source, adding);
+        }
+    }
+
+    pub fn handle_media(&mut self, input: MediaInput) {
+        let sid = match &input {
+            MediaInput::LocalDescription { sid, .. }
+            | MediaInput::LocalCandidate { sid, .. }
+            | MediaInput::Failed { sid, .. } => sid.clone(),
+        };
+        if self.p2p.as_ref().is_none_or(|s| s.sid != sid) {
+            return; // a session we already left
+        }
+        match input {
+            MediaInput::LocalDescription { sdp, .. } => self.on_local_description(&sdp),
+            MediaInput::LocalCandidate { candidate, .. } => {
+                let Some(session) = self.p2p.as_mut() else {
+                    return;
+                };
+                if session.local_sdp.is_none() {
+                    session.pending_local_candidates.push(candidate);
+                } else {
+                    self.trickle(&[candidate]);
+                }
+            }
+            MediaInput::Failed { reason, .. } => self.fail_p2p(&reason),
+        }
+    }
+
+    fn on_local_description(&mut self, sdp: &str) {
+        let mut parsed = match Sdp::parse(sdp) {
+            Ok(s) => s,
+            Err(e) => return self.fail_p2p(&format!("our own SDP does not parse: {e}")),
+        };
+        // Every candidate is trickled, so the description goes without them (no duplicates).
+        for m in &mut parsed.media {
+            m.retain_lines(|l| {
+                !matches!(l, SdpLine::Attr { name, .. } if name == "candidate" || name == "end-of-candidates")
+            });
+        }
+        let Some(session) = self.p2p.as_ref() else {
+            return;
+        };
+        let initiator = session.initiator;
+        let local_sources = self.local_sources();
+        let options = AnswerOptions {
+            peer: Peer::P2p,
+            creator: if initiator {
+                Creator::Initiator
+            } else {
+                Creator::Responder
+            },
+            local_sources: &local_sources,
+        };
+        let media = match sdp_to_jingle(&parsed, &options) {
+            Ok(m) => m,
+            Err(e) => return self.fail_p2p(&format!("our SDP has no Jingle form: {e}")),
+        };
+        let me = self.occupant().to_string();
+        let peer_jid = self
+            .cfg
+            .room
+            .with_resource(session.peer.as_str())
+            .to_string();
+        let (action, initiator_jid, responder) = if initiator {
+            (Action::SessionInitiate, me, None)
+        } else {
+            (Action::SessionAccept, peer_jid, Some(me))
+        };
+        let jingle = media.into_jingle(action, &session.sid, Some(initiator_jid), responder);
+        let peer = session.peer.clone();
+        self.send_jingle(&peer, &jingle);
+        let Some(session) = self.p2p.as_mut() else {
+            return;
+        };
+        session.local_sdp = Some(parsed);
+        let pending = std::mem::take(&mut session.pending_local_candidates);
+        if !pending.is_empty() {
+            self.trickle(&pending);
+        }
+    }
+
+    fn trickle(&mut self, lines: &[String]) {
+        let Some(session) = self.p2p.as_ref() else {
+            return;
+        };
+        let Some(local) = &session.local_sdp else {
+            return;
+        };
+        // BUNDLE: every m-line shares the first one's transport.
+        let Some(mid) = local.media.first().and_then(|m| m.mid()) else {
+            return;
+        };
+        let candidates: Vec<Candidate> = lines
+            .iter()
+            .filter_map(|l| match Candidate::from_sdp_value(l) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    log::warn!("not trickling a local candidate: {e}");
+                    None
+                }
+            })
+            .collect();
+        if candidates.is_empty() {
+            return;
+        }
+        let creator = if session.initiator {
+            Creator::Initiator
+        } else {
+            Creator::Responder
+        };
+        let info = transport_info(&session.sid, creator, mid, local, mid, candidates);
+        let peer = session.peer.clone();
+        self.send_jingle(&peer, &info);
+    }
+
+    fn fail_p2p(&mut self, reason: &str) {
+        log::warn!("P2P media session failed: {reason}");
+        if let Some(session) = self.p2p.take() {
+            let terminate = Jingle::terminate(
+                session.sid.clone(),
+                Reason::new("general-error", Some("media session failed".into())),
+            );
+            self.send_jingle(&session.peer, &terminate);
+            self.close_p2p(session);
+        }
+        self.emit(ConferenceEvent::Error {
+            error: "media_failed".into(),
+            message: format!("the peer-to-peer media session failed: {reason}"),
+        });
+    }
+}
+
+/// Candidates carried inside an offer or answer (lib-jitsi-meet may include the ones it already
+/// has), as lines for the engine.
+fn offer_candidates(jingle: &Jingle) -> Vec<String> {
+    jingle
+        .contents
+        .iter()
+        .filter_map(|c| c.transport.as_ref())
+        .flat_map(|t| &t.candidates)
+        .map(|c| format!("candidate:{}", c.to_sdp_value()))
+        .collect()
+}
+
+fn names(sources: &[RemoteSource]) -> Vec<(u32, String)> {
+    sources
+        .iter()
+        .filter_map(|s| Some((s.primary_ssrc()?, s.name.clone()?)))
+        .collect()
+}

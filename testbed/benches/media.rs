@@ -1,0 +1,134 @@
+//! Media start-up on the local testbed: from the second participant's join (the room confirmed
+//! it) to the first decoded audio frame and the first decoded picture of the first participant,
+//! who sends a tone and the test pattern from the moment it joined. P2P: ICE, DTLS and the first
+//! keyframe are all in the number. 10 fresh rooms; run by `cargo xtask bench`; one JSON line per
+//! measurement set.
+
+use std::time::{Duration, Instant};
+
+use omni_jitsi_core::media::audio::{Channels, FrameDuration};
+use omni_jitsi_core::media::signal::{rms, TestPattern, ToneGenerator};
+use omni_jitsi_core::{ConferenceEvent, MediaKind, Meeting, MeetingOptions};
+use omni_jitsi_testbed::{Testbed, TestbedOptions};
+use tokio::sync::mpsc;
+use tokio::time::{interval, timeout, MissedTickBehavior};
+
+const RUNS: usize = 10;
+const GIVE_UP: Duration = Duration::from_secs(20);
+/// The receiver's audio device: 10 ms pulls.
+const PULL_TICK: Duration = Duration::from_millis(10);
+
+fn report(name: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let line = serde_json::json!({
+        "bench": name,
+        "runs": samples.len(),
+        "median_ms": ms(samples[samples.len() / 2]),
+        "min_ms": ms(samples[0]),
+        "max_ms": ms(samples[samples.len() - 1]),
+    });
+    println!("{line}");
+}
+
+fn send_media(meeting: Meeting) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tone = ToneGenerator::new(440.0, 8000, Channels::Mono);
+        let pattern = TestPattern::new(320, 180);
+        let mut clock = interval(Duration::from_millis(20));
+        clock.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        for tick in 0u32.. {
+            clock.tick().await;
+            if meeting
+                .push_audio(&tone.next_frame(FrameDuration::Ms20))
+                .await
+                .is_err()
+            {
+                return;
+            }
+            // 25 fps on the 20 ms clock: four pictures every five ticks.
+            if tick % 5 != 4 && meeting.push_video(&pattern.frame(tick)).await.is_err() {
+                return;
+            }
+        }
+    })
+}
+
+/// Times from `joined` to the first audible pulled frame and to the first decoded picture.
+async fn first_media(
+    meeting: &Meeting,
+    events: &mut mpsc::UnboundedReceiver<ConferenceEvent>,
+    joined: Instant,
+) -> (Duration, Duration) {
+    let mut pictures = meeting.remote_video();
+    let mut audio_source = None;
+    let (mut audio_at, mut video_at) = (None, None);
+    let mut clock = interval(PULL_TICK);
+    clock.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let waited = timeout(GIVE_UP, async {
+        while audio_at.is_none() || video_at.is_none() {
+            tokio::select! {
+                _ = clock.tick() => {}
+                Some(event) = events.recv() => {
+                    if let ConferenceEvent::RemoteTrackAdded { source_name, kind: MediaKind::Audio, .. } = event {
+                        audio_source = Some(source_name);
+                    }
+                    continue;
+                }
+                Ok(_) = pictures.recv(), if video_at.is_none() => {
+                    video_at = Some(joined.elapsed());
+                    continue;
+                }
+            }
+            if audio_at.is_none() {
+                let audio = audio_source.as_deref().and_then(|s| meeting.remote_audio(s));
+                if let Some(audio) = audio {
+                    let frame = audio.pull(480).expect("pull");
+                    if rms(&frame.samples) > 500.0 {
+                        audio_at = Some(joined.elapsed());
+                    }
+                }
+            }
+        }
+    })
+    .await;
+    assert!(
+        waited.is_ok(),
+        "no media within {GIVE_UP:?}: audio {audio_at:?}, video {video_at:?}"
+    );
+    (audio_at.unwrap(), video_at.unwrap())
+}
+
+async fn join(options: MeetingOptions) -> (Meeting, mpsc::UnboundedReceiver<ConferenceEvent>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let meeting = omni_jitsi_core::join(options, tx).await.expect("join");
+    (meeting, rx)
+}
+
+#[tokio::main]
+async fn main() {
+    let tb = Testbed::start(TestbedOptions::default())
+        .await
+        .expect("testbed");
+    let options = |room: &str, name: &str| {
+        let mut o = MeetingOptions::new(tb.server_url(), room);
+        o.display_name = Some(name.into());
+        o
+    };
+    let (mut audio, mut video) = (Vec::new(), Vec::new());
+    for i in 0..RUNS {
+        let room = format!("bench-media-{i}");
+        let (sender, _sender_events) = join(options(&room, "Sender")).await;
+        let pushing = send_media(sender.clone());
+        let (receiver, mut events) = join(options(&room, "Receiver")).await;
+        let joined = Instant::now();
+        let (a, v) = first_media(&receiver, &mut events, joined).await;
+        audio.push(a);
+        video.push(v);
+        receiver.hang_up().await.expect("hang up");
+        sender.hang_up().await.expect("hang up");
+        pushing.abort();
+    }
+    report("p2p_first_remote_audio_after_join", audio);
+    report("p2p_first_remote_video_after_join", video);
+}
