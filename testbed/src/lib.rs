@@ -5,6 +5,7 @@
 //! Not here yet: the videobridge (colibri-ws, media forwarding) and the recorder; they come with
 //! the media issues.
 
+pub mod bridge;
 mod component;
 pub mod focus;
 mod prosody;
