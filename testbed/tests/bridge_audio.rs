@@ -203,7 +203,7 @@ async fn endpoint_messages_reach_one_or_everyone() {
 #[tokio::test]
 async fn a_wrong_colibri_password_is_refused() {
     let bridge = Bridge::start().await.expect("bridge");
-    let transport = bridge.allocate("conf", "ann").await.unwrap();
+    let transport = bridge.allocate("conf", "ann").unwrap();
     let wrong = transport.web_socket.replace("pwd=", "pwd=x");
     assert!(tokio_tungstenite::connect_async(&wrong).await.is_err());
     assert!(tokio_tungstenite::connect_async(&transport.web_socket)

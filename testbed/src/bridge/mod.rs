@@ -14,6 +14,7 @@ mod colibri;
 mod conference;
 pub mod offer;
 pub mod router;
+pub mod signalling;
 pub mod speaker;
 pub mod transport;
 
@@ -91,12 +92,15 @@ impl Bridge {
 
     /// Allocates `endpoint` in `conference` (colibri2 `create` for one endpoint): its UDP
     /// socket, ICE credentials and colibri-ws URL.
-    pub async fn allocate(
+    /// Must run inside the tokio runtime; binding a loopback port does not block.
+    pub fn allocate(
         &self,
         conference: &str,
         endpoint: &str,
     ) -> Result<BridgeTransport, BridgeError> {
-        let socket = Arc::new(UdpSocket::bind(("127.0.0.1", 0)).await?);
+        let socket = std::net::UdpSocket::bind(("127.0.0.1", 0))?;
+        socket.set_nonblocking(true)?;
+        let socket = Arc::new(UdpSocket::from_std(socket)?);
         let local = socket.local_addr()?;
         let transport = Transport::new(local);
         let ws_pwd = transport::random_token(26);
@@ -142,24 +146,16 @@ impl Bridge {
     }
 
     /// Sources `endpoint` sends from now on (source-add / source-remove).
-    pub async fn set_sources(&self, conference: &str, endpoint: &str, sources: Vec<SourceDesc>) {
-        let outs = {
-            let mut core = lock(&self.core);
-            match core.conferences.get_mut(conference) {
-                Some(conf) => {
-                    conf.router.set_sources(endpoint, sources);
-                    Vec::new()
-                }
-                None => Vec::new(),
-            }
-        };
-        send(outs).await;
+    pub fn set_sources(&self, conference: &str, endpoint: &str, sources: Vec<SourceDesc>) {
+        if let Some(conf) = lock(&self.core).conferences.get_mut(conference) {
+            conf.router.set_sources(endpoint, sources);
+        }
     }
 
-    /// Expires an endpoint (the participant left).
-    pub async fn expire(&self, conference: &str, endpoint: &str) {
+    /// Expires an endpoint (the participant left, or refused the session).
+    pub fn expire(&self, conference: &str, endpoint: &str) {
         let outs = lock(&self.core).remove(conference, endpoint);
-        send(outs).await;
+        tokio::spawn(send(outs));
     }
 
     pub fn is_connected(&self, conference: &str, endpoint: &str) -> bool {

@@ -83,7 +83,7 @@ pub async fn join(bridge: &Bridge, ids: &[&str]) -> Vec<Participant> {
         .collect();
     let mut participants = Vec::new();
     for (id, session, events) in sessions {
-        let transport = bridge.allocate(CONFERENCE, &id).await.expect("allocate");
+        let transport = bridge.allocate(CONFERENCE, &id).expect("allocate");
         let others: Vec<OwnedSource> = owned.iter().filter(|o| o.owner != id).cloned().collect();
         let jingle = offer::session_initiate(
             "sid1",
