@@ -57,6 +57,9 @@ pub struct Bridge {
     fingerprint: String,
     feedback_ssrcs: (u32, u32),
     ws_addr: SocketAddr,
+    /// The runtime the bridge started on: its sockets and tasks stay there whoever calls, so a
+    /// bridge on its own thread can be measured alone.
+    runtime: tokio::runtime::Handle,
     tasks: Mutex<Vec<JoinHandle<()>>>,
 }
 
@@ -80,6 +83,7 @@ impl Bridge {
             fingerprint,
             feedback_ssrcs: (rand::random::<u32>().max(1), rand::random::<u32>().max(1)),
             ws_addr,
+            runtime: tokio::runtime::Handle::current(),
             tasks: Mutex::new(tasks),
         })
     }
@@ -92,7 +96,7 @@ impl Bridge {
 
     /// Allocates `endpoint` in `conference` (colibri2 `create` for one endpoint): its UDP
     /// socket, ICE credentials and colibri-ws URL.
-    /// Must run inside the tokio runtime; binding a loopback port does not block.
+    /// Binding a loopback port does not block, so this is not async.
     pub fn allocate(
         &self,
         conference: &str,
@@ -100,7 +104,10 @@ impl Bridge {
     ) -> Result<BridgeTransport, BridgeError> {
         let socket = std::net::UdpSocket::bind(("127.0.0.1", 0))?;
         socket.set_nonblocking(true)?;
-        let socket = Arc::new(UdpSocket::from_std(socket)?);
+        let socket = {
+            let _runtime = self.runtime.enter();
+            Arc::new(UdpSocket::from_std(socket)?)
+        };
         let local = socket.local_addr()?;
         let transport = Transport::new(local);
         let ws_pwd = transport::random_token(26);
@@ -123,7 +130,7 @@ impl Bridge {
                 Endpoint::new(transport, socket.clone(), ws_pwd),
             );
         }
-        let task = tokio::spawn(receive(
+        let task = self.runtime.spawn(receive(
             socket,
             self.core.clone(),
             conference.to_string(),
@@ -155,7 +162,7 @@ impl Bridge {
     /// Expires an endpoint (the participant left, or refused the session).
     pub fn expire(&self, conference: &str, endpoint: &str) {
         let outs = lock(&self.core).remove(conference, endpoint);
-        tokio::spawn(send(outs));
+        self.runtime.spawn(send(outs));
     }
 
     pub fn is_connected(&self, conference: &str, endpoint: &str) -> bool {
