@@ -1,7 +1,8 @@
 //! Video through the testbed bridge: Ann's moving pattern reaches Bob and Cat intact (PSNR),
 //! with its original SSRC; a receiver that sets max height 0 for it stops getting it and is
 //! told so in ForwardedSources, while the other receiver keeps getting it; Ann is told the
-//! height still wanted.
+//! height still wanted. Lifting the constraint brings the video back: the receiver's keyframe
+//! request (it saw a gap) goes through the bridge to Ann.
 
 mod bridge_common;
 
@@ -130,4 +131,33 @@ async fn video_is_forwarded_intact_and_max_height_zero_stops_it() {
     .await
     .expect("SenderSourceConstraints for ann-v0");
     assert_eq!(wanted, 2160);
+
+    let lifted =
+        r#"{"colibriClass":"ReceiverVideoConstraints","constraints":{"ann-v0":{"maxHeight":360}}}"#;
+    let requests_before = bridge.stats().keyframe_requests_forwarded;
+    cat_ws.send(Message::text(lifted)).await.unwrap();
+    let cat_before = at_cat.len();
+    let mut sent = 0;
+    while at_cat.len() - cat_before < 10 {
+        assert!(sent < 150, "cat's video did not come back within 5 s");
+        clock.tick().await;
+        participants[0]
+            .session
+            .send_video(&pattern.frame(index))
+            .await
+            .unwrap();
+        index += 1;
+        sent += 1;
+        at_cat.extend(decoded(&mut participants[2], ann_video, &pattern));
+    }
+    for (i, db) in &at_cat[cat_before..] {
+        assert!(
+            *db > MIN_PSNR_DB,
+            "cat, frame {i} after resuming: {db:.1} dB"
+        );
+    }
+    assert!(
+        bridge.stats().keyframe_requests_forwarded > requests_before,
+        "the keyframe request reached Ann through the bridge"
+    );
 }
