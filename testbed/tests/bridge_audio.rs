@@ -158,7 +158,7 @@ async fn three_participants_hear_each_other_and_the_loudest_is_dominant() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn endpoint_messages_reach_one_or_everyone() {
+async fn endpoint_messages_reach_one_or_everyone_and_junk_is_dropped() {
     let bridge = Bridge::start().await.expect("bridge");
     let participants = join(&bridge, &["ann", "bob", "cat"]).await;
     let mut sockets = Vec::new();

@@ -532,3 +532,110 @@ fn srtp_contexts(
     .map_err(srtp)?;
     Ok((local, remote))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(username: &str, pwd: &str) -> Vec<u8> {
+        let provider = rtc::crypto::default_provider().unwrap();
+        let mut m = Message::new();
+        m.build(&[
+            Box::new(BINDING_REQUEST),
+            Box::new(TransactionId::new()),
+            Box::new(TextAttribute::new(ATTR_USERNAME, username.to_string())),
+            Box::new(MessageIntegrity::new_short_term_integrity_with_provider(
+                pwd.to_string(),
+                provider.crypto(),
+            )),
+            Box::new(FINGERPRINT),
+        ])
+        .unwrap();
+        m.raw.clone()
+    }
+
+    fn remote() -> RemoteParameters {
+        RemoteParameters {
+            ice: IceCredentials {
+                ufrag: "cli1".into(),
+                pwd: "clientpasswordclientpass".into(),
+            },
+            fingerprint: vec!["AB"; 32].join(":"),
+        }
+    }
+
+    #[test]
+    fn an_authenticated_check_is_answered_and_nominated_back() {
+        let identity = Identity::generate().unwrap();
+        let mut t = Transport::new("127.0.0.1:10000".parse().unwrap());
+        let client: SocketAddr = "127.0.0.1:5000".parse().unwrap();
+        let local = t.local_credentials().clone();
+        let request = check(&format!("{}:cli1", local.ufrag), &local.pwd);
+        assert_eq!(
+            t.handle_datagram(&identity, Instant::now(), client, &request)
+                .unwrap(),
+            None
+        );
+        let sent = t.poll_transmit();
+        assert_eq!(
+            sent.len(),
+            1,
+            "answered, but no nomination before session-accept"
+        );
+        let mut answer = Message::new();
+        answer.unmarshal_binary(&sent[0].1).unwrap();
+        assert_eq!((answer.typ, sent[0].0), (BINDING_SUCCESS, client));
+
+        t.set_remote(&identity, remote()).unwrap();
+        let sent = t.poll_transmit();
+        assert_eq!(sent.len(), 1, "the queued triggered check goes out");
+        let mut nomination = Message::new();
+        nomination.unmarshal_binary(&sent[0].1).unwrap();
+        assert_eq!(nomination.typ, BINDING_REQUEST);
+        assert!(nomination.contains(rtc::stun::attributes::ATTR_USE_CANDIDATE));
+        let username = TextAttribute::get_from_as(&nomination, ATTR_USERNAME).unwrap();
+        assert_eq!(username.text, format!("cli1:{}", local.ufrag));
+        assert_eq!(t.selected(), None, "selected only once the client answers");
+    }
+
+    #[test]
+    fn hostile_datagrams_get_typed_errors() {
+        let identity = Identity::generate().unwrap();
+        let mut t = Transport::new("127.0.0.1:10000".parse().unwrap());
+        let from: SocketAddr = "127.0.0.1:5000".parse().unwrap();
+        let now = Instant::now();
+        let local = t.local_credentials().clone();
+        let wrong_pwd = check(&format!("{}:cli1", local.ufrag), "not-the-password-at-all");
+        assert!(matches!(
+            t.handle_datagram(&identity, now, from, &wrong_pwd),
+            Err(TransportError::Stun(_))
+        ));
+        let other_ufrag = check("someone:cli1", &local.pwd);
+        assert!(t
+            .handle_datagram(&identity, now, from, &other_ufrag)
+            .is_err());
+        assert!(matches!(
+            t.handle_datagram(&identity, now, from, &[22, 254, 253, 0, 0]),
+            Err(TransportError::NotConnected)
+        ));
+        assert_eq!(
+            t.handle_datagram(&identity, now, from, &[0x80, 111, 0, 1])
+                .unwrap(),
+            None,
+            "media from an unselected address is ignored"
+        );
+        for first in [0u8, 3, 20, 63, 128, 200, 255] {
+            let junk: Vec<u8> = (0..64u8).map(|i| i.wrapping_mul(37) ^ first).collect();
+            let mut data = vec![first];
+            data.extend(junk);
+            let _ = t.handle_datagram(&identity, now, from, &data);
+        }
+        assert!(t.poll_transmit().is_empty(), "nothing answers junk");
+        let mut bad = remote();
+        bad.fingerprint = "zz".into();
+        assert!(matches!(
+            t.set_remote(&identity, bad),
+            Err(TransportError::BadFingerprint)
+        ));
+    }
+}
