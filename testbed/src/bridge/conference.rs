@@ -229,6 +229,9 @@ impl Core {
             conf.endpoints.remove(endpoint);
             conf.router.remove_endpoint(endpoint);
             conf.speakers.remove(endpoint);
+            let router = &conf.router;
+            conf.decoders
+                .retain(|ssrc, _| router.owner(*ssrc).is_some());
             announce_forwarding(conf, &mut out);
             if conf.endpoints.is_empty() {
                 self.conferences.remove(conference);
@@ -363,7 +366,7 @@ fn dominant_speaker_json(speaker: &str, router: &Router) -> String {
     json!({
         "colibriClass": "DominantSpeakerEndpointChangeEvent",
         "dominantSpeakerEndpoint": speaker,
-        "previousSpeakers": router.endpoints().filter(|e| *e != speaker).collect::<Vec<_>>(),
+        "previousSpeakers": router.recent_speakers().filter(|e| *e != speaker).collect::<Vec<_>>(),
         "silence": false,
     })
     .to_string()

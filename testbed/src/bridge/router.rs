@@ -154,6 +154,11 @@ impl Router {
         self.speakers.insert(0, endpoint.to_string());
     }
 
+    /// Past dominant speakers, most recent first.
+    pub fn recent_speakers(&self) -> impl Iterator<Item = &str> {
+        self.speakers.iter().map(String::as_str)
+    }
+
     /// Where an RTP packet on `ssrc` from `from` goes. Unknown SSRCs go nowhere: a receiver's
     /// PeerConnection could not map them to a signalled source anyway.
     pub fn rtp_destinations(&self, from: &str, ssrc: u32) -> Vec<&str> {

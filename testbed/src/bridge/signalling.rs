@@ -89,6 +89,12 @@ impl JingleSessions {
     }
 
     pub fn on_left(&mut self, room: &str, nick: &str) -> Vec<Element> {
+        self.pending.retain(|_, p| match p {
+            Pending::Disco { room: r, nick: n } | Pending::Offer { room: r, nick: n } => {
+                r != room || n != nick
+            }
+            Pending::Other => true,
+        });
         let Some(session) = self.rooms.get_mut(room).and_then(|r| r.remove(nick)) else {
             return Vec::new();
         };
