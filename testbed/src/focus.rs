@@ -13,7 +13,7 @@ use omni_jitsi_core::xmpp::ns;
 pub const COMPONENT_NS: &str = "jabber:component:accept";
 pub const NICK: &str = "focus";
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct FocusBehaviour {
     /// Answer this many conference requests with `ready='false'` first, as Jicofo does while it
     /// is still setting a conference up.
@@ -23,6 +23,20 @@ pub struct FocusBehaviour {
     /// A Jibri is available for recording and streaming (see `jibri`); off by default, as on a
     /// deployment without one.
     pub jibri: bool,
+    /// Run the testbed videobridge and invite participants that advertise Jingle RTP audio or
+    /// video to it (see `bridge::signalling`); others are left alone, as the SDK is today.
+    pub bridge: bool,
+}
+
+impl Default for FocusBehaviour {
+    fn default() -> Self {
+        FocusBehaviour {
+            not_ready_replies: 0,
+            silent: false,
+            jibri: false,
+            bridge: true,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -52,6 +66,7 @@ pub struct Focus {
     rooms: HashMap<String, Room>,
     not_ready_left: usize,
     next_id: u64,
+    media: Option<crate::bridge::signalling::JingleSessions>,
 }
 
 impl Focus {
@@ -64,7 +79,19 @@ impl Focus {
             jid: format!("focus@{component}"),
             rooms: HashMap::new(),
             next_id: 0,
+            media: None,
         }
+    }
+
+    /// Hands media sessions to the bridge: offers go out from the focus occupant.
+    pub fn with_bridge(mut self, bridge: std::sync::Arc<crate::bridge::Bridge>) -> Focus {
+        let from = format!("{}/{NICK}", self.jid);
+        self.media = Some(crate::bridge::signalling::JingleSessions::new(
+            bridge,
+            &from,
+            COMPONENT_NS,
+        ));
+        self
     }
 
     /// The bare JID Jicofo reports as `focusjid`; its occupant's real JID starts with it.
@@ -82,6 +109,15 @@ impl Focus {
 
     fn on_iq(&mut self, iq: &Element) -> Vec<Element> {
         let kind = iq.get_attr("type").unwrap_or("");
+        if let Some(media) = self.media.as_mut() {
+            let answered = match iq.get_child("jingle", ns::JINGLE) {
+                Some(jingle) if kind == "set" => media.on_jingle(iq, jingle),
+                _ => media.on_response(iq),
+            };
+            if let Some(out) = answered {
+                return out;
+            }
+        }
         if kind == "result" || kind == "error" {
             if kind == "error" {
                 log::warn!("focus: request failed: {}", iq.to_xml());
@@ -260,7 +296,11 @@ impl Focus {
         let item = presence
             .get_child("x", ns::MUC_USER)
             .and_then(|x| x.get_child("item", ns::MUC_USER));
+        let mut media = Vec::new();
         if kind == "unavailable" {
+            if let Some(m) = self.media.as_mut() {
+                media = m.on_left(&room, &nick);
+            }
             state.occupants.retain(|o| o.nick != nick);
             if state.granted_to.as_deref() == Some(nick.as_str()) {
                 state.granted_to = None;
@@ -280,7 +320,12 @@ impl Focus {
             };
             match state.occupants.iter_mut().find(|o| o.nick == nick) {
                 Some(o) => *o = occupant,
-                None => state.occupants.push(occupant),
+                None => {
+                    state.occupants.push(occupant);
+                    if let Some(m) = self.media.as_mut() {
+                        media = m.on_joined(&room, &nick);
+                    }
+                }
             }
         }
         if state.joined && state.occupants.is_empty() {
@@ -290,7 +335,8 @@ impl Focus {
                 .attr("to", format!("{room}/{NICK}"))
                 .attr("type", "unavailable")];
         }
-        self.grant_owner_if_needed(&room)
+        media.extend(self.grant_owner_if_needed(&room));
+        media
     }
 
     fn on_own_presence(&mut self, room: &str, kind: &str, presence: &Element) -> Vec<Element> {

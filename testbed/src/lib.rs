@@ -2,9 +2,10 @@
 //! focus that behaves towards clients the way Jicofo does. Everything listens on loopback ports
 //! chosen at start, so tests run in parallel, each with its own testbed.
 //!
-//! Not here yet: the videobridge (colibri-ws, media forwarding) and the recorder; they come with
-//! the media issues.
+//! The videobridge (`bridge`) forwards media between participants the focus invited to it; the
+//! recorder is a stand-in that records nothing.
 
+pub mod bridge;
 mod component;
 pub mod focus;
 mod prosody;
@@ -39,6 +40,7 @@ pub struct TestbedOptions {
 pub struct Testbed {
     prosody: Prosody,
     focus: tokio::task::JoinHandle<()>,
+    bridge: Option<std::sync::Arc<bridge::Bridge>>,
 }
 
 const COMPONENT_CONNECT_WITHIN: Duration = Duration::from_secs(10);
@@ -47,9 +49,24 @@ impl Testbed {
     pub async fn start(options: TestbedOptions) -> Result<Testbed, TestbedError> {
         let prosody = Prosody::start().await?;
         let component = connect_focus(&prosody).await?;
-        let focus = Focus::new(options.focus, prosody::MUC, prosody::FOCUS);
+        let bridge = if options.focus.bridge {
+            let bridge = bridge::Bridge::start()
+                .await
+                .map_err(|e| TestbedError::Io(e.to_string()))?;
+            Some(std::sync::Arc::new(bridge))
+        } else {
+            None
+        };
+        let mut focus = Focus::new(options.focus, prosody::MUC, prosody::FOCUS);
+        if let Some(bridge) = &bridge {
+            focus = focus.with_bridge(bridge.clone());
+        }
         let focus = tokio::spawn(component.serve(focus));
-        Ok(Testbed { prosody, focus })
+        Ok(Testbed {
+            prosody,
+            focus,
+            bridge,
+        })
     }
 
     /// What an app passes as the server URL: config.js is served here, as on a deployment.
@@ -71,6 +88,11 @@ impl Testbed {
 
     pub fn focus_domain(&self) -> &'static str {
         prosody::FOCUS
+    }
+
+    /// The videobridge, when the focus runs one (`FocusBehaviour::bridge`).
+    pub fn bridge(&self) -> Option<&bridge::Bridge> {
+        self.bridge.as_deref()
     }
 
     /// Prosody's log, for reading after a failure.

@@ -1,0 +1,249 @@
+//! The testbed videobridge: an SFU that behaves, as a client sees it, like jitsi-videobridge
+//! with Jicofo in front of it. Per endpoint one UDP socket on loopback carrying ICE, DTLS-SRTP,
+//! bundled RTP and muxed RTCP (`transport`); RTP forwarded with its original SSRCs and sequence
+//! numbers (`router`); keyframe requests to the sender; a colibri-ws endpoint per participant
+//! (`colibri`) with ServerHello, endpoint messages, receiver constraints, dominant speaker
+//! (`speaker`), ForwardedSources and SenderSourceConstraints. `offer` writes the Jingle Jicofo
+//! would send.
+//!
+//! Not done: simulcast layer selection (max height is "forward or not"), SSRC rewriting, NACK/RTX
+//! retransmission from a cache, RTCP reports of its own, bandwidth estimation, SCTP data
+//! channels, ICE beyond loopback host candidates.
+
+mod colibri;
+mod conference;
+pub mod offer;
+pub mod router;
+pub mod signalling;
+pub mod speaker;
+pub mod transport;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use tokio::net::{TcpListener, UdpSocket};
+use tokio::task::JoinHandle;
+
+pub use conference::BridgeStats;
+pub use offer::{BridgeTransport, OwnedSource};
+pub use router::{Kind, SourceDesc};
+pub use transport::{IceCredentials, RemoteParameters, TransportError};
+
+use conference::{Core, Endpoint, Out};
+use transport::{Identity, Transport};
+
+/// The bridge's name in colibri-ws URLs (`/colibri-ws/BRIDGE/CONF/ENDPOINT`).
+pub const BRIDGE_ID: &str = "jvb1";
+pub(crate) const MAX_MESSAGE_BYTES: usize = 256 * 1024;
+pub(crate) const MAX_LIST: usize = 1024;
+/// DTLS retransmissions are the only timer; jitsi-videobridge's are as coarse.
+const TICK: Duration = Duration::from_millis(50);
+
+#[derive(Debug, thiserror::Error)]
+pub enum BridgeError {
+    #[error("bridge I/O: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("no such endpoint on the bridge")]
+    UnknownEndpoint,
+    #[error("wrong colibri-ws password")]
+    Unauthorized,
+    #[error(transparent)]
+    Transport(TransportError),
+}
+
+pub struct Bridge {
+    core: Arc<Mutex<Core>>,
+    fingerprint: String,
+    feedback_ssrcs: (u32, u32),
+    ws_addr: SocketAddr,
+    /// The runtime the bridge started on: its sockets and tasks stay there whoever calls, so a
+    /// bridge on its own thread can be measured alone.
+    runtime: tokio::runtime::Handle,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl Bridge {
+    pub async fn start() -> Result<Bridge, BridgeError> {
+        let identity = Identity::generate().map_err(BridgeError::Transport)?;
+        let fingerprint = identity.fingerprint.clone();
+        let core = Arc::new(Mutex::new(Core {
+            identity,
+            conferences: Default::default(),
+            stats: BridgeStats::default(),
+        }));
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let ws_addr = listener.local_addr()?;
+        let tasks = vec![
+            tokio::spawn(colibri::serve(listener, core.clone())),
+            tokio::spawn(tick(core.clone())),
+        ];
+        Ok(Bridge {
+            core,
+            fingerprint,
+            feedback_ssrcs: (rand::random::<u32>().max(1), rand::random::<u32>().max(1)),
+            ws_addr,
+            runtime: tokio::runtime::Handle::current(),
+            tasks: Mutex::new(tasks),
+        })
+    }
+
+    /// The SSRCs of the bridge's own audio and video sources (never sent on here: the testbed
+    /// sends no padding or probes), for the offer.
+    pub fn feedback_ssrcs(&self) -> (u32, u32) {
+        self.feedback_ssrcs
+    }
+
+    /// Allocates `endpoint` in `conference` (colibri2 `create` for one endpoint): its UDP
+    /// socket, ICE credentials and colibri-ws URL.
+    /// Binding a loopback port does not block, so this is not async.
+    pub fn allocate(
+        &self,
+        conference: &str,
+        endpoint: &str,
+    ) -> Result<BridgeTransport, BridgeError> {
+        let socket = std::net::UdpSocket::bind(("127.0.0.1", 0))?;
+        socket.set_nonblocking(true)?;
+        let socket = {
+            let _runtime = self.runtime.enter();
+            Arc::new(UdpSocket::from_std(socket)?)
+        };
+        let local = socket.local_addr()?;
+        let transport = Transport::new(local);
+        let ws_pwd = transport::random_token(26);
+        let allocated = BridgeTransport {
+            ufrag: transport.local_credentials().ufrag.clone(),
+            pwd: transport.local_credentials().pwd.clone(),
+            fingerprint: self.fingerprint.clone(),
+            candidate: local,
+            web_socket: format!(
+                "ws://{}/colibri-ws/{BRIDGE_ID}/{conference}/{endpoint}?pwd={ws_pwd}",
+                self.ws_addr
+            ),
+        };
+        {
+            let mut core = lock(&self.core);
+            let conf = core.conferences.entry(conference.to_string()).or_default();
+            conf.router.add_endpoint(endpoint);
+            conf.endpoints.insert(
+                endpoint.to_string(),
+                Endpoint::new(transport, socket.clone(), ws_pwd),
+            );
+        }
+        let task = self.runtime.spawn(receive(
+            socket,
+            self.core.clone(),
+            conference.to_string(),
+            endpoint.to_string(),
+        ));
+        lock(&self.tasks).push(task);
+        Ok(allocated)
+    }
+
+    /// The endpoint's answer (colibri2 `update` with its transport and sources). Returns the
+    /// sources kept: an SSRC another endpoint owns is refused.
+    pub fn accept(
+        &self,
+        conference: &str,
+        endpoint: &str,
+        remote: RemoteParameters,
+        sources: Vec<SourceDesc>,
+    ) -> Result<Vec<SourceDesc>, BridgeError> {
+        lock(&self.core).accept(conference, endpoint, remote, sources)
+    }
+
+    /// Sources `endpoint` sends from now on (source-add / source-remove).
+    pub fn set_sources(&self, conference: &str, endpoint: &str, sources: Vec<SourceDesc>) {
+        if let Some(conf) = lock(&self.core).conferences.get_mut(conference) {
+            conf.router.set_sources(endpoint, sources);
+        }
+    }
+
+    /// Expires an endpoint (the participant left, or refused the session).
+    pub fn expire(&self, conference: &str, endpoint: &str) {
+        let outs = lock(&self.core).remove(conference, endpoint);
+        self.runtime.spawn(send(outs));
+    }
+
+    pub fn is_connected(&self, conference: &str, endpoint: &str) -> bool {
+        lock(&self.core)
+            .conferences
+            .get(conference)
+            .and_then(|c| c.endpoints.get(endpoint))
+            .is_some_and(|e| e.transport.is_connected())
+    }
+
+    pub fn stats(&self) -> BridgeStats {
+        lock(&self.core).stats
+    }
+}
+
+impl Drop for Bridge {
+    fn drop(&mut self) {
+        for task in lock(&self.tasks).drain(..) {
+            task.abort();
+        }
+    }
+}
+
+/// A panic elsewhere must not take the bridge down with a poisoned lock: the state is only ever
+/// changed through whole method calls.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+async fn receive(
+    socket: Arc<UdpSocket>,
+    core: Arc<Mutex<Core>>,
+    conference: String,
+    endpoint: String,
+) {
+    let mut buf = vec![0u8; 2048];
+    loop {
+        let (n, from) = match socket.recv_from(&mut buf).await {
+            Ok(r) => r,
+            Err(e) => {
+                // ICMP port unreachable from a client that went away shows up here on Linux.
+                log::debug!("bridge: receive for {endpoint}: {e}");
+                continue;
+            }
+        };
+        let outs = {
+            let mut core = lock(&core);
+            if !core
+                .conferences
+                .get(&conference)
+                .is_some_and(|c| c.endpoints.contains_key(&endpoint))
+            {
+                return;
+            }
+            core.on_datagram(&conference, &endpoint, from, &buf[..n], Instant::now())
+        };
+        send(outs).await;
+    }
+}
+
+async fn tick(core: Arc<Mutex<Core>>) {
+    let mut clock = tokio::time::interval(TICK);
+    loop {
+        clock.tick().await;
+        let outs = lock(&core).on_timeout(Instant::now());
+        send(outs).await;
+    }
+}
+
+pub(crate) async fn send(outs: Vec<Out>) {
+    for out in outs {
+        match out {
+            Out::Udp(socket, to, data) => {
+                if let Err(e) = socket.send_to(&data, to).await {
+                    log::debug!("bridge: send to {to}: {e}");
+                }
+            }
+            Out::Ws(ws, text) => {
+                // A closed channel is a client that left; its socket task cleans up.
+                let _ = ws.send(text);
+            }
+        }
+    }
+}

@@ -1,0 +1,328 @@
+//! Who receives what, as jitsi-videobridge decides it for one conference: audio goes to every
+//! other endpoint; a video source goes to a receiver when its sender is within the receiver's
+//! last-N (endpoints ordered by how recently they were dominant speaker, then by join order) and
+//! the receiver's constraints for that source allow a height above 0. Keyframe requests go to
+//! the endpoint that owns the SSRC they name. SSRCs are forwarded unchanged (no SSRC
+//! rewriting is negotiated), so sequence numbers stay the sender's.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Audio,
+    Video,
+}
+
+/// One signalled source: its name (`ENDPOINT-a0`, `-v0`) and every SSRC it uses (RTX too).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceDesc {
+    pub name: String,
+    pub kind: Kind,
+    pub ssrcs: Vec<u32>,
+    pub video_type: Option<String>,
+}
+
+/// ReceiverVideoConstraints as far as forwarding goes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Constraints {
+    /// `None` or negative in the message: unlimited.
+    pub last_n: Option<usize>,
+    pub default_max_height: Option<i32>,
+    pub per_source: HashMap<String, i32>,
+}
+
+impl Constraints {
+    /// Reads lib-jitsi-meet's message; fields left out keep their previous value, as the bridge
+    /// does.
+    pub fn update(&mut self, body: &serde_json::Map<String, Value>) {
+        if let Some(n) = body.get("lastN").and_then(Value::as_i64) {
+            self.last_n = usize::try_from(n).ok();
+        }
+        if let Some(h) = body
+            .get("defaultConstraints")
+            .and_then(|c| c.get("maxHeight"))
+            .and_then(Value::as_i64)
+        {
+            self.default_max_height = i32::try_from(h).ok();
+        }
+        if let Some(map) = body.get("constraints").and_then(Value::as_object) {
+            self.per_source = map
+                .iter()
+                .take(crate::bridge::MAX_LIST)
+                .filter_map(|(name, c)| {
+                    let h = c.get("maxHeight")?.as_i64()?;
+                    Some((name.clone(), i32::try_from(h).ok()?))
+                })
+                .collect();
+        }
+    }
+
+    fn max_height(&self, source: &str) -> i32 {
+        self.per_source
+            .get(source)
+            .copied()
+            .or(self.default_max_height)
+            .unwrap_or(i32::MAX)
+    }
+}
+
+#[derive(Debug, Default)]
+struct Member {
+    sources: Vec<SourceDesc>,
+    constraints: Constraints,
+}
+
+#[derive(Debug, Default)]
+pub struct Router {
+    /// Join order.
+    order: Vec<String>,
+    members: BTreeMap<String, Member>,
+    owners: HashMap<u32, (String, usize)>,
+    /// Most recent dominant speaker first.
+    speakers: Vec<String>,
+}
+
+impl Router {
+    pub fn add_endpoint(&mut self, endpoint: &str) {
+        if !self.members.contains_key(endpoint) {
+            self.order.push(endpoint.to_string());
+            self.members.insert(endpoint.to_string(), Member::default());
+        }
+    }
+
+    pub fn remove_endpoint(&mut self, endpoint: &str) {
+        self.order.retain(|e| e != endpoint);
+        self.speakers.retain(|e| e != endpoint);
+        self.members.remove(endpoint);
+        self.owners.retain(|_, (owner, _)| owner != endpoint);
+    }
+
+    pub fn endpoints(&self) -> impl Iterator<Item = &str> {
+        self.order.iter().map(String::as_str)
+    }
+
+    /// Replaces an endpoint's sources; SSRCs another endpoint already owns are refused, as
+    /// Jicofo's source validation does.
+    pub fn set_sources(&mut self, endpoint: &str, sources: Vec<SourceDesc>) -> Vec<SourceDesc> {
+        let Some(member) = self.members.get_mut(endpoint) else {
+            return Vec::new();
+        };
+        self.owners.retain(|_, (owner, _)| owner != endpoint);
+        let mut kept = Vec::new();
+        for source in sources {
+            let taken = source
+                .ssrcs
+                .iter()
+                .any(|s| self.owners.get(s).is_some_and(|(o, _)| o != endpoint));
+            if taken {
+                log::warn!("bridge: {endpoint} signalled an SSRC of another endpoint");
+                continue;
+            }
+            for ssrc in &source.ssrcs {
+                self.owners
+                    .insert(*ssrc, (endpoint.to_string(), kept.len()));
+            }
+            kept.push(source);
+        }
+        member.sources = kept.clone();
+        kept
+    }
+
+    pub fn sources(&self, endpoint: &str) -> &[SourceDesc] {
+        self.members
+            .get(endpoint)
+            .map_or(&[], |m| m.sources.as_slice())
+    }
+
+    pub fn owner(&self, ssrc: u32) -> Option<(&str, &SourceDesc)> {
+        let (owner, index) = self.owners.get(&ssrc)?;
+        let source = self.members.get(owner)?.sources.get(*index)?;
+        Some((owner.as_str(), source))
+    }
+
+    pub fn set_constraints(&mut self, endpoint: &str, body: &serde_json::Map<String, Value>) {
+        if let Some(m) = self.members.get_mut(endpoint) {
+            m.constraints.update(body);
+        }
+    }
+
+    /// Moves `endpoint` to the front of the speaker order.
+    pub fn speaker_changed(&mut self, endpoint: &str) {
+        self.speakers.retain(|e| e != endpoint);
+        self.speakers.insert(0, endpoint.to_string());
+    }
+
+    /// Past dominant speakers, most recent first.
+    pub fn recent_speakers(&self) -> impl Iterator<Item = &str> {
+        self.speakers.iter().map(String::as_str)
+    }
+
+    /// Where an RTP packet on `ssrc` from `from` goes. Unknown SSRCs go nowhere: a receiver's
+    /// PeerConnection could not map them to a signalled source anyway.
+    pub fn rtp_destinations(&self, from: &str, ssrc: u32) -> Vec<&str> {
+        let Some((owner, source)) = self.owner(ssrc) else {
+            return Vec::new();
+        };
+        if owner != from {
+            return Vec::new();
+        }
+        self.order
+            .iter()
+            .filter(|r| r.as_str() != from)
+            .filter(|r| source.kind == Kind::Audio || self.forwards_video(r, from, &source.name))
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// The video source names `receiver` gets (ForwardedSources).
+    pub fn forwarded_video(&self, receiver: &str) -> Vec<String> {
+        self.order
+            .iter()
+            .filter(|e| e.as_str() != receiver)
+            .flat_map(|e| {
+                self.sources(e)
+                    .iter()
+                    .filter(|s| s.kind == Kind::Video)
+                    .filter(|s| self.forwards_video(receiver, e, &s.name))
+                    .map(|s| s.name.clone())
+            })
+            .collect()
+    }
+
+    /// The highest any receiver wants of `source`: what SenderSourceConstraints tells its owner.
+    pub fn wanted_height(&self, owner: &str, source: &str) -> i32 {
+        self.order
+            .iter()
+            .filter(|r| r.as_str() != owner && self.in_last_n(r, owner))
+            .filter_map(|r| self.members.get(r))
+            .map(|m| m.constraints.max_height(source))
+            .max()
+            .unwrap_or(0)
+    }
+
+    fn forwards_video(&self, receiver: &str, sender: &str, source: &str) -> bool {
+        let Some(member) = self.members.get(receiver) else {
+            return false;
+        };
+        member.constraints.max_height(source) > 0 && self.in_last_n(receiver, sender)
+    }
+
+    fn in_last_n(&self, receiver: &str, sender: &str) -> bool {
+        let Some(n) = self
+            .members
+            .get(receiver)
+            .and_then(|m| m.constraints.last_n)
+        else {
+            return true;
+        };
+        self.speakers
+            .iter()
+            .chain(self.order.iter().filter(|e| !self.speakers.contains(e)))
+            .filter(|e| e.as_str() != receiver)
+            .take(n)
+            .any(|e| e == sender)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn router() -> Router {
+        let mut r = Router::default();
+        for (e, a, v) in [("a", 1, 2), ("b", 3, 4), ("c", 5, 6)] {
+            r.add_endpoint(e);
+            r.set_sources(
+                e,
+                vec![
+                    SourceDesc {
+                        name: format!("{e}-a0"),
+                        kind: Kind::Audio,
+                        ssrcs: vec![a],
+                        video_type: None,
+                    },
+                    SourceDesc {
+                        name: format!("{e}-v0"),
+                        kind: Kind::Video,
+                        ssrcs: vec![v, v + 100],
+                        video_type: Some("camera".into()),
+                    },
+                ],
+            );
+        }
+        r
+    }
+
+    fn constraints(json: &str) -> serde_json::Map<String, Value> {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn audio_and_video_go_to_everyone_else_by_default() {
+        let r = router();
+        assert_eq!(r.rtp_destinations("a", 1), ["b", "c"]);
+        assert_eq!(r.rtp_destinations("b", 104), ["a", "c"]);
+        assert_eq!(r.forwarded_video("c"), ["a-v0", "b-v0"]);
+    }
+
+    #[test]
+    fn a_packet_on_someone_elses_or_an_unknown_ssrc_goes_nowhere() {
+        let r = router();
+        assert!(r.rtp_destinations("a", 3).is_empty());
+        assert!(r.rtp_destinations("a", 999).is_empty());
+    }
+
+    #[test]
+    fn last_n_follows_the_dominant_speaker() {
+        let mut r = router();
+        r.set_constraints("a", &constraints(r#"{"lastN":1}"#));
+        assert_eq!(r.forwarded_video("a"), ["b-v0"]);
+        r.speaker_changed("c");
+        assert_eq!(r.forwarded_video("a"), ["c-v0"]);
+        assert_eq!(r.rtp_destinations("b", 4), ["c"]);
+        assert_eq!(r.rtp_destinations("b", 3), ["a", "c"], "audio is not cut");
+    }
+
+    #[test]
+    fn max_height_zero_stops_a_source() {
+        let mut r = router();
+        r.set_constraints(
+            "a",
+            &constraints(r#"{"constraints":{"b-v0":{"maxHeight":0}},"defaultConstraints":{"maxHeight":180}}"#),
+        );
+        assert_eq!(r.forwarded_video("a"), ["c-v0"]);
+        assert_eq!(
+            r.wanted_height("c", "c-v0"),
+            i32::MAX,
+            "b has no constraints"
+        );
+        r.set_constraints(
+            "b",
+            &constraints(r#"{"defaultConstraints":{"maxHeight":360}}"#),
+        );
+        assert_eq!(r.wanted_height("c", "c-v0"), 360);
+        assert_eq!(
+            r.wanted_height("b", "b-v0"),
+            i32::MAX,
+            "a refuses it, c still wants it unconstrained"
+        );
+    }
+
+    #[test]
+    fn an_ssrc_cannot_be_claimed_twice() {
+        let mut r = router();
+        let kept = r.set_sources(
+            "c",
+            vec![SourceDesc {
+                name: "c-a0".into(),
+                kind: Kind::Audio,
+                ssrcs: vec![1],
+                video_type: None,
+            }],
+        );
+        assert!(kept.is_empty());
+        assert_eq!(r.owner(1).map(|(o, _)| o), Some("a"));
+    }
+}

@@ -1,0 +1,362 @@
+//! The focus's Jingle side towards participants on the bridge, as Jicofo does it
+//! (`ParticipantInviteRunnable`, `JingleSession`, `Participant.sourcesAdded`): a participant
+//! whose disco#info lists Jingle RTP audio or video gets a `session-initiate` with a bridge
+//! allocation and everyone else's sources; its `session-accept` gives the bridge its transport
+//! and sources and the others a `source-add`; its later `source-add`/`source-remove` are
+//! relayed; when it leaves, the bridge endpoint expires and the others get `source-remove`. A
+//! participant that answers the offer with an error (the SDK does, until media lands) is
+//! dropped from media and stays in the room, as Jicofo tolerates it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use omni_jitsi_core::jingle::{
+    encode_jingle, parse_jingle, remote_sources, Action, Jingle, Media, RemoteSource,
+};
+use omni_jitsi_core::xml::Element;
+use omni_jitsi_core::xmpp::ns;
+
+use super::offer::{self, OwnedSource};
+use super::router::{Kind, SourceDesc};
+use super::transport::{IceCredentials, RemoteParameters};
+use super::Bridge;
+
+/// What a participant's disco#info must list for the focus to invite it to media.
+pub const JINGLE_AUDIO: &str = "urn:xmpp:jingle:apps:rtp:audio";
+pub const JINGLE_VIDEO: &str = "urn:xmpp:jingle:apps:rtp:video";
+const ID_PREFIX: &str = "focus-media-";
+
+struct Session {
+    sid: String,
+    occupant: String,
+    accepted: bool,
+    sources: Vec<SourceDesc>,
+}
+
+enum Pending {
+    Disco { room: String, nick: String },
+    Offer { room: String, nick: String },
+    Other,
+}
+
+pub struct JingleSessions {
+    bridge: Arc<Bridge>,
+    /// The focus occupant's full JID: the `from` and `initiator` of every offer.
+    from: String,
+    component_ns: &'static str,
+    rooms: HashMap<String, HashMap<String, Session>>,
+    pending: HashMap<String, Pending>,
+    next_id: u64,
+}
+
+impl JingleSessions {
+    pub fn new(bridge: Arc<Bridge>, from: &str, component_ns: &'static str) -> JingleSessions {
+        JingleSessions {
+            bridge,
+            from: from.to_string(),
+            component_ns,
+            rooms: HashMap::new(),
+            pending: HashMap::new(),
+            next_id: 0,
+        }
+    }
+
+    pub fn bridge(&self) -> &Arc<Bridge> {
+        &self.bridge
+    }
+
+    fn iq(&mut self, kind: &str, to: &str, pending: Pending) -> Element {
+        self.next_id += 1;
+        let id = format!("{ID_PREFIX}{}", self.next_id);
+        self.pending.insert(id.clone(), pending);
+        Element::new("iq", self.component_ns)
+            .attr("type", kind)
+            .attr("id", id)
+            .attr("from", &self.from)
+            .attr("to", to)
+    }
+
+    /// A new occupant: ask what it supports, as Jicofo does before inviting.
+    pub fn on_joined(&mut self, room: &str, nick: &str) -> Vec<Element> {
+        let to = format!("{room}/{nick}");
+        let pending = Pending::Disco {
+            room: room.to_string(),
+            nick: nick.to_string(),
+        };
+        vec![self
+            .iq("get", &to, pending)
+            .child(Element::new("query", ns::DISCO_INFO))]
+    }
+
+    pub fn on_left(&mut self, room: &str, nick: &str) -> Vec<Element> {
+        self.pending.retain(|_, p| match p {
+            Pending::Disco { room: r, nick: n } | Pending::Offer { room: r, nick: n } => {
+                r != room || n != nick
+            }
+            Pending::Other => true,
+        });
+        let Some(session) = self.rooms.get_mut(room).and_then(|r| r.remove(nick)) else {
+            return Vec::new();
+        };
+        self.bridge.expire(&conference_id(room), nick);
+        let out = if session.accepted {
+            self.relay(room, nick, Action::SourceRemove, &session.sources)
+        } else {
+            Vec::new()
+        };
+        if self.rooms.get(room).is_some_and(HashMap::is_empty) {
+            self.rooms.remove(room);
+        }
+        out
+    }
+
+    /// An IQ result or error: `Some` when it answered one of ours.
+    pub fn on_response(&mut self, iq: &Element) -> Option<Vec<Element>> {
+        let id = iq.get_attr("id")?;
+        if !id.starts_with(ID_PREFIX) {
+            return None;
+        }
+        let pending = self.pending.remove(id)?;
+        let ok = iq.get_attr("type") == Some("result");
+        Some(match pending {
+            Pending::Disco { room, nick } if ok => {
+                let features: Vec<&str> = iq
+                    .get_child("query", ns::DISCO_INFO)
+                    .into_iter()
+                    .flat_map(|q| q.children())
+                    .filter(|f| f.name() == "feature")
+                    .filter_map(|f| f.get_attr("var"))
+                    .collect();
+                if features
+                    .iter()
+                    .any(|f| *f == JINGLE_AUDIO || *f == JINGLE_VIDEO)
+                {
+                    self.invite(&room, &nick)
+                } else {
+                    Vec::new()
+                }
+            }
+            Pending::Offer { room, nick } if !ok => {
+                log::info!("focus: {nick} refused the media session; it stays without media");
+                if let Some(r) = self.rooms.get_mut(&room) {
+                    r.remove(&nick);
+                }
+                self.bridge.expire(&conference_id(&room), &nick);
+                Vec::new()
+            }
+            _ => Vec::new(),
+        })
+    }
+
+    fn invite(&mut self, room: &str, nick: &str) -> Vec<Element> {
+        let transport = match self.bridge.allocate(&conference_id(room), nick) {
+            Ok(t) => t,
+            Err(e) => {
+                log::warn!("focus: no bridge allocation for {nick}: {e}");
+                return Vec::new();
+            }
+        };
+        let others = self.accepted_sources(room, Some(nick));
+        self.next_id += 1;
+        let sid = format!("{}{}", super::transport::random_token(8), self.next_id);
+        let jingle = offer::session_initiate(
+            &sid,
+            &self.from,
+            &transport,
+            self.bridge.feedback_ssrcs(),
+            &others,
+        );
+        let occupant = format!("{room}/{nick}");
+        self.rooms.entry(room.to_string()).or_default().insert(
+            nick.to_string(),
+            Session {
+                sid,
+                occupant: occupant.clone(),
+                accepted: false,
+                sources: Vec::new(),
+            },
+        );
+        let pending = Pending::Offer {
+            room: room.to_string(),
+            nick: nick.to_string(),
+        };
+        vec![self
+            .iq("set", &occupant, pending)
+            .child(encode_jingle(&jingle))]
+    }
+
+    fn accepted_sources(&self, room: &str, except: Option<&str>) -> Vec<OwnedSource> {
+        let Some(sessions) = self.rooms.get(room) else {
+            return Vec::new();
+        };
+        sessions
+            .iter()
+            .filter(|(nick, s)| s.accepted && Some(nick.as_str()) != except)
+            .flat_map(|(nick, s)| {
+                s.sources.iter().map(|source| OwnedSource {
+                    owner: nick.clone(),
+                    source: source.clone(),
+                })
+            })
+            .collect()
+    }
+
+    /// `source-add`/`source-remove` of `nick`'s sources to every other accepted session.
+    fn relay(
+        &mut self,
+        room: &str,
+        nick: &str,
+        action: Action,
+        sources: &[SourceDesc],
+    ) -> Vec<Element> {
+        if sources.is_empty() {
+            return Vec::new();
+        }
+        let owned: Vec<OwnedSource> = sources
+            .iter()
+            .map(|s| OwnedSource {
+                owner: nick.to_string(),
+                source: s.clone(),
+            })
+            .collect();
+        let targets: Vec<(String, String)> = self
+            .rooms
+            .get(room)
+            .into_iter()
+            .flat_map(|r| r.iter())
+            .filter(|(n, s)| n.as_str() != nick && s.accepted)
+            .map(|(_, s)| (s.occupant.clone(), s.sid.clone()))
+            .collect();
+        targets
+            .into_iter()
+            .map(|(to, sid)| {
+                let jingle = offer::source_update(action, &sid, &owned);
+                self.iq("set", &to, Pending::Other)
+                    .child(encode_jingle(&jingle))
+            })
+            .collect()
+    }
+
+    /// A Jingle IQ set from an occupant; `None` when it is not about a session of ours.
+    pub fn on_jingle(&mut self, iq: &Element, jingle: &Element) -> Option<Vec<Element>> {
+        let from = iq.get_attr("from")?;
+        let (room, nick) = from.split_once('/')?;
+        let (room, nick) = (room.to_string(), nick.to_string());
+        let session = self.rooms.get(&room)?.get(&nick)?;
+        let parsed = match parse_jingle(jingle) {
+            Ok(j) if j.sid == session.sid => j,
+            Ok(_) => return Some(vec![self.error(iq, "cancel", "item-not-found")]),
+            Err(e) => {
+                log::warn!("focus: unreadable Jingle from {nick}: {e}");
+                return Some(vec![self.error(iq, "modify", "bad-request")]);
+            }
+        };
+        let mut out = vec![self.result(iq)];
+        match parsed.action {
+            Action::SessionAccept => match self.accept(&room, &nick, &parsed) {
+                Ok(more) => out.extend(more),
+                Err(condition) => return Some(vec![self.error(iq, "modify", condition)]),
+            },
+            Action::SourceAdd | Action::SourceRemove => {
+                let Ok(changed) = sources_of(&parsed) else {
+                    return Some(vec![self.error(iq, "modify", "bad-request")]);
+                };
+                let Some(session) = self.rooms.get_mut(&room).and_then(|r| r.get_mut(&nick)) else {
+                    return Some(out);
+                };
+                if parsed.action == Action::SourceAdd {
+                    session.sources.extend(changed.iter().cloned());
+                } else {
+                    session
+                        .sources
+                        .retain(|s| !changed.iter().any(|c| c.name == s.name));
+                }
+                let all = session.sources.clone();
+                self.bridge.set_sources(&conference_id(&room), &nick, all);
+                out.extend(self.relay(&room, &nick, parsed.action, &changed));
+            }
+            Action::SessionTerminate => out.extend(self.on_left(&room, &nick)),
+            other => log::debug!("focus: ignoring {other} from {nick}"),
+        }
+        Some(out)
+    }
+
+    fn accept(
+        &mut self,
+        room: &str,
+        nick: &str,
+        jingle: &Jingle,
+    ) -> Result<Vec<Element>, &'static str> {
+        let transport = jingle
+            .contents
+            .iter()
+            .filter_map(|c| c.transport.as_ref())
+            .find(|t| t.ufrag.is_some())
+            .ok_or("bad-request")?;
+        let fingerprint = transport
+            .fingerprints
+            .iter()
+            .find(|f| f.hash.eq_ignore_ascii_case("sha-256"))
+            .ok_or("bad-request")?;
+        let remote = RemoteParameters {
+            ice: IceCredentials {
+                ufrag: transport.ufrag.clone().ok_or("bad-request")?,
+                pwd: transport.pwd.clone().ok_or("bad-request")?,
+            },
+            fingerprint: fingerprint.value.clone(),
+        };
+        let sources = sources_of(jingle).map_err(|_| "bad-request")?;
+        let kept = self
+            .bridge
+            .accept(&conference_id(room), nick, remote, sources)
+            .map_err(|e| {
+                log::warn!("focus: the bridge refused {nick}'s answer: {e}");
+                "not-acceptable"
+            })?;
+        if let Some(session) = self.rooms.get_mut(room).and_then(|r| r.get_mut(nick)) {
+            session.accepted = true;
+            session.sources = kept.clone();
+        }
+        Ok(self.relay(room, nick, Action::SourceAdd, &kept))
+    }
+
+    fn result(&self, iq: &Element) -> Element {
+        Element::new("iq", self.component_ns)
+            .attr("type", "result")
+            .attr("id", iq.get_attr("id").unwrap_or(""))
+            .attr_opt("to", iq.get_attr("from"))
+            .attr_opt("from", iq.get_attr("to"))
+    }
+
+    fn error(&self, iq: &Element, kind: &str, condition: &str) -> Element {
+        self.result(iq).attr("type", "error").child(
+            Element::new("error", self.component_ns)
+                .attr("type", kind)
+                .child(Element::new(condition, ns::STANZAS)),
+        )
+    }
+}
+
+/// The conference id in bridge URLs: the room's node (MUC nodes are already URL-safe).
+fn conference_id(room: &str) -> String {
+    room.split('@').next().unwrap_or(room).to_string()
+}
+
+fn sources_of(jingle: &Jingle) -> Result<Vec<SourceDesc>, omni_jitsi_core::jingle::JingleError> {
+    Ok(remote_sources(&jingle.contents, None)?
+        .into_iter()
+        .filter_map(|s: RemoteSource| {
+            let kind = match s.media {
+                Media::Audio => Kind::Audio,
+                Media::Video => Kind::Video,
+                _ => return None,
+            };
+            Some(SourceDesc {
+                name: s.name?,
+                kind,
+                ssrcs: s.ssrcs,
+                video_type: s.video_type.map(|v| v.as_str().to_string()),
+            })
+        })
+        .collect())
+}

@@ -1,0 +1,277 @@
+//! The focus's side of media, stanza by stanza (no Prosody): participants advertising Jingle RTP
+//! get a session-initiate with the bridge transport, the colibri-ws URL and everyone else's
+//! sources; session-accept brings source-add to the others; leaving brings source-remove; a
+//! participant that refuses the offer or advertises no Jingle is left alone. The later joiner
+//! then hears the earlier one's tone through the bridge, with the SDK's translator on both sides.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use omni_jitsi_core::jingle::{
+    encode_jingle, jingle_to_sdp, parse_jingle, remote_sources, sdp_to_jingle, Action,
+    AnswerOptions, Creator, Jingle, LocalSource, OfferOptions, Owner, Peer, Sdp,
+};
+use omni_jitsi_core::xml::{parse, Element, XmlLimits};
+use omni_jitsi_core::xmpp::ns;
+use omni_jitsi_core::EndpointId;
+use omni_jitsi_media::audio::{Channels, FrameDuration};
+use omni_jitsi_media::session::{ConnectionState, MediaSession, SessionConfig, SessionEvent};
+use omni_jitsi_media::signal::{dominant_frequency, ToneGenerator};
+use omni_jitsi_testbed::bridge::Bridge;
+use omni_jitsi_testbed::focus::Focus;
+use omni_jitsi_testbed::FocusBehaviour;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
+use tokio::time::{interval, timeout, MissedTickBehavior};
+
+const MUC: &str = "conference.meet.test";
+const ROOM: &str = "standup@conference.meet.test";
+const WAIT: Duration = Duration::from_secs(20);
+
+fn el(xml: &str) -> Element {
+    parse(xml, &XmlLimits::default()).unwrap()
+}
+
+fn joined_focus(bridge: Arc<Bridge>) -> Focus {
+    let mut focus =
+        Focus::new(FocusBehaviour::default(), MUC, "focus.meet.test").with_bridge(bridge);
+    focus.handle(&el(&format!(
+        "<iq xmlns='jabber:component:accept' type='set' id='c1' from='ann@meet.test/r' to='focus.meet.test'>\
+         <conference xmlns='http://jitsi.org/protocol/focus' room='{ROOM}'/></iq>"
+    )));
+    focus.handle(&el(&format!(
+        "<presence xmlns='jabber:component:accept' from='{ROOM}/focus' to='focus@focus.meet.test/focus'>\
+         <x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='owner' role='moderator'/><status code='110'/></x></presence>"
+    )));
+    focus
+}
+
+fn presence(nick: &str, kind: &str) -> Element {
+    el(&format!(
+        "<presence xmlns='jabber:component:accept' from='{ROOM}/{nick}' to='focus@focus.meet.test/focus' {kind}>\
+         <x xmlns='http://jabber.org/protocol/muc#user'><item jid='{nick}@meet.test/r' affiliation='none' role='participant'/></x></presence>"
+    ))
+}
+
+/// The IQ the focus sent `nick` that carries a `<jingle>`, parsed.
+fn jingle_to(out: &[Element], nick: &str) -> Option<(Element, Jingle)> {
+    out.iter()
+        .filter(|e| e.get_attr("to") == Some(&format!("{ROOM}/{nick}")))
+        .find_map(|iq| {
+            let j = iq.get_child("jingle", ns::JINGLE)?;
+            Some((
+                iq.clone(),
+                parse_jingle(j).expect("the SDK parses the focus's Jingle"),
+            ))
+        })
+}
+
+/// Joins `nick`; with `features` its disco#info lists them. Returns what the focus sent back.
+fn join(focus: &mut Focus, nick: &str, features: &[&str]) -> Vec<Element> {
+    let out = focus.handle(&presence(nick, ""));
+    let disco = out
+        .iter()
+        .find(|e| e.get_child("query", ns::DISCO_INFO).is_some())
+        .expect("the focus asks what the participant supports");
+    let id = disco.get_attr("id").unwrap();
+    let vars: String = features
+        .iter()
+        .map(|f| format!("<feature var='{f}'/>"))
+        .collect();
+    focus.handle(&el(&format!(
+        "<iq xmlns='jabber:component:accept' type='result' id='{id}' from='{ROOM}/{nick}' to='focus@focus.meet.test/focus'>\
+         <query xmlns='{}'>{vars}</query></iq>",
+        ns::DISCO_INFO
+    )))
+}
+
+struct Member {
+    session: MediaSession,
+    events: UnboundedReceiver<SessionEvent>,
+}
+
+/// Answers an offer as the SDK will: SDP through the translator, session-accept with our sources.
+async fn answer(focus: &mut Focus, nick: &str, offer: &Jingle) -> (Member, Vec<Element>) {
+    let mut config = SessionConfig::new(nick);
+    config.udp_addrs = vec!["127.0.0.1:0".into()];
+    let (tx, events) = unbounded_channel();
+    let session = MediaSession::new(config, tx).await.unwrap();
+    for s in remote_sources(&offer.contents, None).unwrap() {
+        if let (Some(name), Some(ssrc)) = (&s.name, s.primary_ssrc()) {
+            session.set_remote_source_name(ssrc, name);
+        }
+    }
+    let sdp = jingle_to_sdp(
+        offer,
+        &OfferOptions {
+            peer: Peer::Bridge,
+            session_id: 7,
+        },
+    )
+    .unwrap();
+    let answer = session.accept_offer(&sdp.to_string()).await.unwrap();
+    let candidate = offer.contents[0].transport.as_ref().unwrap().candidates[0].clone();
+    session
+        .add_remote_candidate(&format!(
+            "candidate:1 1 udp {} {} {} typ host",
+            candidate.priority, candidate.ip, candidate.port
+        ))
+        .await
+        .unwrap();
+    let me = EndpointId::new(nick);
+    let (a, v) = session.local_ssrcs();
+    let local = [
+        LocalSource::microphone(&me, a, format!("{nick}-stream {nick}-a0")),
+        LocalSource::camera(&me, v, None, format!("{nick}-stream {nick}-v0")),
+    ];
+    let accept = sdp_to_jingle(
+        &Sdp::parse(&answer).unwrap(),
+        &AnswerOptions {
+            peer: Peer::Bridge,
+            creator: Creator::Responder,
+            local_sources: &local,
+        },
+    )
+    .unwrap()
+    .into_jingle(
+        Action::SessionAccept,
+        &offer.sid,
+        None,
+        Some(format!("{nick}@meet.test/r")),
+    );
+    let iq = Element::new("iq", "jabber:component:accept")
+        .attr("type", "set")
+        .attr("id", format!("accept-{nick}"))
+        .attr("from", format!("{ROOM}/{nick}"))
+        .attr("to", "focus@focus.meet.test/focus")
+        .child(encode_jingle(&accept));
+    let out = focus.handle(&iq);
+    assert!(
+        out.iter()
+            .any(|e| e.get_attr("id") == Some(&format!("accept-{nick}"))
+                && e.get_attr("type") == Some("result")),
+        "session-accept acknowledged"
+    );
+    (Member { session, events }, out)
+}
+
+fn owners(j: &Jingle) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = remote_sources(&j.contents, None)
+        .unwrap()
+        .into_iter()
+        .filter_map(|s| match s.owner {
+            Some(Owner::Endpoint(e)) => Some((e.to_string(), s.name?)),
+            _ => None,
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_focus_puts_jingle_participants_on_the_bridge() {
+    let _ = env_logger::builder().is_test(true).try_init();
+    let bridge = Arc::new(Bridge::start().await.unwrap());
+    let mut focus = joined_focus(bridge.clone());
+    let av = [
+        "urn:xmpp:jingle:apps:rtp:audio",
+        "urn:xmpp:jingle:apps:rtp:video",
+    ];
+
+    let out = join(&mut focus, "ann", &av);
+    let (_, ann_offer) = jingle_to(&out, "ann").expect("a session-initiate for ann");
+    assert_eq!(ann_offer.action, Action::SessionInitiate);
+    let url = ann_offer.web_socket_url().expect("a colibri-ws URL");
+    assert!(
+        url.starts_with("ws://127.0.0.1:") && url.contains("/colibri-ws/jvb1/standup/ann?pwd="),
+        "{url}"
+    );
+    assert!(owners(&ann_offer).is_empty(), "nobody else yet");
+    let (ann, _) = answer(&mut focus, "ann", &ann_offer).await;
+
+    // No Jingle features: no offer. The SDK today.
+    let out = join(&mut focus, "dan", &[]);
+    assert!(jingle_to(&out, "dan").is_none());
+    // An offer answered with an error: the participant stays, without media.
+    let out = join(&mut focus, "eve", &av);
+    let (iq, _) = jingle_to(&out, "eve").unwrap();
+    let refused = focus.handle(&el(&format!(
+        "<iq xmlns='jabber:component:accept' type='error' id='{}' from='{ROOM}/eve' to='focus@focus.meet.test/focus'>\
+         <error type='cancel'><feature-not-implemented xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
+        iq.get_attr("id").unwrap()
+    )));
+    assert!(refused.is_empty());
+
+    let out = join(&mut focus, "bob", &av);
+    let (_, bob_offer) = jingle_to(&out, "bob").unwrap();
+    assert_eq!(
+        owners(&bob_offer),
+        [
+            ("ann".to_string(), "ann-a0".to_string()),
+            ("ann".to_string(), "ann-v0".to_string())
+        ]
+    );
+    let (mut bob, out) = answer(&mut focus, "bob", &bob_offer).await;
+    let (_, add) = jingle_to(&out, "ann").expect("ann hears of bob's sources");
+    assert_eq!(add.action, Action::SourceAdd);
+    assert_eq!(
+        owners(&add),
+        [
+            ("bob".to_string(), "bob-a0".to_string()),
+            ("bob".to_string(), "bob-v0".to_string())
+        ]
+    );
+
+    // Bob's offer had Ann's audio: he hears her tone through the bridge.
+    let connected = timeout(WAIT, async {
+        let mut ann_events = ann.events;
+        let mut up = (false, false);
+        let connected = |e: Option<SessionEvent>| {
+            matches!(
+                e,
+                Some(SessionEvent::ConnectionState(ConnectionState::Connected))
+            )
+        };
+        while up != (true, true) {
+            tokio::select! {
+                e = bob.events.recv() => up.0 |= connected(e),
+                e = ann_events.recv() => up.1 |= connected(e),
+            }
+        }
+        ann_events
+    })
+    .await;
+    let Ok(_ann_events) = connected else {
+        panic!("both connect to the bridge");
+    };
+    let mut tone = ToneGenerator::new(523.0, 8000, Channels::Mono);
+    let mut clock = interval(Duration::from_millis(20));
+    clock.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let (mut remote, mut heard) = (None, Vec::new());
+    for _ in 0..100 {
+        clock.tick().await;
+        ann.session
+            .send_audio(&tone.next_frame(FrameDuration::Ms20))
+            .await
+            .unwrap();
+        while let Ok(event) = bob.events.try_recv() {
+            if let SessionEvent::RemoteAudio { source, audio } = event {
+                assert_eq!(source.name.as_deref(), Some("ann-a0"));
+                remote = Some(audio);
+            }
+        }
+        if let Some(audio) = &remote {
+            heard.extend(audio.pull(960).unwrap().samples);
+        }
+    }
+    let hz = dominant_frequency(&heard[heard.len().saturating_sub(24_000)..], 48_000);
+    assert!((hz - 523.0).abs() < 15.0, "bob hears {hz} Hz");
+
+    let out = focus.handle(&presence("ann", "type='unavailable'"));
+    let (_, remove) = jingle_to(&out, "bob").expect("bob hears ann's sources go");
+    assert_eq!(remove.action, Action::SourceRemove);
+    assert_eq!(owners(&remove).len(), 2);
+    assert!(
+        !bridge.is_connected("standup", "ann"),
+        "ann's endpoint expired"
+    );
+}

@@ -1,0 +1,310 @@
+//! The bridge end to end through Prosody: two minimal XMPP clients (WebSocket, anonymous login)
+//! that advertise Jingle RTP ask the focus for the room, join, answer its disco#info, get a
+//! session-initiate routed through the MUC, answer it with webrtc-rs via the SDK's Jingle
+//! translator, and Bob hears Ann's tone through the bridge; Ann gets Bob's sources in a
+//! source-add. The SDK's own conference does not take media yet, hence the raw clients.
+
+mod common;
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use omni_jitsi_core::jingle::{
+    encode_jingle, jingle_to_sdp, parse_jingle, remote_sources, sdp_to_jingle, Action,
+    AnswerOptions, Creator, Jingle, LocalSource, OfferOptions, Peer, Sdp,
+};
+use omni_jitsi_core::xml::{parse, Element, XmlLimits};
+use omni_jitsi_core::xmpp::ns;
+use omni_jitsi_core::EndpointId;
+use omni_jitsi_media::audio::{Channels, FrameDuration};
+use omni_jitsi_media::session::{ConnectionState, MediaSession, SessionConfig, SessionEvent};
+use omni_jitsi_media::signal::{dominant_frequency, ToneGenerator};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
+use tokio::time::{interval, timeout, MissedTickBehavior};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+use common::{testbed, WAIT};
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+struct Client {
+    ws: Ws,
+    /// Stanzas read but not yet asked for.
+    unread: Vec<Element>,
+}
+
+impl Client {
+    async fn send(&mut self, xml: String) {
+        self.ws.send(Message::text(xml)).await.expect("send");
+    }
+
+    async fn expect(&mut self, what: &str, matches: impl Fn(&Element) -> bool) -> Element {
+        if let Some(i) = self.unread.iter().position(&matches) {
+            return self.unread.remove(i);
+        }
+        let found = timeout(WAIT, async {
+            while let Some(Ok(frame)) = self.ws.next().await {
+                let Message::Text(text) = frame else { continue };
+                let Ok(el) = parse(&text, &XmlLimits::default()) else {
+                    continue;
+                };
+                if matches(&el) {
+                    return Some(el);
+                }
+                self.unread.push(el);
+            }
+            None
+        })
+        .await;
+        found
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("never got {what}"))
+    }
+
+    async fn expect_text(&mut self, needle: &str) {
+        let found = timeout(WAIT, async {
+            while let Some(Ok(frame)) = self.ws.next().await {
+                if let Message::Text(t) = frame {
+                    if t.contains(needle) {
+                        return true;
+                    }
+                }
+            }
+            false
+        })
+        .await;
+        assert_eq!(found, Ok(true), "never saw {needle}");
+    }
+}
+
+async fn connect(url: &str, domain: &str) -> Client {
+    let mut request = url.into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("Sec-WebSocket-Protocol", "xmpp".parse().unwrap());
+    let (ws, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("connect");
+    let mut c = Client {
+        ws,
+        unread: Vec::new(),
+    };
+    let open =
+        format!("<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='{domain}' version='1.0'/>");
+    c.send(open.clone()).await;
+    c.expect_text("ANONYMOUS").await;
+    c.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='ANONYMOUS'/>".into())
+        .await;
+    c.expect_text("success").await;
+    c.send(open).await;
+    c.expect_text("bind").await;
+    c.send("<iq xmlns='jabber:client' type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>".into()).await;
+    c.expect_text("</jid>").await;
+    c
+}
+
+struct Member {
+    client: Client,
+    session: MediaSession,
+    events: UnboundedReceiver<SessionEvent>,
+    offer: Jingle,
+}
+
+/// Asks the focus for the room, joins as `nick`, advertises Jingle RTP, and answers the offer.
+async fn member(url: &str, domain: &str, focus: &str, room: &str, nick: &str) -> Member {
+    let mut client = connect(url, domain).await;
+    client
+        .send(format!(
+            "<iq xmlns='jabber:client' type='set' id='conf' to='{focus}'>\
+             <conference xmlns='http://jitsi.org/protocol/focus' room='{room}' machine-uid='{nick}'/></iq>"
+        ))
+        .await;
+    client
+        .expect("the room ready", |e| {
+            e.get_child("conference", "http://jitsi.org/protocol/focus")
+                .and_then(|c| c.get_attr("ready"))
+                == Some("true")
+        })
+        .await;
+    client
+        .send(format!(
+            "<presence xmlns='jabber:client' to='{room}/{nick}'><x xmlns='http://jabber.org/protocol/muc'/></presence>"
+        ))
+        .await;
+    let disco = client
+        .expect("the focus's disco#info", |e| {
+            e.get_attr("type") == Some("get") && e.get_child("query", ns::DISCO_INFO).is_some()
+        })
+        .await;
+    client
+        .send(format!(
+            "<iq xmlns='jabber:client' type='result' id='{}' to='{}'><query xmlns='{}'>\
+             <feature var='urn:xmpp:jingle:1'/><feature var='urn:xmpp:jingle:apps:rtp:audio'/>\
+             <feature var='urn:xmpp:jingle:apps:rtp:video'/></query></iq>",
+            disco.get_attr("id").unwrap(),
+            disco.get_attr("from").unwrap(),
+            ns::DISCO_INFO
+        ))
+        .await;
+    let initiate = client
+        .expect("session-initiate", |e| {
+            e.get_child("jingle", ns::JINGLE)
+                .is_some_and(|j| j.get_attr("action") == Some("session-initiate"))
+        })
+        .await;
+    let focus_occupant = initiate.get_attr("from").unwrap().to_string();
+    assert_eq!(
+        focus_occupant,
+        format!("{room}/focus"),
+        "routed through the MUC"
+    );
+    client
+        .send(format!(
+            "<iq xmlns='jabber:client' type='result' id='{}' to='{focus_occupant}'/>",
+            initiate.get_attr("id").unwrap()
+        ))
+        .await;
+    let offer = parse_jingle(initiate.get_child("jingle", ns::JINGLE).unwrap()).unwrap();
+
+    let mut config = SessionConfig::new(nick);
+    config.udp_addrs = vec!["127.0.0.1:0".into()];
+    let (tx, events) = unbounded_channel();
+    let session = MediaSession::new(config, tx).await.unwrap();
+    for s in remote_sources(&offer.contents, None).unwrap() {
+        if let (Some(name), Some(ssrc)) = (&s.name, s.primary_ssrc()) {
+            session.set_remote_source_name(ssrc, name);
+        }
+    }
+    let sdp = jingle_to_sdp(
+        &offer,
+        &OfferOptions {
+            peer: Peer::Bridge,
+            session_id: 3,
+        },
+    )
+    .unwrap();
+    let answer = session.accept_offer(&sdp.to_string()).await.unwrap();
+    let candidate = offer.contents[0].transport.as_ref().unwrap().candidates[0].clone();
+    session
+        .add_remote_candidate(&format!(
+            "candidate:1 1 udp {} {} {} typ host",
+            candidate.priority, candidate.ip, candidate.port
+        ))
+        .await
+        .unwrap();
+    let me = EndpointId::new(nick);
+    let (a, v) = session.local_ssrcs();
+    let local = [
+        LocalSource::microphone(&me, a, format!("{nick}-stream {nick}-a0")),
+        LocalSource::camera(&me, v, None, format!("{nick}-stream {nick}-v0")),
+    ];
+    let accept = sdp_to_jingle(
+        &Sdp::parse(&answer).unwrap(),
+        &AnswerOptions {
+            peer: Peer::Bridge,
+            creator: Creator::Responder,
+            local_sources: &local,
+        },
+    )
+    .unwrap()
+    .into_jingle(Action::SessionAccept, &offer.sid, None, None);
+    let iq = Element::new("iq", "jabber:client")
+        .attr("type", "set")
+        .attr("id", "accept")
+        .attr("to", &focus_occupant)
+        .child(encode_jingle(&accept));
+    client.send(iq.to_xml()).await;
+    let acked = client
+        .expect("the accept acknowledged", |e| {
+            e.get_attr("id") == Some("accept")
+        })
+        .await;
+    assert_eq!(acked.get_attr("type"), Some("result"), "{}", acked.to_xml());
+    Member {
+        client,
+        session,
+        events,
+        offer,
+    }
+}
+
+async fn connected(m: &mut Member) {
+    let up = timeout(WAIT, async {
+        while let Some(e) = m.events.recv().await {
+            if let SessionEvent::ConnectionState(ConnectionState::Connected) = e {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(up, Ok(true), "media connected through the bridge");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_jingle_clients_meet_on_the_bridge_through_prosody() {
+    let tb = testbed().await;
+    assert!(
+        tb.bridge().is_some(),
+        "the testbed runs a bridge by default"
+    );
+    let room = format!("bridgee2e@{}", tb.muc_domain());
+    let (url, domain, focus) = (tb.websocket_url(), tb.domain(), tb.focus_domain());
+    let mut ann = member(&url, domain, focus, &room, "ann").await;
+    assert!(remote_sources(&ann.offer.contents, None)
+        .unwrap()
+        .iter()
+        .all(|s| s.endpoint().is_none()));
+    let mut bob = member(&url, domain, focus, &room, "bob").await;
+    let names: Vec<String> = remote_sources(&bob.offer.contents, None)
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.endpoint().map(|e| e.to_string()).as_deref() == Some("ann"))
+        .filter_map(|s| s.name)
+        .collect();
+    assert_eq!(
+        names.len(),
+        2,
+        "bob's offer has ann's audio and video: {names:?}"
+    );
+    let add = ann
+        .client
+        .expect("source-add with bob's sources", |e| {
+            e.get_child("jingle", ns::JINGLE)
+                .is_some_and(|j| j.get_attr("action") == Some("source-add"))
+        })
+        .await;
+    let add = parse_jingle(add.get_child("jingle", ns::JINGLE).unwrap()).unwrap();
+    assert!(remote_sources(&add.contents, None)
+        .unwrap()
+        .iter()
+        .all(|s| s.endpoint().map(|e| e.to_string()).as_deref() == Some("bob")));
+
+    connected(&mut ann).await;
+    connected(&mut bob).await;
+    let mut tone = ToneGenerator::new(587.0, 8000, Channels::Mono);
+    let mut clock = interval(Duration::from_millis(20));
+    clock.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let (mut remote, mut heard) = (None, Vec::new());
+    for _ in 0..100 {
+        clock.tick().await;
+        ann.session
+            .send_audio(&tone.next_frame(FrameDuration::Ms20))
+            .await
+            .unwrap();
+        while let Ok(event) = bob.events.try_recv() {
+            if let SessionEvent::RemoteAudio { source, audio } = event {
+                assert_eq!(source.name.as_deref(), Some("ann-a0"));
+                remote = Some(audio);
+            }
+        }
+        if let Some(audio) = &remote {
+            heard.extend(audio.pull(960).unwrap().samples);
+        }
+    }
+    let hz = dominant_frequency(&heard[heard.len().saturating_sub(24_000)..], 48_000);
+    assert!((hz - 587.0).abs() < 15.0, "bob hears {hz} Hz");
+}
