@@ -143,7 +143,6 @@ impl Driver {
         replies: &mut HashMap<ReplyId, oneshot::Sender<Result<(), Error>>>,
     ) -> Option<(TerminationReason, Option<Error>)> {
         let mut ended = None;
-        let mut roster_changed = false;
         while let Some(out) = self.conference.poll_output() {
             match out {
                 Output::Send(el) => self.send(&el).await,
@@ -156,12 +155,17 @@ impl Driver {
                     if let ConferenceEvent::RemoteTrackRemoved { source_name, .. } = &event {
                         self.media.track_removed(source_name);
                     }
-                    roster_changed |= matches!(
+                    let roster_event = matches!(
                         event,
                         ConferenceEvent::ParticipantJoined { .. }
                             | ConferenceEvent::ParticipantLeft { .. }
                             | ConferenceEvent::ParticipantUpdated { .. }
                     );
+                    // An app reacting to the event must already find the new list, even when
+                    // a media command later in this batch takes a while.
+                    if roster_event {
+                        let _ = self.participants.send(self.conference.participants());
+                    }
                     let _ = self.events.send(event);
                 }
                 Output::Reply(id, result) => {
@@ -176,9 +180,6 @@ impl Driver {
                 }
                 Output::Ended { reason, error } => ended = Some((reason, error)),
             }
-        }
-        if roster_changed {
-            let _ = self.participants.send(self.conference.participants());
         }
         ended
     }
