@@ -26,7 +26,12 @@ async function tidy() {
     }
 }
 
-async function sdk(room, displayName, email, endpointId, password, set = []) {
+// These scenarios are about signalling, so the SDK runs with P2P off, as a deployment with
+// `p2p.enabled: false` would: the browser's P2P offer is declined and no media session starts.
+// With P2P on, the 2021 lib-jitsi-meet fails to renegotiate its P2P session with us
+// (createOffer: InvalidStateError when its track is muted): media with the browser is not
+// working yet.
+async function sdk(room, displayName, email, endpointId, password, set = ['p2p.enabled=false']) {
     const participant = await SdkParticipant.join(room, { displayName, email, endpointId, password, set });
     cleanup.push(async () => participant.kill());
     return participant;
@@ -210,7 +215,7 @@ describe('browser and SDK in one room', () => {
         try {
             const room = uniqueRoom('p2p');
             // lib-jitsi-meet offers P2P in a two-person room when its endpoint id sorts lower.
-            const ann = await sdk(room, 'Ann SDK', undefined, 'ffffffff', undefined, ['p2p.enabled=false']);
+            const ann = await sdk(room, 'Ann SDK', undefined, 'ffffffff');
             const bea = await tab(room, 'Bea Browser', undefined, { logLevel: 'info' });
             assert.ok(bea.endpointId < ann.endpointId);
             await bea.waitFor(e => e.type === 'console' && e.text.includes(`Will start P2P with: ${room}@`),
