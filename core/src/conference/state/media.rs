@@ -16,8 +16,8 @@ use crate::events::{ConferenceEvent, MediaKind};
 use crate::jid::{EndpointId, Jid};
 use crate::jingle::{
     encode_jingle, jingle_to_sdp, parse_jingle, remote_sources, sdp_to_jingle, transport_info,
-    Action, AnswerOptions, Candidate, Creator, Jingle, LocalSource, Media, OfferOptions, Peer,
-    Reason, RemoteSource, Sdp, SdpLine,
+    Action, AnswerOptions, Candidate, Creator, Jingle, JingleError, LocalSource, Media,
+    OfferOptions, Peer, Reason, RemoteSource, Sdp, SdpLine,
 };
 use crate::xml::Element;
 use crate::xmpp::stanza::{error_reply, iq};
@@ -249,16 +249,7 @@ impl Conference {
             // The same peer restarting: its new offer replaces the old session.
             self.close_p2p(old);
         }
-        let prepared = remote_sources(&jingle.contents, Some(&peer)).and_then(|sources| {
-            let sdp = jingle_to_sdp(
-                &jingle,
-                &OfferOptions {
-                    peer: Peer::P2p,
-                    session_id: rand::random::<u32>().into(),
-                },
-            )?;
-            Ok((sources, sdp))
-        });
+        let prepared = remote_description(&jingle, &peer);
         let (sources, sdp) = match prepared {
             Ok(ok) => ok,
             Err(e) => {
@@ -307,16 +298,7 @@ impl Conference {
             return log::warn!("ignoring an unexpected session-accept");
         }
         let peer = session.peer.clone();
-        let prepared = remote_sources(&jingle.contents, Some(&peer)).and_then(|sources| {
-            let sdp = jingle_to_sdp(
-                &jingle,
-                &OfferOptions {
-                    peer: Peer::P2p,
-                    session_id: rand::random::<u32>().into(),
-                },
-            )?;
-            Ok((sources, sdp))
-        });
+        let prepared = remote_description(&jingle, &peer);
         let (sources, sdp) = match prepared {
             Ok(ok) => ok,
             Err(e) => {
@@ -522,6 +504,22 @@ impl Conference {
 
 /// Candidates carried inside an offer or answer (lib-jitsi-meet may include the ones it already
 /// has), as lines for the engine.
+/// The peer's sources (owned by it unless the Jingle says otherwise) and its description as SDP.
+fn remote_description(
+    jingle: &Jingle,
+    peer: &EndpointId,
+) -> Result<(Vec<RemoteSource>, Sdp), JingleError> {
+    let sources = remote_sources(&jingle.contents, Some(peer))?;
+    let sdp = jingle_to_sdp(
+        jingle,
+        &OfferOptions {
+            peer: Peer::P2p,
+            session_id: rand::random::<u32>().into(),
+        },
+    )?;
+    Ok((sources, sdp))
+}
+
 fn offer_candidates(jingle: &Jingle) -> Vec<String> {
     jingle
         .contents
