@@ -73,7 +73,7 @@ export class BrowserParticipant {
     }
 
     /** Resolves after CONFERENCE_JOINED with { endpointId, connectMs, joinMs }. */
-    async join(room, { displayName, email, sourceNameSignaling = false, logLevel, password } = {}) {
+    async join(room, { displayName, email, sourceNameSignaling = false, logLevel, password, withTracks = false } = {}) {
         const bed = testbed();
         const joined = await this.page.evaluate(options => window.omni.join(options), {
             serviceUrl: bed.websocket_url,
@@ -83,7 +83,8 @@ export class BrowserParticipant {
             email,
             sourceNameSignaling,
             logLevel,
-            password
+            password,
+            withTracks
         });
         this.endpointId = joined.endpointId;
         return joined;

@@ -7,7 +7,7 @@ import { EventLog } from './events.mjs';
 
 export class SdkParticipant {
     /** Starts the CLI; its events tell whether the join worked. */
-    static spawn(room, { displayName, email, endpointId, password, set = [], label = displayName } = {}) {
+    static spawn(room, { displayName, email, endpointId, password, set = [], sendTone, label = displayName } = {}) {
         const args = ['join', '--server', testbed().server_url, '--room', room];
         if (displayName) {
             args.push('--name', displayName);
@@ -20,6 +20,9 @@ export class SdkParticipant {
         }
         if (endpointId) {
             args.push('--endpoint-id', endpointId);
+        }
+        if (sendTone) {
+            args.push('--send-tone', String(sendTone));
         }
         for (const setting of set) {
             args.push('--set', setting);

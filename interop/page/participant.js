@@ -87,9 +87,18 @@
         }
     }
 
+    async function addTracks() {
+        const created = await JitsiMeetJS.createLocalTracks({ devices: ['audio', 'video'] });
+        for (const track of created) {
+            tracks[track.getType()] = track;
+            await conference.addTrack(track);
+        }
+        return created.map(t => t.getType()).sort();
+    }
+
     window.omni = {
         /** Connects, joins and resolves with our endpoint id and the join timings in ms. */
-        async join({ serviceUrl, hosts, room, displayName, email, sourceNameSignaling, logLevel, password }) {
+        async join({ serviceUrl, hosts, room, displayName, email, sourceNameSignaling, logLevel, password, withTracks }) {
             JitsiMeetJS.init({ flags: { sourceNameSignaling: Boolean(sourceNameSignaling) } });
             JitsiMeetJS.setLogLevel(logLevel || JitsiMeetJS.logLevels.ERROR);
             const start = performance.now();
@@ -112,6 +121,11 @@
                 // As jitsi-meet's conference.js publishes the local email.
                 conference.sendCommand('email', { value: email, attributes: { id: conference.myUserId() } });
             }
+            if (withTracks) {
+                // As jitsi-meet does: the camera and microphone are in the conference before it
+                // is joined, so a P2P session starts with them and needs no renegotiation.
+                await addTracks();
+            }
             conference.join(password);
             await joined;
             const end = performance.now();
@@ -122,14 +136,7 @@
             };
         },
 
-        async addLocalTracks() {
-            const created = await JitsiMeetJS.createLocalTracks({ devices: ['audio', 'video'] });
-            for (const track of created) {
-                tracks[track.getType()] = track;
-                await conference.addTrack(track);
-            }
-            return created.map(t => t.getType()).sort();
-        },
+        addLocalTracks: addTracks,
 
         async setMuted(kind, muted) {
             const track = tracks[kind];
@@ -192,6 +199,21 @@
 
         hasP2PSession() {
             return Boolean(conference.p2pJingleSession);
+        },
+
+        /** The P2P PeerConnection's signalling state and received audio bytes (getStats). */
+        async p2pStats() {
+            const pc = conference.p2pJingleSession?.peerconnection?.peerconnection;
+            if (!pc) {
+                return null;
+            }
+            let audioBytesReceived = 0;
+            (await pc.getStats()).forEach(report => {
+                if (report.type === 'inbound-rtp' && report.kind === 'audio') {
+                    audioBytesReceived += report.bytesReceived || 0;
+                }
+            });
+            return { signalingState: pc.signalingState, iceConnectionState: pc.iceConnectionState, audioBytesReceived };
         },
 
         participants() {

@@ -24,7 +24,7 @@ pub use encode::encode_jingle;
 pub use error::JingleError;
 pub use from_sdp::{sdp_to_jingle, AnswerOptions, JingleMedia};
 pub use model::*;
-pub use parse::parse_jingle;
+pub use parse::{parse_jingle, parse_jingle_in_session};
 pub use sdp::{Attributes, Direction, MediaSection, Sdp, SdpError, SdpLine};
 pub use source_update::{apply_source_update, SourceUpdate};
 pub use sources::{

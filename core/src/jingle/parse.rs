@@ -12,6 +12,16 @@ use super::limits;
 use super::model::*;
 
 pub fn parse_jingle(el: &Element) -> Result<Jingle, JingleError> {
+    parse_jingle_in_session(el, &|_| None)
+}
+
+/// As [`parse_jingle`], for a stanza within a session whose m-lines are known: lib-jitsi-meet's
+/// source-add/remove (SDPDiffer.toJingle) puts the mid in `<description media>`, which in a
+/// unified-plan P2P session is `0`, `1`..., so `kind_of_mid` names the kind of such a mid.
+pub fn parse_jingle_in_session(
+    el: &Element,
+    kind_of_mid: &dyn Fn(&str) -> Option<Media>,
+) -> Result<Jingle, JingleError> {
     if !el.is("jingle", ns::JINGLE) {
         return Err(JingleError::WrongElement {
             expected: "jingle",
@@ -29,7 +39,7 @@ pub fn parse_jingle(el: &Element) -> Result<Jingle, JingleError> {
         if contents.len() == limits::MAX_CONTENTS {
             return Err(too_many("contents", limits::MAX_CONTENTS));
         }
-        let content = parse_content(c)?;
+        let content = parse_content(c, kind_of_mid)?;
         // Names key contents (and become mids in P2P): a repeated one would make two m-lines
         // with one mid.
         if contents
@@ -82,7 +92,10 @@ pub fn parse_jingle(el: &Element) -> Result<Jingle, JingleError> {
     })
 }
 
-fn parse_content(el: &Element) -> Result<Content, JingleError> {
+fn parse_content(
+    el: &Element,
+    kind_of_mid: &dyn Fn(&str) -> Option<Media>,
+) -> Result<Content, JingleError> {
     // Jicofo's source-add contents carry no creator; XEP-0166 makes the initiator the default.
     let creator = match el.get_attr("creator") {
         None | Some("initiator") => Creator::Initiator,
@@ -97,7 +110,7 @@ fn parse_content(el: &Element) -> Result<Content, JingleError> {
     };
     let description = el
         .get_child("description", ns::JINGLE_RTP)
-        .map(parse_description)
+        .map(|d| parse_description(d, kind_of_mid))
         .transpose()?;
     let transport = el
         .get_child("transport", ns::JINGLE_ICE_UDP)
@@ -125,9 +138,13 @@ fn parse_content(el: &Element) -> Result<Content, JingleError> {
     })
 }
 
-fn parse_description(el: &Element) -> Result<RtpDescription, JingleError> {
+fn parse_description(
+    el: &Element,
+    kind_of_mid: &dyn Fn(&str) -> Option<Media>,
+) -> Result<RtpDescription, JingleError> {
     let media_str = required(el, "description", "media")?;
     let media = Media::parse(media_str)
+        .or_else(|| kind_of_mid(media_str))
         .ok_or_else(|| JingleError::invalid("description", "media", media_str))?;
     let mut d = RtpDescription::new(media);
     d.maxptime = optional_number(el, "description", "maxptime")?;

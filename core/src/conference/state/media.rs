@@ -15,9 +15,9 @@ use crate::conference::p2p::{self, P2pDecision, Peer as P2pPeer};
 use crate::events::{ConferenceEvent, MediaKind};
 use crate::jid::{EndpointId, Jid};
 use crate::jingle::{
-    encode_jingle, jingle_to_sdp, parse_jingle, remote_sources, sdp_to_jingle, transport_info,
-    Action, AnswerOptions, Candidate, Creator, Jingle, JingleError, LocalSource, Media,
-    OfferOptions, Peer, Reason, RemoteSource, Sdp, SdpLine,
+    encode_jingle, jingle_to_sdp, parse_jingle_in_session, remote_sources, sdp_to_jingle,
+    transport_info, Action, AnswerOptions, Candidate, Creator, Jingle, JingleError, LocalSource,
+    Media, OfferOptions, Peer, Reason, RemoteSource, Sdp, SdpLine, SourceName,
 };
 use crate::xml::Element;
 use crate::xmpp::stanza::{error_reply, iq};
@@ -180,7 +180,13 @@ impl Conference {
             // state clean and the join intact.
             return self.send(error_reply(request, "cancel", "feature-not-implemented"));
         };
-        let jingle = match parse_jingle(el) {
+        let local = self
+            .p2p
+            .as_ref()
+            .filter(|s| s.peer == peer)
+            .and_then(|s| s.local_sdp.as_ref());
+        let kind_of_mid = |mid: &str| Media::parse(&local?.media_by_mid(mid)?.media);
+        let jingle = match parse_jingle_in_session(el, &kind_of_mid) {
             Ok(j) => j,
             Err(e) => {
                 log::warn!("dropping a malformed Jingle request from {peer}: {e}");
@@ -338,7 +344,7 @@ impl Conference {
             return;
         };
         let peer = session.peer.clone();
-        let announced = match remote_sources(&jingle.contents, Some(&peer)) {
+        let mut announced = match remote_sources(&jingle.contents, Some(&peer)) {
             Ok(s) => s,
             Err(e) => return log::warn!("dropping a malformed source update from {peer}: {e}"),
         };
@@ -346,6 +352,9 @@ impl Conference {
         let Some(session) = self.p2p.as_mut() else {
             return;
         };
+        if adding {
+            name_unnamed(&mut announced, &session.remote_sources);
+        }
         let sid = session.sid.clone();
         let mut changed = Vec::new();
         for source in announced {
@@ -509,7 +518,8 @@ fn remote_description(
     jingle: &Jingle,
     peer: &EndpointId,
 ) -> Result<(Vec<RemoteSource>, Sdp), JingleError> {
-    let sources = remote_sources(&jingle.contents, Some(peer))?;
+    let mut sources = remote_sources(&jingle.contents, Some(peer))?;
+    name_unnamed(&mut sources, &[]);
     let sdp = jingle_to_sdp(
         jingle,
         &OfferOptions {
@@ -535,4 +545,31 @@ fn names(sources: &[RemoteSource]) -> Vec<(u32, String)> {
         .iter()
         .filter_map(|s| Some((s.primary_ssrc()?, s.name.clone()?)))
         .collect()
+}
+
+/// Without lib-jitsi-meet's `sourceNameSignaling` flag (the 2021 default) a browser's sources
+/// carry no name; they get the one lib-jitsi-meet derives (`getSourceNameForJitsiTrack`:
+/// `ENDPOINT-a0`, `-v0`...), the first index of their kind not yet taken by that endpoint.
+fn name_unnamed(sources: &mut [RemoteSource], known: &[RemoteSource]) {
+    let mut taken: Vec<String> = known
+        .iter()
+        .chain(sources.iter())
+        .filter_map(|s| s.name.clone())
+        .collect();
+    for source in sources.iter_mut().filter(|s| s.name.is_none()) {
+        let Some(endpoint) = source.endpoint().cloned() else {
+            continue;
+        };
+        let free = (0..=u8::MAX)
+            .map(|i| {
+                SourceName::new(&endpoint, source.media, i)
+                    .as_str()
+                    .to_string()
+            })
+            .find(|name| !taken.contains(name));
+        if let Some(name) = free {
+            taken.push(name.clone());
+            source.name = Some(name);
+        }
+    }
 }

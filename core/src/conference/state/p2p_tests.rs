@@ -304,3 +304,60 @@ fn muting_reaches_the_media_engine() {
         video: false
     })));
 }
+
+/// lib-jitsi-meet (SDPDiffer.toJingle) names the m-line by its mid in `<description media>`: in a
+/// P2P session `0`, `1`. Refusing it made the browser drop its new source (and the track).
+#[test]
+fn a_source_add_naming_the_mid_as_media_adds_the_track() {
+    let now = Instant::now();
+    let (mut c, _) = joined_with(&["a8f7g30b"], now);
+    c.handle_stanza(
+        &jingle_iq(&format!("{ROOM}/a8f7g30b"), "o1", &lib_jitsi_meet_offer()),
+        now,
+    );
+    drain(&mut c);
+    c.handle_media(MediaInput::LocalDescription {
+        sid: "p2p8s2k1bq5".into(),
+        sdp: local_offer(),
+    });
+    drain(&mut c);
+
+    let add = |mid: &str, ssrc: u32| {
+        format!(
+            "<jingle xmlns='urn:xmpp:jingle:1' action='source-add' sid='p2p8s2k1bq5'>\
+             <content name='{mid}'><description xmlns='urn:xmpp:jingle:apps:rtp:1' media='{mid}'>\
+             <source xmlns='urn:xmpp:jingle:apps:rtp:ssma:0' ssrc='{ssrc}'>\
+             <parameter name='msid' value='s t'/></source></description></content></jingle>"
+        )
+    };
+    c.handle_stanza(
+        &jingle_iq(&format!("{ROOM}/a8f7g30b"), "s1", &add("1", 7007)),
+        now,
+    );
+    let out = drain(&mut c);
+    assert_eq!(sent(&out)[0].get_attr("type"), Some("result"));
+    let added: Vec<_> = events(&out)
+        .into_iter()
+        .filter_map(|e| match e {
+            ConferenceEvent::RemoteTrackAdded {
+                source_name, kind, ..
+            } => Some((source_name.clone(), *kind)),
+            _ => None,
+        })
+        .collect();
+    // Unnamed (no sourceNameSignaling): named as lib-jitsi-meet would, after the offer's `-v0`.
+    assert_eq!(added, [("a8f7g30b-v1".to_string(), MediaKind::Video)]);
+    assert!(media(&out).contains(&&MediaCommand::NameSources {
+        sid: "p2p8s2k1bq5".into(),
+        names: vec![(7007, "a8f7g30b-v1".into())],
+    }));
+
+    // A mid the session does not have is still malformed.
+    c.handle_stanza(
+        &jingle_iq(&format!("{ROOM}/a8f7g30b"), "s2", &add("7", 8008)),
+        now,
+    );
+    let out = drain(&mut c);
+    assert!(sent(&out)[0].to_xml().contains("bad-request"));
+    assert!(events(&out).is_empty());
+}
