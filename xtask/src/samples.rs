@@ -15,12 +15,18 @@ use crate::tools::{join_paths, KotlinTools};
 use crate::workspace::Workspace;
 
 const PERMISSIONS: &str = "android-sample/permissions/src";
-/// The app's sources under `session/` must not use Android classes; compiling them here is
-/// what enforces it.
-const APP_SESSION: [&str; 3] = [
+/// The app's sources under `session/` and `media/` must not use Android classes; compiling
+/// them here is what enforces it.
+const APP_PLAIN: [&str; 5] = [
     "android-sample/app/src/main/java/org/omnijitsi/sample/session",
-    "android-sample/app/src/test/java/org/omnijitsi/sample/session",
+    "android-sample/app/src/main/java/org/omnijitsi/sample/media",
+    APP_UNIT_TESTS[0],
+    APP_UNIT_TESTS[1],
     TESTBED_TESTS,
+];
+const APP_UNIT_TESTS: [&str; 2] = [
+    "android-sample/app/src/test/java/org/omnijitsi/sample/session",
+    "android-sample/app/src/test/java/org/omnijitsi/sample/media",
 ];
 /// Tests that need Prosody and the testbed; Gradle does not know this source folder.
 const TESTBED_TESTS: &str = "android-sample/app/src/testbedTest/java/org/omnijitsi/sample/session";
@@ -48,7 +54,7 @@ pub fn run_phase(
                 || {
                     let generated = out.join("generated");
                     bindgen(ws, "kotlin", &generated)?;
-                    let mut sources = sources(ws, &APP_SESSION)?;
+                    let mut sources = sources(ws, &APP_PLAIN)?;
                     collect_kotlin(&generated, &mut sources)?;
                     collect_kotlin(&ws.root.join("bindings/kotlin/src"), &mut sources)?;
                     compile(
@@ -66,7 +72,9 @@ pub fn run_phase(
         Some(()) => {
             report.step("samples: run unit tests", || {
                 let mut tests = test_classes(&ws.root.join(PERMISSIONS).join("test"))?;
-                tests.extend(test_classes(&ws.root.join(APP_SESSION[1]))?);
+                for dir in APP_UNIT_TESTS {
+                    tests.extend(test_classes(&ws.root.join(dir))?);
+                }
                 run_tests(ws, tools, &classes, &tests, None)
             });
         }

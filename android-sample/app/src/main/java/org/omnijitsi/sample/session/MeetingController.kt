@@ -13,24 +13,36 @@ import org.omnijitsi.meet.MeetingOptions
 import org.omnijitsi.meet.joinMeeting
 
 /**
- * One meeting for one screen: joins, turns the SDK's events into [state], sends chat, hangs up.
- *
- * Media is not here yet: camera and microphone capture (feeding `meeting.pushVideo(frame)` /
- * `meeting.pushAudio(frame)`) and playback of others' audio and video (`onRemoteAudio` /
- * `onRemoteVideo`) are wired when media lands in the bindings, which have no media API today.
+ * One meeting for one screen: joins, turns the SDK's events into [state], sends chat, mutes,
+ * hangs up. The screen's media glue (capture, playback, the video grid) follows [state] and
+ * moves frames through [meeting].
  */
 class MeetingController(private val scope: CoroutineScope) {
     private val mutableState = MutableStateFlow(MeetingState())
     val state: StateFlow<MeetingState> = mutableState.asStateFlow()
 
-    private var meeting: Meeting? = null
+    /** The joined meeting, for pushing and pulling media; null outside a meeting. */
+    @Volatile
+    var meeting: Meeting? = null
+        private set
     private var myName: String = "Me"
 
-    fun join(options: MeetingOptions) {
+    /**
+     * [microphoneAllowed] false (the permission was refused) keeps the microphone closed even
+     * if the user unmutes; without the camera the meeting is audio-only anyway.
+     */
+    fun join(options: MeetingOptions, microphoneAllowed: Boolean = !options.audioMuted) {
         val phase = state.value.phase
         if (phase == Phase.JOINING || phase == Phase.JOINED) return
         myName = options.displayName ?: myName
-        mutableState.value = MeetingState(phase = Phase.JOINING, room = options.room)
+        mutableState.value = MeetingState(
+            phase = Phase.JOINING,
+            room = options.room,
+            audioMuted = options.audioMuted,
+            videoMuted = options.videoMuted || options.audioOnly,
+            cameraAllowed = !options.audioOnly,
+            microphoneAllowed = microphoneAllowed,
+        )
         scope.launch {
             val session = try {
                 joinMeeting(options)
@@ -52,6 +64,22 @@ class MeetingController(private val scope: CoroutineScope) {
                 m.sendChat(text, null)
                 // The SDK does not echo our own messages back as events.
                 mutableState.update { it.copy(chat = it.chat + ChatLine(from = myName, text = text, private = false)) }
+            } catch (e: MeetingException) {
+                mutableState.update { it.copy(notice = e.message) }
+            }
+        }
+    }
+
+    /** The SDK answers with AudioMutedChanged, which turns the microphone off or on in [state]. */
+    fun setAudioMuted(muted: Boolean) = command { it.setAudioMuted(muted) }
+
+    fun setVideoMuted(muted: Boolean) = command { it.setVideoMuted(muted) }
+
+    private fun command(call: suspend (Meeting) -> Unit) {
+        val m = meeting ?: return
+        scope.launch {
+            try {
+                call(m)
             } catch (e: MeetingException) {
                 mutableState.update { it.copy(notice = e.message) }
             }

@@ -3,11 +3,13 @@ package org.omnijitsi.sample.session
 import org.junit.Test
 import org.omnijitsi.meet.Affiliation
 import org.omnijitsi.meet.ChatMessage
+import org.omnijitsi.meet.MediaKind
 import org.omnijitsi.meet.MeetingEvent
 import org.omnijitsi.meet.Participant
 import org.omnijitsi.meet.Role
 import org.omnijitsi.meet.TerminationReason
 import kotlin.test.assertEquals
+import kotlin.test.assertFalse
 import kotlin.test.assertTrue
 
 private fun participant(id: String, name: String?) = Participant(
@@ -75,5 +77,37 @@ class MeetingStateTest {
         assertEquals(Phase.ENDED, state.phase)
         assertEquals("kicked by the moderator", state.statusLine)
         assertTrue(state.participants.isEmpty())
+    }
+
+    @Test
+    fun `camera and microphone run only in the meeting and follow our mute state`() {
+        val joining = MeetingState(phase = Phase.JOINING, room = "standup")
+        assertFalse(joining.cameraOn || joining.microphoneOn)
+        assertTrue(joined.cameraOn && joined.microphoneOn)
+        val muted = joined.afterAll(MeetingEvent.AudioMutedChanged(true), MeetingEvent.VideoMutedChanged(true))
+        assertFalse(muted.cameraOn || muted.microphoneOn)
+        val unmuted = muted.after(MeetingEvent.VideoMutedChanged(false))
+        assertTrue(unmuted.cameraOn)
+        assertFalse(unmuted.microphoneOn)
+    }
+
+    @Test
+    fun `a refused permission keeps its device closed even when unmuted`() {
+        val noMicrophone = joined.copy(microphoneAllowed = false).after(MeetingEvent.AudioMutedChanged(false))
+        assertFalse(noMicrophone.microphoneOn)
+        assertTrue(noMicrophone.cameraOn)
+    }
+
+    @Test
+    fun `video tiles are named after their participant, screens marked`() {
+        val state = joined.afterAll(
+            MeetingEvent.ParticipantJoined(participant("5e6f7a8b", "Bob")),
+            MeetingEvent.RemoteTrackAdded("5e6f7a8b", "5e6f7a8b-v0", MediaKind.VIDEO),
+            MeetingEvent.RemoteTrackAdded("5e6f7a8b", "5e6f7a8b-v1", MediaKind.VIDEO),
+            MeetingEvent.RemoteTrackAdded("9a0b1c2d", "9a0b1c2d-v0", MediaKind.VIDEO),
+        )
+        assertEquals(listOf("Bob", "Bob (screen)", "9a0b1c2d"), state.remote.video.map { state.label(it) })
+        val bobLeft = state.after(MeetingEvent.ParticipantLeft("5e6f7a8b", "Bob"))
+        assertEquals(listOf("9a0b1c2d-v0"), bobLeft.remote.video.map { it.sourceName })
     }
 }
