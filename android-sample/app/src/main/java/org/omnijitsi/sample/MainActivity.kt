@@ -2,7 +2,9 @@ package org.omnijitsi.sample
 
 import android.app.Activity
 import android.app.AlertDialog
+import android.content.Context
 import android.content.Intent
+import android.media.projection.MediaProjectionManager
 import android.net.Uri
 import android.os.Build
 import android.os.Bundle
@@ -12,11 +14,14 @@ import android.view.WindowInsets
 import android.widget.ArrayAdapter
 import android.widget.Button
 import android.widget.EditText
+import android.widget.GridLayout
 import android.widget.ListView
 import android.widget.TextView
 import kotlinx.coroutines.MainScope
 import kotlinx.coroutines.cancel
 import kotlinx.coroutines.launch
+import org.omnijitsi.sample.device.MediaGlue
+import org.omnijitsi.sample.device.ScreenShareService
 import org.omnijitsi.sample.permissions.Decision
 import org.omnijitsi.sample.permissions.JoinPlan
 import org.omnijitsi.sample.permissions.PermissionFlow
@@ -26,12 +31,17 @@ import org.omnijitsi.sample.session.MeetingState
 import org.omnijitsi.sample.session.Phase
 import org.omnijitsi.sample.session.render
 
-/** One screen: the join form, then the meeting (participants, chat, hang up). */
+/**
+ * One screen: the join form, then the meeting (others' video, mute and screen-share buttons,
+ * participants, chat, hang up). Capture and playback live in device/MediaGlue.
+ */
 class MainActivity : Activity() {
     private val scope = MainScope()
     private lateinit var permissions: ActivityPermissions
     private lateinit var controller: MeetingController
     private lateinit var chatLines: ArrayAdapter<String>
+    private lateinit var media: MediaGlue
+    private var sharingScreen = false
 
     private lateinit var joinForm: View
     private lateinit var joinButton: Button
@@ -39,6 +49,9 @@ class MainActivity : Activity() {
     private lateinit var meeting: View
     private lateinit var participants: TextView
     private lateinit var chatInput: EditText
+    private lateinit var microphoneButton: Button
+    private lateinit var cameraButton: Button
+    private lateinit var screenButton: Button
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
@@ -53,6 +66,10 @@ class MainActivity : Activity() {
         meeting = findViewById(R.id.meeting)
         participants = findViewById(R.id.participants)
         chatInput = findViewById(R.id.chat_input)
+        microphoneButton = findViewById(R.id.microphone)
+        cameraButton = findViewById(R.id.camera)
+        screenButton = findViewById(R.id.screen)
+        media = MediaGlue(this, scope, findViewById<GridLayout>(R.id.video_grid))
         chatLines = ArrayAdapter(this, android.R.layout.simple_list_item_1)
         findViewById<ListView>(R.id.chat).adapter = chatLines
 
@@ -62,6 +79,9 @@ class MainActivity : Activity() {
             chatInput.text.clear()
         }
         findViewById<Button>(R.id.hang_up).setOnClickListener { controller.hangUp() }
+        microphoneButton.setOnClickListener { controller.setAudioMuted(!controller.state.value.audioMuted) }
+        cameraButton.setOnClickListener { controller.setVideoMuted(!controller.state.value.videoMuted) }
+        screenButton.setOnClickListener { toggleScreenShare() }
 
         scope.launch { controller.state.collect { render(it) } }
     }
@@ -71,7 +91,29 @@ class MainActivity : Activity() {
         this.permissions.onResult(requestCode, permissions, grantResults)
     }
 
+    override fun onActivityResult(requestCode: Int, resultCode: Int, data: Intent?) {
+        val m = controller.meeting
+        if (requestCode != SCREEN_CAPTURE || resultCode != RESULT_OK || data == null || m == null) return
+        ScreenShareService.start(this, m, resultCode, data)
+        sharingScreen = true
+        screenButton.setText(R.string.stop_sharing)
+    }
+
+    /** The system asks the user first; sharing starts in [onActivityResult]. */
+    private fun toggleScreenShare() {
+        if (sharingScreen) {
+            ScreenShareService.stop(this)
+            sharingScreen = false
+            screenButton.setText(R.string.share_screen)
+            return
+        }
+        val projections = getSystemService(Context.MEDIA_PROJECTION_SERVICE) as MediaProjectionManager
+        startActivityForResult(projections.createScreenCaptureIntent(), SCREEN_CAPTURE)
+    }
+
     override fun onDestroy() {
+        ScreenShareService.stop(this)
+        media.close()
         controller.close()
         scope.cancel()
         super.onDestroy()
@@ -122,7 +164,7 @@ class MainActivity : Activity() {
     }
 
     private fun join(form: JoinForm, plan: JoinPlan) {
-        controller.join(form.toOptions(plan))
+        controller.join(form.toOptions(plan), microphoneAllowed = !plan.audioMuted)
     }
 
     private fun render(state: MeetingState) {
@@ -134,6 +176,16 @@ class MainActivity : Activity() {
         participants.text = state.participantsLine
         chatLines.clear()
         chatLines.addAll(state.chat.map { it.render() })
+        microphoneButton.setText(if (state.audioMuted) R.string.unmute else R.string.mute)
+        microphoneButton.isEnabled = state.microphoneAllowed
+        cameraButton.setText(if (state.videoMuted) R.string.camera_on else R.string.camera_off)
+        cameraButton.isEnabled = state.cameraAllowed
+        if (state.phase != Phase.JOINED && sharingScreen) {
+            ScreenShareService.stop(this)
+            sharingScreen = false
+            screenButton.setText(R.string.share_screen)
+        }
+        media.follow(state, controller.meeting)
     }
 
     /**
@@ -152,5 +204,9 @@ class MainActivity : Activity() {
             view.setPadding(left + bars.left, top + bars.top, right + bars.right, bottom + bars.bottom)
             insets
         }
+    }
+
+    private companion object {
+        const val SCREEN_CAPTURE = 1
     }
 }
