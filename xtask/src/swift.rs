@@ -78,9 +78,11 @@ pub fn run_phase(
             report.step("swift: swift test", || run_tests(ws, toolchain, &package));
         }
     }
-    report.step("swift: ios-sample PermissionFlow tests", || {
-        run_sample_tests(ws, toolchain)
-    });
+    for (package, scratch) in SAMPLE_PACKAGES {
+        report.step(&format!("swift: ios-sample {package} tests"), || {
+            run_sample_tests(ws, toolchain, package, scratch)
+        });
+    }
     println!("==> Swift phase: {}", secs(start.elapsed()));
 }
 
@@ -159,15 +161,27 @@ fn run_tests(ws: &Workspace, toolchain: &SwiftToolchain, package: &Path) -> Resu
     Ok(())
 }
 
-/// The iOS sample's permission flow is plain Swift, so its XCTests run here too; no server needed.
-fn run_sample_tests(ws: &Workspace, toolchain: &SwiftToolchain) -> Result<(), String> {
-    let package = ws.root.join("ios-sample/PermissionFlow");
-    let scratch = ws.target.join("swift/sample-build");
+/// The iOS sample's plain-Swift packages (under ios-sample/) and their build directories.
+const SAMPLE_PACKAGES: [(&str, &str); 2] = [
+    ("PermissionFlow", "sample-build"),
+    ("SampleMedia", "sample-media-build"),
+];
+
+/// The iOS sample's permission flow and media glue are plain Swift, so their XCTests run here
+/// too; no server needed.
+fn run_sample_tests(
+    ws: &Workspace,
+    toolchain: &SwiftToolchain,
+    package: &str,
+    scratch: &str,
+) -> Result<(), String> {
+    let path = ws.root.join("ios-sample").join(package);
+    let scratch = ws.target.join("swift").join(scratch);
     let summary = toolchain
         .chroot
         .enter(Some(&ws.root))
-        .and_then(|_mounts| swift_test(ws, toolchain, &package, &scratch, ""))?;
-    println!("swift test (PermissionFlow): {summary}");
+        .and_then(|_mounts| swift_test(ws, toolchain, &path, &scratch, ""))?;
+    println!("swift test ({package}): {summary}");
     Ok(())
 }
 
