@@ -1,7 +1,8 @@
 import SwiftUI
 import UIKit
 
-/// One screen: the join form, then the meeting (participants, chat, hang up).
+/// One screen: the join form, then the meeting (others' video, mute buttons, participants,
+/// chat, hang up).
 struct ContentView: View {
     @StateObject private var model = MeetingModel()
 
@@ -73,6 +74,22 @@ private struct MeetingView: View {
         VStack(alignment: .leading, spacing: 8) {
             Text(participantsLine)
                 .font(.subheadline)
+            VideoGrid(model: model)
+            HStack {
+                Button {
+                    Task { await model.toggleAudio() }
+                } label: {
+                    Text(model.audioMuted ? "Unmute" : "Mute")
+                }
+                .disabled(!model.microphoneAllowed)
+                Button {
+                    Task { await model.toggleVideo() }
+                } label: {
+                    Text(model.videoMuted ? "Start video" : "Stop video")
+                }
+                .disabled(!model.cameraAllowed)
+            }
+            .buttonStyle(.bordered)
             List(model.chat) { line in
                 Text(line.rendered)
             }
@@ -102,5 +119,31 @@ private struct MeetingView: View {
         let text = draft
         draft = ""
         Task { await model.send(text) }
+    }
+}
+
+/// Others' video, one tile per remote video source in a near-square grid.
+private struct VideoGrid: View {
+    @ObservedObject var model: MeetingModel
+
+    var body: some View {
+        let columns = Array(repeating: GridItem(.flexible()), count: max(model.remote.columns, 1))
+        LazyVGrid(columns: columns, spacing: 4) {
+            ForEach(model.remote.video) { source in
+                ZStack(alignment: .bottomLeading) {
+                    Color.black
+                    if let image = model.tiles[source.sourceName] {
+                        Image(decorative: image, scale: 1)
+                            .resizable()
+                            .scaledToFit()
+                    }
+                    Text(model.label(source))
+                        .font(.caption)
+                        .foregroundColor(.white)
+                        .padding(4)
+                }
+                .aspectRatio(4 / 3, contentMode: .fit)
+            }
+        }
     }
 }

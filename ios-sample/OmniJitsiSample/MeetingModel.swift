@@ -1,6 +1,8 @@
+import CoreGraphics
 import Foundation
 import OmniJitsiMeet
 import PermissionFlow
+import SampleMedia
 
 struct ChatLine: Identifiable {
     let id = UUID()
@@ -18,11 +20,8 @@ struct Refusal {
     let canOpenSettings: Bool
 }
 
-/// The one screen's state: the join form, then one meeting built from the SDK's events.
-///
-/// Media is not here yet: camera and microphone capture (feeding `meeting.pushVideo(frame)` /
-/// `meeting.pushAudio(frame)`) and playback of others' audio and video (`onRemoteAudio` /
-/// `onRemoteVideo`) are wired when media lands in the bindings, which have no media API today.
+/// The one screen's state: the join form, then one meeting built from the SDK's events, with
+/// its media (MeetingMedia) following our mute state and others' track events.
 @MainActor
 final class MeetingModel: ObservableObject {
     enum Phase { case idle, joining, joined, ended }
@@ -37,8 +36,16 @@ final class MeetingModel: ObservableObject {
     @Published private(set) var status = ""
     @Published private(set) var participants: [Participant] = []
     @Published private(set) var chat: [ChatLine] = []
+    @Published private(set) var remote = RemoteSources()
+    /// The latest picture of each remote video source.
+    @Published private(set) var tiles: [String: CGImage] = [:]
+    @Published private(set) var audioMuted = false
+    @Published private(set) var videoMuted = false
+    @Published private(set) var cameraAllowed = true
+    @Published private(set) var microphoneAllowed = true
 
     private var meeting: Meeting?
+    private var media: MeetingMedia?
 
     var inMeeting: Bool { phase == .joining || phase == .joined }
 
@@ -64,6 +71,12 @@ final class MeetingModel: ObservableObject {
         phase = .joining
         participants = []
         chat = []
+        remote = RemoteSources()
+        tiles = [:]
+        audioMuted = plan.audioMuted
+        videoMuted = plan.audioOnly
+        cameraAllowed = !plan.audioOnly
+        microphoneAllowed = !plan.audioMuted
         status = "Joining \(trimmed(room))…"
         let options = MeetingOptions(
             room: trimmed(room),
@@ -89,9 +102,21 @@ final class MeetingModel: ObservableObject {
             status = error.localizedDescription
             return
         }
+        if let meeting {
+            media = MeetingMedia(
+                meeting: meeting, cameraAllowed: cameraAllowed, microphoneAllowed: microphoneAllowed
+            ) { [weak self] source, image in
+                // A picture of a source that went away meanwhile gets no tile.
+                guard let self, self.remote.video.contains(where: { $0.sourceName == source }) else { return }
+                self.tiles[source] = image
+            }
+        }
         for await event in stream.events {
             apply(event)
+            followMedia()
         }
+        media?.stop()
+        media = nil
         meeting = nil
         AudioSession.stop()
     }
@@ -105,6 +130,38 @@ final class MeetingModel: ObservableObject {
         } catch {
             status = error.localizedDescription
         }
+    }
+
+    /// The SDK answers with `audioMutedChanged`, which turns the microphone off or on.
+    func toggleAudio() async {
+        do {
+            try await meeting?.setAudioMuted(muted: !audioMuted)
+        } catch {
+            status = error.localizedDescription
+        }
+    }
+
+    func toggleVideo() async {
+        do {
+            try await meeting?.setVideoMuted(muted: !videoMuted)
+        } catch {
+            status = error.localizedDescription
+        }
+    }
+
+    /// The name under a video tile; a second video source (`-v1`) is a shared screen.
+    func label(_ source: RemoteSource) -> String {
+        let name = participants.first { $0.endpointId == source.endpointId }?.displayName ?? source.endpointId
+        return source.isScreen ? "\(name) (screen)" : name
+    }
+
+    private func followMedia() {
+        media?.follow(
+            cameraOn: phase == .joined && cameraAllowed && !videoMuted,
+            microphoneOn: phase == .joined && microphoneAllowed && !audioMuted,
+            remote: remote
+        )
+        tiles = tiles.filter { key, _ in remote.video.contains { $0.sourceName == key } }
     }
 
     /// The events then end with `conferenceTerminated`, which ends `join`.
@@ -131,11 +188,21 @@ final class MeetingModel: ObservableObject {
             }
         case let .participantLeft(endpointId, _):
             participants.removeAll { $0.endpointId == endpointId }
+            remote.apply(.participantLeft(endpointId: endpointId))
+        case let .remoteTrackAdded(endpointId, sourceName, kind):
+            remote.apply(.added(endpointId: endpointId, sourceName: sourceName, video: kind == .video))
+        case let .remoteTrackRemoved(_, sourceName, _):
+            remote.apply(.removed(sourceName: sourceName))
+        case let .audioMutedChanged(muted):
+            audioMuted = muted
+        case let .videoMutedChanged(muted):
+            videoMuted = muted
         case let .chatMessageReceived(message):
             chat.append(ChatLine(from: message.fromName ?? message.from, text: message.text, isPrivate: message.`private`))
         case let .conferenceTerminated(_, _, message):
             phase = .ended
             participants = []
+            remote.apply(.meetingEnded)
             status = message ?? "Left \(trimmed(room))"
         case let .error(_, message):
             status = message
