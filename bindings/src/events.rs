@@ -133,6 +133,23 @@ pub enum MeetingEvent {
         source_name: String,
         kind: MediaKind,
     },
+    /// Media moved to a direct peer-to-peer session (`true`) or back to the bridge (`false`).
+    P2pStatusChanged {
+        active: bool,
+    },
+    /// The bridge names a new loudest speaker (which can be us).
+    DominantSpeakerChanged {
+        endpoint_id: String,
+    },
+    /// The video sources the bridge now forwards to us (after last-N and constraints).
+    ForwardedSourcesChanged {
+        sources: Vec<String>,
+    },
+    /// A JSON text another participant sent over the bridge channel.
+    EndpointMessageReceived {
+        from: String,
+        json: String,
+    },
     Error {
         error: String,
         message: String,
@@ -291,6 +308,17 @@ impl From<core::ConferenceEvent> for MeetingEvent {
                 endpoint_id: endpoint_id.to_string(),
                 source_name,
                 kind: kind.into(),
+            },
+            E::P2pStatusChanged { active } => MeetingEvent::P2pStatusChanged { active },
+            E::DominantSpeakerChanged { endpoint_id } => MeetingEvent::DominantSpeakerChanged {
+                endpoint_id: endpoint_id.to_string(),
+            },
+            E::ForwardedSourcesChanged { sources } => {
+                MeetingEvent::ForwardedSourcesChanged { sources }
+            }
+            E::EndpointMessageReceived { from, json } => MeetingEvent::EndpointMessageReceived {
+                from: from.to_string(),
+                json,
             },
             E::Error { error, message } => MeetingEvent::Error { error, message },
         }

@@ -166,6 +166,41 @@ impl Meeting {
             .map_err(Into::into)
     }
 
+    /// What the bridge should forward to us: at most `last_n` videos (null: the bridge's
+    /// default, -1: all), `selected_sources` first, none taller than `max_height` pixels.
+    pub async fn set_receiver_constraints(
+        &self,
+        last_n: Option<i32>,
+        selected_sources: Vec<String>,
+        max_height: Option<u32>,
+    ) -> Result<(), MeetingError> {
+        let m = self.inner.clone();
+        let constraints = omni_jitsi_core::ReceiverConstraints {
+            last_n,
+            selected_sources,
+            max_height,
+        };
+        runtime::run(async move { m.set_receiver_constraints(constraints).await })
+            .await
+            .map_err(Into::into)
+    }
+
+    /// Sends a JSON text over the bridge channel to one participant, or to everyone when `to`
+    /// is null; it arrives as `EndpointMessageReceived`.
+    pub async fn send_endpoint_message(
+        &self,
+        to: Option<String>,
+        json: String,
+    ) -> Result<(), MeetingError> {
+        let m = self.inner.clone();
+        runtime::run(async move {
+            m.send_endpoint_message(to.map(EndpointId::new), &json)
+                .await
+        })
+        .await
+        .map_err(Into::into)
+    }
+
     /// Leaves the meeting; returns after `ConferenceTerminated` was delivered to the queue.
     pub async fn hang_up(&self) -> Result<(), MeetingError> {
         let m = self.inner.clone();

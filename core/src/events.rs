@@ -151,6 +151,23 @@ pub enum ConferenceEvent {
         source_name: String,
         kind: MediaKind,
     },
+    /// Media moved to a direct peer-to-peer session (`true`) or back to the bridge (`false`).
+    P2pStatusChanged {
+        active: bool,
+    },
+    /// The bridge names a new loudest speaker (which can be us).
+    DominantSpeakerChanged {
+        endpoint_id: EndpointId,
+    },
+    /// The video sources the bridge now forwards to us (after last-N and constraints).
+    ForwardedSourcesChanged {
+        sources: Vec<String>,
+    },
+    /// A JSON message another participant sent over the bridge channel.
+    EndpointMessageReceived {
+        from: EndpointId,
+        json: String,
+    },
     /// A non-fatal problem the app may want to show or log.
     Error {
         error: String,
@@ -178,6 +195,10 @@ impl ConferenceEvent {
             ConferenceEvent::LobbyEntered { .. } => "lobby_entered",
             ConferenceEvent::RemoteTrackAdded { .. } => "remote_track_added",
             ConferenceEvent::RemoteTrackRemoved { .. } => "remote_track_removed",
+            ConferenceEvent::P2pStatusChanged { .. } => "p2p_status_changed",
+            ConferenceEvent::DominantSpeakerChanged { .. } => "dominant_speaker_changed",
+            ConferenceEvent::ForwardedSourcesChanged { .. } => "forwarded_sources_changed",
+            ConferenceEvent::EndpointMessageReceived { .. } => "endpoint_message_received",
             ConferenceEvent::Error { .. } => "error",
         }
     }

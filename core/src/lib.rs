@@ -22,7 +22,7 @@ pub mod transport;
 pub mod xml;
 pub mod xmpp;
 
-pub use conference::{join, Meeting, RemoteVideoFrame};
+pub use conference::{join, Meeting, ReceiverConstraints, RemoteVideoFrame};
 pub use error::{Error, Result};
 pub use events::{
     Affiliation, ChatMessage, ConferenceEvent, ConnectionState, MediaKind, Participant, Role,

@@ -103,7 +103,7 @@ pub struct ReceiverVideoConstraints {
     pub constraints: Option<BTreeMap<String, VideoConstraints>>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ToBridge {
     ReceiverVideoConstraints(ReceiverVideoConstraints),
     /// `to` empty means every endpoint, as in lib-jitsi-meet's `sendMessage("", payload)`.

@@ -8,8 +8,10 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::{sleep_until, timeout_at};
 use url::Url;
 
+use super::media_command::BridgeCommand;
 use super::media_engine::MediaEngine;
 use super::state::{Command, Conference, Output, ReplyId};
+use crate::bridge::{BridgeEvent, BridgeHandle};
 use crate::error::Error;
 use crate::events::{ConferenceEvent, ConnectionState, Participant, TerminationReason};
 use crate::transport::websocket::{Incoming, XmppSocket};
@@ -76,6 +78,10 @@ pub(super) struct Driver {
     pub sm: StreamManagement,
     pub conference: Conference,
     pub media: MediaEngine,
+    /// The colibri-ws channel, while the bridge session has one.
+    pub bridge: Option<BridgeHandle>,
+    pub bridge_events: mpsc::UnboundedReceiver<BridgeEvent>,
+    pub bridge_events_tx: mpsc::UnboundedSender<BridgeEvent>,
     pub commands: mpsc::UnboundedReceiver<CommandMsg>,
     pub events: EventSink,
     pub participants: watch::Sender<Vec<Participant>>,
@@ -119,6 +125,7 @@ impl Driver {
                     }
                 },
                 Some(input) = self.media.inputs.recv() => self.conference.handle_media(input),
+                Some(event) = self.bridge_events.recv() => self.conference.handle_bridge_event(event),
                 _ = sleep_until(deadline.map_or_else(far_future, tokio::time::Instant::from_std)) => {
                     self.conference.handle_timeout(Instant::now());
                 }
@@ -151,6 +158,7 @@ impl Driver {
                         self.conference.handle_media(input);
                     }
                 }
+                Output::Bridge(command) => self.on_bridge_command(command, replies).await,
                 Output::Event(event) => {
                     if let ConferenceEvent::RemoteTrackRemoved { source_name, .. } = &event {
                         self.media.track_removed(source_name);
@@ -182,6 +190,50 @@ impl Driver {
             }
         }
         ended
+    }
+
+    async fn on_bridge_command(
+        &mut self,
+        command: BridgeCommand,
+        replies: &mut HashMap<ReplyId, oneshot::Sender<Result<(), Error>>>,
+    ) {
+        match command {
+            BridgeCommand::Open { url } => match Url::parse(&url) {
+                Ok(url) => {
+                    if let Some(old) = self.bridge.take() {
+                        old.close().await;
+                    }
+                    self.bridge = Some(BridgeHandle::spawn(url, self.bridge_events_tx.clone()));
+                }
+                Err(e) => log::warn!("the bridge's colibri-ws URL is unusable: {e}"),
+            },
+            BridgeCommand::Constraints(c) => {
+                if let Some(b) = &self.bridge {
+                    b.set_receiver_constraints(c);
+                }
+            }
+            BridgeCommand::Alone(alone) => {
+                if let Some(b) = &self.bridge {
+                    b.set_alone(alone);
+                }
+            }
+            BridgeCommand::Send { message, reply } => {
+                let result = match &self.bridge {
+                    Some(b) => b.send(message).await.map_err(|e| {
+                        Error::Refused(format!("the bridge channel cannot send: {e}"))
+                    }),
+                    None => Err(Error::Refused("the bridge channel is not open".into())),
+                };
+                if let Some(tx) = replies.remove(&reply) {
+                    let _ = tx.send(result);
+                }
+            }
+            BridgeCommand::Close => {
+                if let Some(b) = self.bridge.take() {
+                    b.close().await;
+                }
+            }
+        }
     }
 
     async fn send(&mut self, el: &Element) {
@@ -263,6 +315,9 @@ impl Driver {
 
     async fn finish(mut self, (reason, error): (TerminationReason, Option<Error>)) {
         self.media.close_all().await;
+        if let Some(b) = self.bridge.take() {
+            b.close().await;
+        }
         if let Some(ack) = self.sm.closing_ack() {
             let _ = self.socket.send(&ack).await;
         }

@@ -2,6 +2,10 @@
 //! decides (offer, answer, which candidates and sources belong where) and names sessions by their
 //! Jingle sid; the driver owns the engine's sessions and reports what they produce.
 
+pub use crate::jingle::Peer;
+
+use crate::bridge::{ReceiverVideoConstraints, ToBridge};
+
 /// What the conference asks of the media engine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MediaCommand {
@@ -10,12 +14,21 @@ pub enum MediaCommand {
         sid: String,
         muted: Muted,
     },
-    /// Create our side of a session for this remote offer and answer it.
+    /// Create our side of a session for this remote offer and answer it. While a P2P session
+    /// is open our media goes there, otherwise to the bridge, as lib-jitsi-meet switches.
     Answer {
         sid: String,
+        peer: Peer,
         offer: String,
         remote_names: Vec<(u32, String)>,
         muted: Muted,
+    },
+    /// The remote offer changed (the focus's source-add/-remove towards the bridge): apply it
+    /// again and answer locally, as lib-jitsi-meet's local renegotiation does; nothing is sent.
+    Renegotiate {
+        sid: String,
+        offer: String,
+        remote_names: Vec<(u32, String)>,
     },
     /// The peer's answer to our offer.
     SetAnswer {
@@ -54,4 +67,23 @@ pub enum MediaInput {
     LocalCandidate { sid: String, candidate: String },
     /// The session could not be created, negotiated or connected.
     Failed { sid: String, reason: String },
+}
+
+/// What the conference asks of the colibri-ws bridge channel, which the driver owns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BridgeCommand {
+    /// Open the channel at the URL the focus's offer named (`<web-socket>`).
+    Open {
+        url: String,
+    },
+    /// What we want to receive; kept by the channel and sent again on every reconnect.
+    Constraints(ReceiverVideoConstraints),
+    /// Whether we are alone in the room: the bridge's 1001 close is then a goodbye.
+    Alone(bool),
+    /// An endpoint message; its outcome answers the command `reply`.
+    Send {
+        message: ToBridge,
+        reply: super::state::ReplyId,
+    },
+    Close,
 }

@@ -5,16 +5,21 @@
 //! Decoded media never passes through the conference task: each session's events go to a small
 //! forwarding task that files audio handles and publishes pictures directly, and only what the
 //! signalling needs (candidates, failures) reaches the state machine.
+//!
+//! A conference can hold a bridge session and a P2P session at once. As in lib-jitsi-meet, our
+//! media goes out on the P2P session while one is open and on the bridge's otherwise, and a
+//! remote source's audio is taken from the P2P session when it has it: the peer does the same,
+//! so that is where its packets are.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use omni_jitsi_media::audio::RemoteAudio;
 use omni_jitsi_media::session::{ConnectionState, MediaSession, SessionConfig, SessionEvent};
 use omni_jitsi_media::video::VideoFrame;
 use tokio::sync::{broadcast, mpsc, watch};
 
-use super::media_command::{MediaCommand, MediaInput, Muted};
+use super::media_command::{MediaCommand, MediaInput, Muted, Peer};
 use super::state::LocalSsrcs;
 use crate::jid::EndpointId;
 
@@ -43,7 +48,7 @@ pub(super) struct MediaEngine {
     muted: Muted,
     sessions: HashMap<String, Session>,
     active: watch::Sender<Option<Arc<MediaSession>>>,
-    audio: Arc<watch::Sender<HashMap<String, RemoteAudio>>>,
+    audio: Arc<AudioRegistry>,
     video: broadcast::Sender<RemoteVideoFrame>,
     inputs_tx: mpsc::UnboundedSender<MediaInput>,
     pub inputs: mpsc::UnboundedReceiver<MediaInput>,
@@ -51,7 +56,63 @@ pub(super) struct MediaEngine {
 
 struct Session {
     media: Arc<MediaSession>,
-    remote_names: Vec<String>,
+    peer: Peer,
+}
+
+/// Every session's remote audio handles, and the view of them the app reads: one handle per
+/// source name, the P2P session's when it has one.
+struct AudioRegistry {
+    by_session: Mutex<HashMap<String, HashMap<String, RemoteAudio>>>,
+    preferred: Mutex<Option<String>>,
+    published: watch::Sender<HashMap<String, RemoteAudio>>,
+}
+
+impl AudioRegistry {
+    fn insert(&self, sid: &str, name: String, audio: RemoteAudio) {
+        lock(&self.by_session)
+            .entry(sid.to_string())
+            .or_default()
+            .insert(name, audio);
+        self.publish();
+    }
+
+    fn remove_session(&self, sid: &str) {
+        lock(&self.by_session).remove(sid);
+        self.publish();
+    }
+
+    fn remove_source(&self, name: &str) {
+        for handles in lock(&self.by_session).values_mut() {
+            handles.remove(name);
+        }
+        self.publish();
+    }
+
+    fn prefer(&self, sid: Option<String>) {
+        *lock(&self.preferred) = sid;
+        self.publish();
+    }
+
+    fn publish(&self) {
+        let preferred = lock(&self.preferred).clone();
+        let sessions = lock(&self.by_session);
+        let mut view: HashMap<String, RemoteAudio> = HashMap::new();
+        for (sid, handles) in sessions.iter() {
+            let wins = preferred.as_deref() == Some(sid.as_str());
+            for (name, audio) in handles {
+                if wins || !view.contains_key(name) {
+                    view.insert(name.clone(), audio.clone());
+                }
+            }
+        }
+        self.published.send_replace(view);
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl MediaEngine {
@@ -71,7 +132,11 @@ impl MediaEngine {
             muted: Muted::default(),
             sessions: HashMap::new(),
             active,
-            audio: Arc::new(audio),
+            audio: Arc::new(AudioRegistry {
+                by_session: Mutex::new(HashMap::new()),
+                preferred: Mutex::new(None),
+                published: audio,
+            }),
             video,
             inputs_tx,
             inputs,
@@ -85,6 +150,7 @@ impl MediaEngine {
             MediaCommand::Offer { sid, .. }
             | MediaCommand::Answer { sid, .. }
             | MediaCommand::SetAnswer { sid, .. }
+            | MediaCommand::Renegotiate { sid, .. }
             | MediaCommand::AddCandidate { sid, .. }
             | MediaCommand::NameSources { sid, .. }
             | MediaCommand::Close { sid } => Some(sid.clone()),
@@ -100,18 +166,19 @@ impl MediaEngine {
         match command {
             MediaCommand::Offer { sid, muted } => {
                 self.muted = muted;
-                let media = self.open(&sid).await?;
+                let media = self.open(&sid, Peer::P2p).await?;
                 let sdp = media.create_offer().await.map_err(|e| e.to_string())?;
                 Ok(Some(MediaInput::LocalDescription { sid, sdp }))
             }
             MediaCommand::Answer {
                 sid,
+                peer,
                 offer,
                 remote_names,
                 muted,
             } => {
                 self.muted = muted;
-                let media = self.open(&sid).await?;
+                let media = self.open(&sid, peer).await?;
                 self.name(&sid, &remote_names);
                 let sdp = media
                     .accept_offer(&offer)
@@ -127,6 +194,19 @@ impl MediaEngine {
                 self.name(&sid, &remote_names);
                 let media = self.session(&sid)?;
                 media.set_answer(&answer).await.map_err(|e| e.to_string())?;
+                Ok(None)
+            }
+            MediaCommand::Renegotiate {
+                sid,
+                offer,
+                remote_names,
+            } => {
+                self.name(&sid, &remote_names);
+                let media = self.session(&sid)?;
+                media
+                    .accept_offer(&offer)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 Ok(None)
             }
             MediaCommand::AddCandidate { sid, candidate } => {
@@ -156,8 +236,9 @@ impl MediaEngine {
         }
     }
 
-    async fn open(&mut self, sid: &str) -> Result<Arc<MediaSession>, String> {
+    async fn open(&mut self, sid: &str, peer: Peer) -> Result<Arc<MediaSession>, String> {
         let me = self.endpoint.as_str();
+        log::debug!("{me} opens a {peer:?} media session {sid}");
         let mut config = SessionConfig::new(me);
         config.audio_ssrc = self.ssrcs.audio;
         config.video_ssrc = self.ssrcs.video;
@@ -186,14 +267,36 @@ impl MediaEngine {
             sid.to_string(),
             Session {
                 media: media.clone(),
-                remote_names: Vec::new(),
+                peer,
             },
         );
-        // Published at once rather than on Connected: webrtc drops what comes before DTLS is up
-        // (with a warning), and waiting for the Connected event measured 160 ms slower to first
-        // audio (`cargo xtask bench`).
-        self.active.send_replace(Some(media.clone()));
+        self.choose_active();
         Ok(media)
+    }
+
+    /// The P2P session when there is one, else the bridge's. Chosen as soon as a session opens
+    /// rather than on Connected: webrtc drops what comes before DTLS is up (with a warning), and
+    /// waiting for the Connected event measured 160 ms slower to first audio (`cargo xtask bench`).
+    fn choose_active(&mut self) {
+        let pick = self
+            .sessions
+            .iter()
+            .find(|(_, s)| s.peer == Peer::P2p)
+            .or_else(|| self.sessions.iter().find(|(_, s)| s.peer == Peer::Bridge));
+        let (sid, media) = match pick {
+            Some((sid, s)) => (Some(sid.clone()), Some(s.media.clone())),
+            None => (None, None),
+        };
+        self.active.send_if_modified(|active| {
+            let same = match (active.as_ref(), media.as_ref()) {
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                (None, None) => true,
+                _ => false,
+            };
+            *active = media;
+            !same
+        });
+        self.audio.prefer(sid);
     }
 
     fn session(&self, sid: &str) -> Result<Arc<MediaSession>, String> {
@@ -204,40 +307,24 @@ impl MediaEngine {
     }
 
     fn name(&mut self, sid: &str, names: &[(u32, String)]) {
-        if let Some(s) = self.sessions.get_mut(sid) {
+        if let Some(s) = self.sessions.get(sid) {
             for (ssrc, name) in names {
                 s.media.set_remote_source_name(*ssrc, name);
-                s.remote_names.push(name.clone());
             }
         }
     }
 
-    /// The source left the session: its audio handle is no longer offered to the app.
+    /// The source left the conference: its audio handle is no longer offered to the app.
     pub fn track_removed(&self, source_name: &str) {
-        self.audio
-            .send_if_modified(|m| m.remove(source_name).is_some());
+        self.audio.remove_source(source_name);
     }
 
     async fn close(&mut self, sid: &str) {
         let Some(session) = self.sessions.remove(sid) else {
             return;
         };
-        self.audio.send_if_modified(|m| {
-            let before = m.len();
-            m.retain(|name, _| !session.remote_names.contains(name));
-            m.len() != before
-        });
-        self.active.send_if_modified(|active| {
-            if active
-                .as_ref()
-                .is_some_and(|a| Arc::ptr_eq(a, &session.media))
-            {
-                *active = None;
-                true
-            } else {
-                false
-            }
-        });
+        self.audio.remove_session(sid);
+        self.choose_active();
         if let Err(e) = session.media.close().await {
             log::warn!("closing media session {sid}: {e}");
         }
@@ -254,7 +341,7 @@ impl MediaEngine {
 /// What a session's forwarding task feeds.
 struct Forwarding {
     inputs: mpsc::UnboundedSender<MediaInput>,
-    audio: Arc<watch::Sender<HashMap<String, RemoteAudio>>>,
+    audio: Arc<AudioRegistry>,
     video: broadcast::Sender<RemoteVideoFrame>,
 }
 
@@ -285,11 +372,7 @@ async fn forward(sid: String, mut events: mpsc::UnboundedReceiver<SessionEvent>,
                 source,
                 audio: handle,
             } => match source.name {
-                Some(name) => {
-                    audio.send_modify(|m| {
-                        m.insert(name, handle);
-                    });
-                }
+                Some(name) => audio.insert(&sid, name, handle),
                 None => log::warn!("audio on unsignalled SSRC {} ignored", source.ssrc),
             },
             SessionEvent::RemoteVideo { source, frame } => {

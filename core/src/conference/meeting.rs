@@ -14,6 +14,7 @@ use super::driver::{open_session, CommandMsg, Driver, EventSink, Session};
 use super::media_engine::{MediaEngine, MediaHandles, RemoteVideoFrame};
 use super::p2p::P2pPolicy;
 use super::state::{Command, Conference, ConferenceConfig, LocalSsrcs};
+use crate::bridge::{ReceiverVideoConstraints, VideoConstraints};
 use crate::error::Error;
 use crate::events::{ConferenceEvent, ConnectionState, Participant, TerminationReason};
 use crate::focus::ConferenceRequest;
@@ -26,6 +27,14 @@ use crate::server;
 use crate::transport::websocket::XmppSocket;
 use crate::xmpp::negotiation::Established;
 use crate::xmpp::sm::StreamManagement;
+
+/// What the app wants the bridge to forward; see `Meeting::set_receiver_constraints`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReceiverConstraints {
+    pub last_n: Option<i32>,
+    pub selected_sources: Vec<String>,
+    pub max_height: Option<u32>,
+}
 
 #[derive(Clone)]
 pub struct Meeting {
@@ -148,6 +157,7 @@ async fn start(options: MeetingOptions, events: &EventSink) -> Result<Meeting, E
     let (commands_tx, commands) = mpsc::unbounded_channel();
     let (participants_tx, participants) = watch::channel(Vec::new());
     let (joined_tx, joined_rx) = oneshot::channel();
+    let (bridge_events_tx, bridge_events) = mpsc::unbounded_channel();
     let driver = Driver {
         socket,
         session: Session {
@@ -159,6 +169,9 @@ async fn start(options: MeetingOptions, events: &EventSink) -> Result<Meeting, E
         sm,
         conference: Conference::new(config, Instant::now()),
         media,
+        bridge: None,
+        bridge_events,
+        bridge_events_tx,
         commands,
         events: events.clone(),
         participants: participants_tx,
@@ -249,6 +262,46 @@ impl Meeting {
 
     pub async fn set_hand_raised(&self, raised: bool) -> Result<(), Error> {
         self.call(Command::SetHandRaised(raised)).await
+    }
+
+    /// What the bridge should forward to us: at most `last_n` videos (`None`: the bridge's
+    /// default, `-1`: all), these sources first, none taller than `max_height`. Kept for the
+    /// whole meeting and sent again whenever the bridge channel (re)opens.
+    pub async fn set_receiver_constraints(
+        &self,
+        constraints: ReceiverConstraints,
+    ) -> Result<(), Error> {
+        if constraints.last_n.is_some_and(|n| n < -1) {
+            return Err(Error::InvalidArgument(
+                "last_n is -1 (no limit) or more".into(),
+            ));
+        }
+        let selected =
+            (!constraints.selected_sources.is_empty()).then_some(constraints.selected_sources);
+        let message = ReceiverVideoConstraints {
+            last_n: constraints.last_n,
+            on_stage_sources: selected.clone(),
+            selected_sources: selected,
+            default_constraints: constraints.max_height.map(|h| VideoConstraints {
+                max_height: i32::try_from(h).unwrap_or(i32::MAX),
+            }),
+            constraints: None,
+        };
+        self.call(Command::SetReceiverConstraints(message)).await
+    }
+
+    /// Sends a JSON text to one participant, or to everyone when `to` is `None`, over the
+    /// bridge channel (lib-jitsi-meet's `sendEndpointMessage` / `broadcastEndpointMessage`).
+    pub async fn send_endpoint_message(
+        &self,
+        to: Option<EndpointId>,
+        json: &str,
+    ) -> Result<(), Error> {
+        self.call(Command::SendEndpointMessage {
+            to,
+            json: json.to_string(),
+        })
+        .await
     }
 
     /// Moderators only.

@@ -1,5 +1,5 @@
 //! A conference: the sans-IO state machine (`state`, with the P2P Jingle session in
-//! `state/media.rs`), the task that drives it over a socket (`driver`), the media engine's side of
+//! `state/media.rs` and the bridge's in `state/bridge.rs`), the task that drives it over a socket (`driver`), the media engine's side of
 //! that task (`media_engine`, speaking `media_command`), the `Meeting` handle the app holds, and
 //! the P2P decision (`p2p`).
 
@@ -11,4 +11,4 @@ pub mod p2p;
 pub mod state;
 
 pub use media_engine::RemoteVideoFrame;
-pub use meeting::{join, Meeting};
+pub use meeting::{join, Meeting, ReceiverConstraints};

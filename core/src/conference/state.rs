@@ -5,8 +5,9 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use super::media_command::{MediaCommand, Muted};
+use super::media_command::{BridgeCommand, MediaCommand, Muted};
 use super::p2p::P2pPolicy;
+use crate::bridge::ReceiverVideoConstraints;
 use crate::error::Error;
 use crate::events::{ConferenceEvent, Participant, Role, TerminationReason};
 use crate::focus::{self, ConferenceRequest, FocusReply};
@@ -72,6 +73,13 @@ pub enum Command {
     GrantModerator(EndpointId),
     StartRecording(RecordingRequest),
     StopRecording,
+    /// What we want the bridge to forward (last-N, selected sources, maximum height).
+    SetReceiverConstraints(ReceiverVideoConstraints),
+    /// A JSON message over the bridge channel, to one participant or (`None`) everyone.
+    SendEndpointMessage {
+        to: Option<EndpointId>,
+        json: String,
+    },
     Leave,
 }
 
@@ -84,6 +92,8 @@ pub enum Output {
     Joined,
     /// For the media engine, in order.
     Media(MediaCommand),
+    /// For the colibri-ws bridge channel, in order.
+    Bridge(BridgeCommand),
     /// Nothing more will happen; the driver closes the connection.
     Ended {
         reason: TerminationReason,
@@ -136,6 +146,13 @@ pub struct Conference {
     p2p: Option<media::P2pSession>,
     /// When a delayed P2P start (after a third participant left) is due.
     p2p_restart_at: Option<Instant>,
+    jvb: Option<bridge::JvbSession>,
+    /// Remote tracks announced to the app: source name -> owner and kind.
+    tracks: std::collections::BTreeMap<String, (EndpointId, crate::events::MediaKind)>,
+    receiver_constraints: ReceiverVideoConstraints,
+    bridge_open: bool,
+    /// Whether the app was last told that media goes peer to peer.
+    p2p_announced: bool,
 }
 
 impl Conference {
@@ -157,6 +174,11 @@ impl Conference {
             next_msg_id: 0,
             p2p: None,
             p2p_restart_at: None,
+            jvb: None,
+            tracks: std::collections::BTreeMap::new(),
+            receiver_constraints: ReceiverVideoConstraints::default(),
+            bridge_open: false,
+            p2p_announced: false,
             cfg,
         };
         c.send_conference_request(now);
@@ -409,6 +431,13 @@ impl Conference {
                     .track(IqPurpose::Recording(id), now, self.cfg.timeouts.iq);
                 self.send(recording::stop(&iq_id, &focus, mode));
             }
+            Command::SetReceiverConstraints(constraints) => {
+                self.set_receiver_constraints(constraints);
+                self.reply(id, Ok(()));
+            }
+            Command::SendEndpointMessage { to, json } => {
+                self.send_endpoint_message(id, to, &json)?;
+            }
             Command::Leave => unreachable!("handled before"),
         }
         Ok(())
@@ -655,6 +684,7 @@ impl Conference {
             RosterChange::Joined(participant) => {
                 self.emit(ConferenceEvent::ParticipantJoined { participant });
                 self.update_p2p(false);
+                self.update_bridge_alone();
             }
             RosterChange::Updated(participant) => {
                 self.emit(ConferenceEvent::ParticipantUpdated { participant });
@@ -669,6 +699,7 @@ impl Conference {
                     display_name,
                 });
                 self.update_p2p_after_leave(now);
+                self.update_bridge_alone();
             }
             RosterChange::FocusLeft => self.emit(ConferenceEvent::Error {
                 error: "focus_left".into(),
@@ -780,6 +811,10 @@ impl Conference {
         if let Some(session) = self.p2p.take() {
             self.media(MediaCommand::Close { sid: session.sid });
         }
+        if let Some(session) = self.jvb.take() {
+            self.media(MediaCommand::Close { sid: session.sid });
+            self.bridge(BridgeCommand::Close);
+        }
         for purpose in self.iqs.drain().collect::<Vec<_>>() {
             if let IqPurpose::Admin(Some(id)) = purpose {
                 self.out
@@ -867,6 +902,9 @@ fn admin_error(error: StanzaError) -> Error {
     }
 }
 
+mod bridge;
+#[cfg(test)]
+mod bridge_tests;
 mod media;
 #[cfg(test)]
 mod p2p_tests;

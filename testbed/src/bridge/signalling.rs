@@ -31,6 +31,9 @@ struct Session {
     occupant: String,
     accepted: bool,
     sources: Vec<SourceDesc>,
+    /// Source changes of others that happened while our offer was out, sent once it is
+    /// accepted (Jicofo's `Participant` queues them the same way until the session is up).
+    queued: Vec<(Action, Vec<OwnedSource>)>,
 }
 
 enum Pending {
@@ -174,6 +177,7 @@ impl JingleSessions {
                 occupant: occupant.clone(),
                 accepted: false,
                 sources: Vec::new(),
+                queued: Vec::new(),
             },
         );
         let pending = Pending::Offer {
@@ -219,14 +223,22 @@ impl JingleSessions {
                 source: s.clone(),
             })
             .collect();
-        let targets: Vec<(String, String)> = self
+        let mut targets: Vec<(String, String)> = Vec::new();
+        for (n, s) in self
             .rooms
-            .get(room)
+            .get_mut(room)
             .into_iter()
-            .flat_map(|r| r.iter())
-            .filter(|(n, s)| n.as_str() != nick && s.accepted)
-            .map(|(_, s)| (s.occupant.clone(), s.sid.clone()))
-            .collect();
+            .flat_map(|r| r.iter_mut())
+        {
+            if n.as_str() == nick {
+                continue;
+            }
+            if s.accepted {
+                targets.push((s.occupant.clone(), s.sid.clone()));
+            } else {
+                s.queued.push((action, owned.clone()));
+            }
+        }
         targets
             .into_iter()
             .map(|(to, sid)| {
@@ -313,11 +325,21 @@ impl JingleSessions {
                 log::warn!("focus: the bridge refused {nick}'s answer: {e}");
                 "not-acceptable"
             })?;
+        let mut out = Vec::new();
         if let Some(session) = self.rooms.get_mut(room).and_then(|r| r.get_mut(nick)) {
             session.accepted = true;
             session.sources = kept.clone();
+            let (to, sid) = (session.occupant.clone(), session.sid.clone());
+            for (action, owned) in std::mem::take(&mut session.queued) {
+                let jingle = offer::source_update(action, &sid, &owned);
+                out.push(
+                    self.iq("set", &to, Pending::Other)
+                        .child(encode_jingle(&jingle)),
+                );
+            }
         }
-        Ok(self.relay(room, nick, Action::SourceAdd, &kept))
+        out.extend(self.relay(room, nick, Action::SourceAdd, &kept));
+        Ok(out)
     }
 
     fn result(&self, iq: &Element) -> Element {

@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 pub const WAIT: Duration = Duration::from_secs(20);
 
 pub async fn testbed() -> Testbed {
+    let _ = env_logger::builder().is_test(true).try_init();
     Testbed::start(TestbedOptions::default())
         .await
         .expect("the testbed starts (is prosody installed? `cargo xtask test` installs it)")

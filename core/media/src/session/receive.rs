@@ -29,6 +29,11 @@ pub(crate) async fn run(track: Arc<dyn TrackRemote>, shared: Arc<Shared>) {
         .codec(ssrc)
         .await
         .map(|c| c.mime_type.to_ascii_lowercase());
+    log::debug!(
+        "{} receives remote track {ssrc} ({:?}) with codec {mime:?}",
+        shared.config.stream_id,
+        shared.source(ssrc).name
+    );
     match (track.kind().await, mime.as_deref()) {
         (RtpCodecKind::Audio, Some("audio/opus")) => receive_audio(track, ssrc, shared).await,
         (RtpCodecKind::Video, Some("video/h264")) => receive_video(track, ssrc, shared).await,

@@ -4,15 +4,14 @@
 //! `transport-info`, and either side ends it with `session-terminate`. Every Jingle IQ is acked
 //! before anything else happens, as Strophe's Jingle plugin does.
 //!
-//! A `session-initiate` from the focus (a bridge session) is refused with
-//! `feature-not-implemented`: there is no bridge media yet, and the refusal leaves the join intact.
+//! Jingle from the focus is the bridge session's (`bridge.rs`).
 
 use std::time::Instant;
 
 use super::{Conference, IqPurpose};
 use crate::conference::media_command::{MediaCommand, MediaInput};
 use crate::conference::p2p::{self, P2pDecision, Peer as P2pPeer};
-use crate::events::{ConferenceEvent, MediaKind};
+use crate::events::ConferenceEvent;
 use crate::jid::{EndpointId, Jid};
 use crate::jingle::{
     encode_jingle, jingle_to_sdp, parse_jingle_in_session, remote_sources, sdp_to_jingle,
@@ -32,11 +31,11 @@ pub(super) struct P2pSession {
     remote_described: bool,
     pending_candidates: Vec<String>,
     pending_local_candidates: Vec<String>,
-    remote_sources: Vec<RemoteSource>,
+    pub remote_sources: Vec<RemoteSource>,
 }
 
 impl Conference {
-    fn local_sources(&self) -> Vec<LocalSource> {
+    pub(super) fn local_sources(&self) -> Vec<LocalSource> {
         let me = &self.cfg.presence.endpoint_id;
         let ssrcs = self.cfg.local_ssrcs;
         // The msid the media engine gives its tracks (stream id, track id).
@@ -110,6 +109,7 @@ impl Conference {
                 });
                 let muted = self.muted();
                 self.media(MediaCommand::Offer { sid, muted });
+                self.sync_tracks();
             }
             P2pDecision::Stop => {
                 self.p2p_restart_at = None;
@@ -127,36 +127,8 @@ impl Conference {
     }
 
     fn close_p2p(&mut self, session: P2pSession) {
-        for source in &session.remote_sources {
-            self.emit_track(source, false);
-        }
         self.media(MediaCommand::Close { sid: session.sid });
-    }
-
-    fn emit_track(&mut self, source: &RemoteSource, added: bool) {
-        let (Some(endpoint_id), Some(source_name)) = (source.endpoint(), source.name.clone())
-        else {
-            return;
-        };
-        let kind = match source.media {
-            Media::Audio => MediaKind::Audio,
-            Media::Video => MediaKind::Video,
-            _ => return,
-        };
-        let endpoint_id = endpoint_id.clone();
-        self.emit(if added {
-            ConferenceEvent::RemoteTrackAdded {
-                endpoint_id,
-                source_name,
-                kind,
-            }
-        } else {
-            ConferenceEvent::RemoteTrackRemoved {
-                endpoint_id,
-                source_name,
-                kind,
-            }
-        });
+        self.sync_tracks();
     }
 
     fn send_jingle(&mut self, to: &EndpointId, jingle: &Jingle) {
@@ -169,6 +141,10 @@ impl Conference {
 
     pub(super) fn handle_jingle(&mut self, request: &Element, el: &Element, _now: Instant) {
         let from = request.get_attr("from").and_then(Jid::parse);
+        if self.is_focus(from.as_ref()) {
+            let focus = from.expect("the focus has an address");
+            return self.handle_bridge_jingle(request, el, focus);
+        }
         let peer = from
             .as_ref()
             .filter(|j| j.bare() == self.cfg.room)
@@ -176,9 +152,7 @@ impl Conference {
             .map(EndpointId::new)
             .filter(|p| self.roster.get(p).is_some());
         let Some(peer) = peer else {
-            // The focus offering a bridge session: no bridge media yet. Refusing keeps Jicofo's
-            // state clean and the join intact.
-            return self.send(error_reply(request, "cancel", "feature-not-implemented"));
+            return self.send(error_reply(request, "cancel", "item-not-found"));
         };
         let local = self
             .p2p
@@ -281,6 +255,7 @@ impl Conference {
         let muted = self.muted();
         self.media(MediaCommand::Answer {
             sid: jingle.sid.clone(),
+            peer: Peer::P2p,
             offer: sdp.to_string(),
             remote_names: names(&sources),
             muted,
@@ -291,9 +266,7 @@ impl Conference {
                 candidate,
             });
         }
-        for source in &sources {
-            self.emit_track(source, true);
-        }
+        self.sync_tracks();
     }
 
     fn on_p2p_answer(&mut self, jingle: Jingle) {
@@ -332,9 +305,7 @@ impl Conference {
                 candidate,
             });
         }
-        for source in &sources {
-            self.emit_track(source, true);
-        }
+        self.sync_tracks();
     }
 
     /// Source announcements are reflected in names and track events; the renegotiation they
@@ -377,12 +348,13 @@ impl Conference {
                 names: names(&changed),
             });
         }
-        for source in &changed {
-            self.emit_track(source, adding);
-        }
+        self.sync_tracks();
     }
 
     pub fn handle_media(&mut self, input: MediaInput) {
+        let Some(input) = self.handle_bridge_media(input) else {
+            return;
+        };
         let sid = match &input {
             MediaInput::LocalDescription { sid, .. }
             | MediaInput::LocalCandidate { sid, .. }
@@ -530,7 +502,7 @@ fn remote_description(
     Ok((sources, sdp))
 }
 
-fn offer_candidates(jingle: &Jingle) -> Vec<String> {
+pub(super) fn offer_candidates(jingle: &Jingle) -> Vec<String> {
     jingle
         .contents
         .iter()
@@ -540,7 +512,7 @@ fn offer_candidates(jingle: &Jingle) -> Vec<String> {
         .collect()
 }
 
-fn names(sources: &[RemoteSource]) -> Vec<(u32, String)> {
+pub(super) fn names(sources: &[RemoteSource]) -> Vec<(u32, String)> {
     sources
         .iter()
         .filter_map(|s| Some((s.primary_ssrc()?, s.name.clone()?)))
@@ -550,7 +522,7 @@ fn names(sources: &[RemoteSource]) -> Vec<(u32, String)> {
 /// Without lib-jitsi-meet's `sourceNameSignaling` flag (the 2021 default) a browser's sources
 /// carry no name; they get the one lib-jitsi-meet derives (`getSourceNameForJitsiTrack`:
 /// `ENDPOINT-a0`, `-v0`...), the first index of their kind not yet taken by that endpoint.
-fn name_unnamed(sources: &mut [RemoteSource], known: &[RemoteSource]) {
+pub(super) fn name_unnamed(sources: &mut [RemoteSource], known: &[RemoteSource]) {
     let mut taken: Vec<String> = known
         .iter()
         .chain(sources.iter())

@@ -32,7 +32,7 @@ fn member(nick: &str) -> Element {
 }
 
 /// Joined with the given other participants; our SSRCs are the fixture SDP's.
-fn joined_with(peers: &[&str], now: Instant) -> (Conference, Vec<Output>) {
+pub(super) fn joined_with(peers: &[&str], now: Instant) -> (Conference, Vec<Output>) {
     let mut cfg = config();
     cfg.local_ssrcs = LocalSsrcs {
         audio: 2002,
@@ -64,7 +64,7 @@ fn joined_with(peers: &[&str], now: Instant) -> (Conference, Vec<Output>) {
     (c, out)
 }
 
-fn media(outputs: &[Output]) -> Vec<&MediaCommand> {
+pub(super) fn media(outputs: &[Output]) -> Vec<&MediaCommand> {
     outputs
         .iter()
         .filter_map(|o| match o {
@@ -74,7 +74,7 @@ fn media(outputs: &[Output]) -> Vec<&MediaCommand> {
         .collect()
 }
 
-fn jingle_sent(outputs: &[Output]) -> Vec<(String, Jingle)> {
+pub(super) fn jingle_sent(outputs: &[Output]) -> Vec<(String, Jingle)> {
     sent(outputs)
         .into_iter()
         .filter_map(|e| {
@@ -84,7 +84,7 @@ fn jingle_sent(outputs: &[Output]) -> Vec<(String, Jingle)> {
         .collect()
 }
 
-fn jingle_iq(from: &str, id: &str, jingle: &str) -> Element {
+pub(super) fn jingle_iq(from: &str, id: &str, jingle: &str) -> Element {
     el(&format!(
         "<iq xmlns='jabber:client' type='set' id='{id}' from='{from}' to='me@meet.test/r'>{jingle}</iq>"
     ))
@@ -256,7 +256,7 @@ fn an_offer_from_the_one_peer_is_acked_then_answered() {
 }
 
 #[test]
-fn offers_outside_a_two_person_room_are_declined_and_the_focus_is_refused() {
+fn offers_outside_a_two_person_room_are_declined_and_strangers_are_refused() {
     let now = Instant::now();
     let (mut c, _) = joined_with(&["a8f7g30b", "b9b9b9b9"], now);
     c.handle_stanza(
@@ -270,7 +270,7 @@ fn offers_outside_a_two_person_room_are_declined_and_the_focus_is_refused() {
     assert_eq!(declined[0].1.reason.as_ref().unwrap().condition, "decline");
     assert!(media(&out).is_empty());
 
-    // A bridge offer from the focus: refused, and we stay in the meeting.
+    // An offer from an address that is neither the focus nor an occupant: refused, and we stay.
     c.handle_stanza(
         &jingle_iq("focus@auth.meet.test/focus", "f1", &lib_jitsi_meet_offer()),
         now,
@@ -278,7 +278,8 @@ fn offers_outside_a_two_person_room_are_declined_and_the_focus_is_refused() {
     let out = drain(&mut c);
     let reply = sent(&out)[0];
     assert_eq!(reply.get_attr("type"), Some("error"));
-    assert!(reply.to_xml().contains("feature-not-implemented"));
+    assert!(reply.to_xml().contains("item-not-found"));
+    assert!(media(&out).is_empty());
     assert!(!c.is_ended());
 }
 

@@ -388,7 +388,7 @@ fn answers_disco_and_pings_and_refuses_unknown_requests() {
         .to_xml()
         .contains("node=\"https://jitsi.org/jitsi-meet#x\""));
     assert_eq!(replies[1].get_attr("id"), Some("p1"));
-    assert!(replies[2].to_xml().contains("feature-not-implemented"));
+    assert!(replies[2].to_xml().contains("item-not-found"));
 }
 
 #[test]

@@ -73,6 +73,10 @@ open class MeetingListenerAdapter : MeetingListener {
     open fun onLobbyEntered(lobbyRoom: String?) {}
     open fun onRemoteTrackAdded(endpointId: String, sourceName: String, kind: MediaKind) {}
     open fun onRemoteTrackRemoved(endpointId: String, sourceName: String, kind: MediaKind) {}
+    open fun onP2pStatusChanged(active: Boolean) {}
+    open fun onDominantSpeakerChanged(endpointId: String) {}
+    open fun onForwardedSourcesChanged(sources: List<String>) {}
+    open fun onEndpointMessageReceived(from: String, json: String) {}
     open fun onError(error: String, message: String) {}
 
     final override fun onEvent(event: MeetingEvent) {
@@ -94,6 +98,10 @@ open class MeetingListenerAdapter : MeetingListener {
             is MeetingEvent.LobbyEntered -> onLobbyEntered(event.lobbyRoom)
             is MeetingEvent.RemoteTrackAdded -> onRemoteTrackAdded(event.endpointId, event.sourceName, event.kind)
             is MeetingEvent.RemoteTrackRemoved -> onRemoteTrackRemoved(event.endpointId, event.sourceName, event.kind)
+            is MeetingEvent.P2pStatusChanged -> onP2pStatusChanged(event.active)
+            is MeetingEvent.DominantSpeakerChanged -> onDominantSpeakerChanged(event.endpointId)
+            is MeetingEvent.ForwardedSourcesChanged -> onForwardedSourcesChanged(event.sources)
+            is MeetingEvent.EndpointMessageReceived -> onEndpointMessageReceived(event.from, event.json)
             is MeetingEvent.Error -> onError(event.error, event.message)
         }
     }

@@ -1,0 +1,446 @@
+//! The bridge (JVB) Jingle session, as lib-jitsi-meet runs it with Jicofo: the focus offers
+//! (`session-initiate` with the bridge's transport, the colibri-ws URL and everyone else's
+//! sources), we ack, answer with `session-accept` naming our own sources and trickle our
+//! candidates; the focus's `source-add`/`source-remove` change the remote description, which is
+//! applied again locally without sending anything back; `session-terminate` ends it. The
+//! colibri-ws channel opens as soon as the offer arrives (`JitsiConference._setBridgeChannel`).
+//!
+//! Only the focus may start this session (`JitsiConference.onIncomingCall`: "Only focus can
+//! start new sessions").
+
+use std::collections::BTreeMap;
+
+use super::media::{name_unnamed, names, offer_candidates};
+use super::{Conference, Output};
+use crate::bridge::{BridgeEvent, ReceiverVideoConstraints, ToBridge};
+use crate::conference::media_command::{BridgeCommand, MediaCommand, MediaInput};
+use crate::error::Error;
+use crate::events::{ConferenceEvent, MediaKind};
+use crate::jid::{EndpointId, Jid};
+use crate::jingle::{
+    apply_source_update, content_name_for_mid, encode_jingle, jingle_to_sdp, parse_jingle,
+    remote_sources, sdp_to_jingle, transport_info, Action, AnswerOptions, Candidate, Creator,
+    Jingle, Media, OfferOptions, Peer, RemoteSource, Sdp, SdpLine,
+};
+use crate::xml::Element;
+use crate::xmpp::stanza::{error_reply, iq};
+
+pub(super) struct JvbSession {
+    pub sid: String,
+    /// Who offered: the focus occupant, to which every request of the session goes.
+    focus: Jid,
+    remote_sdp: Sdp,
+    pub remote_sources: Vec<RemoteSource>,
+    local_sdp: Option<Sdp>,
+    pending_local_candidates: Vec<String>,
+}
+
+impl Conference {
+    pub(super) fn is_focus(&self, from: Option<&Jid>) -> bool {
+        from.is_some_and(|f| self.focus_occupant().ok().as_ref() == Some(f))
+    }
+
+    pub(super) fn handle_bridge_jingle(&mut self, request: &Element, el: &Element, focus: Jid) {
+        let jingle = match parse_jingle(el) {
+            Ok(j) => j,
+            Err(e) => {
+                log::warn!("dropping a malformed Jingle request from the focus: {e}");
+                return self.send(error_reply(request, "modify", "bad-request"));
+            }
+        };
+        if jingle.action == Action::SessionInitiate {
+            return self.on_bridge_offer(request, focus, jingle);
+        }
+        if self.jvb.as_ref().is_none_or(|s| s.sid != jingle.sid) {
+            return self.send(error_reply(request, "cancel", "item-not-found"));
+        }
+        match jingle.action {
+            Action::SourceAdd | Action::SourceRemove => {
+                self.send(super::result_for(request));
+                self.on_bridge_sources(&jingle);
+            }
+            Action::SessionTerminate => {
+                self.send(super::result_for(request));
+                if let Some(session) = self.jvb.take() {
+                    self.close_jvb(session);
+                }
+            }
+            Action::TransportInfo => {
+                self.send(super::result_for(request));
+                let sid = jingle.sid.clone();
+                for candidate in offer_candidates(&jingle) {
+                    self.media(MediaCommand::AddCandidate {
+                        sid: sid.clone(),
+                        candidate,
+                    });
+                }
+            }
+            // Moving to another bridge (transport-replace) and ICE restarts are not done yet:
+            // saying so lets Jicofo fall back to a new session-initiate.
+            other => {
+                log::info!("bridge Jingle {} is not supported yet", other.as_str());
+                self.send(error_reply(request, "cancel", "feature-not-implemented"));
+            }
+        }
+    }
+
+    fn on_bridge_offer(&mut self, request: &Element, focus: Jid, jingle: Jingle) {
+        let prepared = remote_sources(&jingle.contents, None).and_then(|mut sources| {
+            name_unnamed(&mut sources, &[]);
+            let sdp = jingle_to_sdp(
+                &jingle,
+                &OfferOptions {
+                    peer: Peer::Bridge,
+                    session_id: rand::random::<u32>().into(),
+                },
+            )?;
+            Ok((sources, sdp))
+        });
+        let (sources, sdp) = match prepared {
+            Ok(ok) => ok,
+            Err(e) => {
+                log::warn!("refusing the focus's offer: {e}");
+                return self.send(error_reply(request, "modify", "bad-request"));
+            }
+        };
+        self.send(super::result_for(request));
+        if let Some(old) = self.jvb.take() {
+            // Jicofo re-inviting (after a bridge failure): the new offer replaces the session.
+            self.close_jvb(old);
+        }
+        let web_socket = jingle.web_socket_url().map(str::to_string);
+        self.jvb = Some(JvbSession {
+            sid: jingle.sid.clone(),
+            focus,
+            remote_sdp: sdp.clone(),
+            remote_sources: sources.clone(),
+            local_sdp: None,
+            pending_local_candidates: Vec::new(),
+        });
+        let muted = self.muted();
+        self.media(MediaCommand::Answer {
+            sid: jingle.sid.clone(),
+            peer: Peer::Bridge,
+            offer: sdp.to_string(),
+            remote_names: names(&sources),
+            muted,
+        });
+        for candidate in offer_candidates(&jingle) {
+            self.media(MediaCommand::AddCandidate {
+                sid: jingle.sid.clone(),
+                candidate,
+            });
+        }
+        match web_socket {
+            Some(url) => {
+                self.bridge(BridgeCommand::Constraints(
+                    self.receiver_constraints.clone(),
+                ));
+                self.bridge(BridgeCommand::Alone(self.roster.participants().is_empty()));
+                self.bridge(BridgeCommand::Open { url });
+            }
+            None => log::info!("the bridge offers no colibri-ws channel"),
+        }
+        self.sync_tracks();
+    }
+
+    fn on_bridge_sources(&mut self, jingle: &Jingle) {
+        let Some(session) = self.jvb.as_ref() else {
+            return;
+        };
+        let update = match apply_source_update(
+            &session.remote_sources,
+            jingle,
+            &session.remote_sdp,
+            Peer::Bridge,
+            None,
+        ) {
+            Ok(u) => u,
+            Err(e) => return log::warn!("dropping a malformed source update from the focus: {e}"),
+        };
+        let Some(session) = self.jvb.as_mut() else {
+            return;
+        };
+        let mut added = update.added;
+        name_unnamed(&mut added, &session.remote_sources);
+        let mut sources = update.sources;
+        for source in &mut sources {
+            if let Some(named) = added.iter().find(|a| a.ssrcs == source.ssrcs) {
+                source.name.clone_from(&named.name);
+            }
+        }
+        session.remote_sources = sources;
+        session.remote_sdp = update.sdp.clone();
+        let sid = session.sid.clone();
+        log::debug!(
+            "bridge sources: {} added, {} removed",
+            added.len(),
+            update.removed.len()
+        );
+        if !added.is_empty() || !update.removed.is_empty() {
+            self.media(MediaCommand::Renegotiate {
+                sid,
+                offer: update.sdp.to_string(),
+                remote_names: names(&added),
+            });
+        }
+        self.sync_tracks();
+    }
+
+    fn close_jvb(&mut self, session: JvbSession) {
+        self.media(MediaCommand::Close { sid: session.sid });
+        self.bridge(BridgeCommand::Close);
+        self.bridge_open = false;
+        self.sync_tracks();
+    }
+
+    /// What the bridge session produced, when `sid` is that session.
+    pub(super) fn handle_bridge_media(&mut self, input: MediaInput) -> Option<MediaInput> {
+        let sid = match &input {
+            MediaInput::LocalDescription { sid, .. }
+            | MediaInput::LocalCandidate { sid, .. }
+            | MediaInput::Failed { sid, .. } => sid,
+        };
+        if self.jvb.as_ref().is_none_or(|s| &s.sid != sid) {
+            return Some(input);
+        }
+        match input {
+            MediaInput::LocalDescription { sdp, .. } => self.on_bridge_answer(&sdp),
+            MediaInput::LocalCandidate { candidate, .. } => {
+                let session = self.jvb.as_mut()?;
+                if session.local_sdp.is_none() {
+                    session.pending_local_candidates.push(candidate);
+                } else {
+                    self.trickle_to_bridge(&[candidate]);
+                }
+            }
+            MediaInput::Failed { reason, .. } => {
+                log::warn!("bridge media session failed: {reason}");
+                if let Some(session) = self.jvb.take() {
+                    let terminate = Jingle::terminate(
+                        session.sid.clone(),
+                        crate::jingle::Reason::new(
+                            "general-error",
+                            Some("media session failed".into()),
+                        ),
+                    );
+                    self.send_to_focus(&session.focus, &terminate);
+                    self.close_jvb(session);
+                }
+                self.emit(ConferenceEvent::Error {
+                    error: "media_failed".into(),
+                    message: format!("the bridge media session failed: {reason}"),
+                });
+            }
+        }
+        None
+    }
+
+    fn on_bridge_answer(&mut self, sdp: &str) {
+        let mut parsed = match Sdp::parse(sdp) {
+            Ok(s) => s,
+            Err(e) => {
+                return log::warn!("our own bridge answer does not parse: {e}");
+            }
+        };
+        for m in &mut parsed.media {
+            m.retain_lines(|l| {
+                !matches!(l, SdpLine::Attr { name, .. } if name == "candidate" || name == "end-of-candidates")
+            });
+        }
+        let local_sources = self.local_sources();
+        let options = AnswerOptions {
+            peer: Peer::Bridge,
+            creator: Creator::Responder,
+            local_sources: &local_sources,
+        };
+        let media = match sdp_to_jingle(&parsed, &options) {
+            Ok(m) => m,
+            Err(e) => return log::warn!("our bridge answer has no Jingle form: {e}"),
+        };
+        let me = self.occupant().to_string();
+        let Some(session) = self.jvb.as_mut() else {
+            return;
+        };
+        let focus = session.focus.clone();
+        let accept = media.into_jingle(
+            Action::SessionAccept,
+            &session.sid,
+            Some(focus.to_string()),
+            Some(me),
+        );
+        session.local_sdp = Some(parsed);
+        let pending = std::mem::take(&mut session.pending_local_candidates);
+        self.send_to_focus(&focus, &accept);
+        if !pending.is_empty() {
+            self.trickle_to_bridge(&pending);
+        }
+    }
+
+    fn trickle_to_bridge(&mut self, lines: &[String]) {
+        let Some(session) = self.jvb.as_ref() else {
+            return;
+        };
+        let Some(local) = &session.local_sdp else {
+            return;
+        };
+        let Some(mid) = local.media.first().and_then(|m| m.mid()) else {
+            return;
+        };
+        let candidates: Vec<Candidate> = lines
+            .iter()
+            .filter_map(|l| Candidate::from_sdp_value(l).ok())
+            .collect();
+        if candidates.is_empty() {
+            return;
+        }
+        let Some(content) = content_name_for_mid(local, mid, Peer::Bridge) else {
+            return;
+        };
+        let info = transport_info(
+            &session.sid,
+            Creator::Responder,
+            &content,
+            local,
+            mid,
+            candidates,
+        );
+        let focus = session.focus.clone();
+        self.send_to_focus(&focus, &info);
+    }
+
+    fn send_to_focus(&mut self, focus: &Jid, jingle: &Jingle) {
+        let id = self.iqs.track(
+            super::IqPurpose::Jingle,
+            std::time::Instant::now(),
+            self.cfg.timeouts.iq,
+        );
+        self.send(iq("set", &id, &focus.to_string()).child(encode_jingle(jingle)));
+    }
+
+    /// Remote tracks as the app sees them: a source is there while any session (P2P or bridge)
+    /// carries it, so moving between the two does not flicker tracks away and back. Also tells
+    /// the app when media moves between P2P and the bridge.
+    pub(super) fn sync_tracks(&mut self) {
+        if self.p2p.is_some() != self.p2p_announced {
+            self.p2p_announced = self.p2p.is_some();
+            self.emit(ConferenceEvent::P2pStatusChanged {
+                active: self.p2p_announced,
+            });
+        }
+        let mut now: BTreeMap<String, (EndpointId, MediaKind)> = BTreeMap::new();
+        let p2p = self.p2p.iter().flat_map(|s| s.remote_sources.iter());
+        let jvb = self.jvb.iter().flat_map(|s| s.remote_sources.iter());
+        for source in p2p.chain(jvb) {
+            let (Some(endpoint), Some(name)) = (source.endpoint(), source.name.as_ref()) else {
+                continue;
+            };
+            let kind = match source.media {
+                Media::Audio => MediaKind::Audio,
+                Media::Video => MediaKind::Video,
+                _ => continue,
+            };
+            now.entry(name.clone())
+                .or_insert_with(|| (endpoint.clone(), kind));
+        }
+        let before = std::mem::take(&mut self.tracks);
+        for (source_name, (endpoint_id, kind)) in &before {
+            if !now.contains_key(source_name) {
+                self.emit(ConferenceEvent::RemoteTrackRemoved {
+                    endpoint_id: endpoint_id.clone(),
+                    source_name: source_name.clone(),
+                    kind: *kind,
+                });
+            }
+        }
+        for (source_name, (endpoint_id, kind)) in &now {
+            if !before.contains_key(source_name) {
+                self.emit(ConferenceEvent::RemoteTrackAdded {
+                    endpoint_id: endpoint_id.clone(),
+                    source_name: source_name.clone(),
+                    kind: *kind,
+                });
+            }
+        }
+        self.tracks = now;
+    }
+
+    pub(super) fn bridge(&mut self, command: BridgeCommand) {
+        self.out.push_back(Output::Bridge(command));
+    }
+
+    /// Tells the bridge channel whether we are alone, when there is a channel.
+    pub(super) fn update_bridge_alone(&mut self) {
+        if self.jvb.is_some() {
+            let alone = self.roster.participants().is_empty();
+            self.bridge(BridgeCommand::Alone(alone));
+        }
+    }
+
+    pub(super) fn set_receiver_constraints(&mut self, constraints: ReceiverVideoConstraints) {
+        self.receiver_constraints = constraints.clone();
+        self.bridge(BridgeCommand::Constraints(constraints));
+    }
+
+    pub(super) fn send_endpoint_message(
+        &mut self,
+        reply: super::ReplyId,
+        to: Option<EndpointId>,
+        json: &str,
+    ) -> Result<(), Error> {
+        if json.len() > crate::muc::chat::MAX_CHAT_BYTES {
+            return Err(Error::InvalidArgument(format!(
+                "the message is longer than {} bytes",
+                crate::muc::chat::MAX_CHAT_BYTES
+            )));
+        }
+        let payload: serde_json::Value = serde_json::from_str(json)
+            .map_err(|e| Error::InvalidArgument(format!("the message is not JSON: {e}")))?;
+        if let Some(who) = &to {
+            self.require_participant(who)?;
+        }
+        if !self.bridge_open {
+            return Err(Error::Refused("the bridge channel is not open".into()));
+        }
+        let message = ToBridge::EndpointMessage {
+            to: to.map(|t| t.as_str().to_string()).unwrap_or_default(),
+            payload,
+        };
+        self.bridge(BridgeCommand::Send { message, reply });
+        Ok(())
+    }
+
+    /// What the colibri-ws channel reported.
+    pub fn handle_bridge_event(&mut self, event: BridgeEvent) {
+        if self.is_ended() {
+            return;
+        }
+        match event {
+            BridgeEvent::Opened => self.bridge_open = true,
+            BridgeEvent::Closed { code, reason } => {
+                self.bridge_open = false;
+                log::info!("bridge channel closed ({code:?}): {reason}");
+            }
+            BridgeEvent::DominantSpeakerChanged { endpoint, .. } => {
+                self.emit(ConferenceEvent::DominantSpeakerChanged {
+                    endpoint_id: EndpointId::new(&endpoint),
+                });
+            }
+            BridgeEvent::ForwardedSourcesChanged(sources) => {
+                self.emit(ConferenceEvent::ForwardedSourcesChanged { sources });
+            }
+            BridgeEvent::EndpointMessageReceived { from, payload } => {
+                let Some(from) = from.map(|f| EndpointId::new(&f)) else {
+                    return;
+                };
+                self.emit(ConferenceEvent::EndpointMessageReceived {
+                    from,
+                    json: payload.to_string(),
+                });
+            }
+            BridgeEvent::SenderConstraintChanged { .. }
+            | BridgeEvent::EndpointConnectivityChanged { .. }
+            | BridgeEvent::SourcesRemapped { .. } => {}
+        }
+    }
+}

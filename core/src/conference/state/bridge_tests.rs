@@ -1,0 +1,427 @@
+//! The bridge Jingle session and the colibri channel as the state machine runs them, with
+//! Jicofo's stanzas (hand-written fixtures) and the engines' answers fed back by hand.
+
+use super::p2p_tests::{jingle_iq, jingle_sent, joined_with, media};
+use super::tests::{drain, events, occupant};
+use super::*;
+use crate::bridge::BridgeEvent;
+use crate::conference::media_command::{MediaInput, Peer};
+use crate::events::MediaKind;
+use crate::jingle::Action;
+
+const ROOM: &str = "standup@conference.meet.test";
+const FOCUS: &str = "standup@conference.meet.test/focus";
+const SID: &str = "7kq3b0c8ufhg6";
+
+fn fixture(xml: &str) -> String {
+    xml[xml.find("<jingle").unwrap()..].to_string()
+}
+
+fn jicofo_offer() -> String {
+    fixture(include_str!(
+        "../../jingle/fixtures/jicofo-session-initiate.xml"
+    ))
+}
+
+fn jicofo_source_add() -> String {
+    fixture(include_str!("../../jingle/fixtures/jicofo-source-add.xml"))
+}
+
+fn our_bridge_answer() -> String {
+    include_str!("../../jingle/fixtures/webrtc-rs-answer-bridge.sdp")
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| format!("{l}\r\n"))
+        .collect::<String>()
+        // Our SSRCs as `joined_with` configures them.
+        .replace("3482915117", "2002")
+        .replace("2758130021", "4004")
+}
+
+/// Joined with three others (so no P2P) and the focus in the room.
+fn in_a_bridge_room(now: Instant) -> Conference {
+    let (mut c, _) = joined_with(&["a8f7g30b", "c3d4e5f6", "e5f6a7b8"], now);
+    c.handle_stanza(
+        &occupant(
+            "focus",
+            "",
+            "<item jid='focus@auth.meet.test/focus' role='moderator' affiliation='owner'/>",
+        ),
+        now,
+    );
+    drain(&mut c);
+    c
+}
+
+fn bridge_commands(outputs: &[Output]) -> Vec<&BridgeCommand> {
+    outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::Bridge(b) => Some(b),
+            _ => None,
+        })
+        .collect()
+}
+
+fn tracks(outputs: &[Output]) -> Vec<(bool, String, MediaKind)> {
+    events(outputs)
+        .into_iter()
+        .filter_map(|e| match e {
+            ConferenceEvent::RemoteTrackAdded {
+                source_name, kind, ..
+            } => Some((true, source_name.clone(), *kind)),
+            ConferenceEvent::RemoteTrackRemoved {
+                source_name, kind, ..
+            } => Some((false, source_name.clone(), *kind)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn accepted(c: &mut Conference, now: Instant) -> Vec<Output> {
+    c.handle_stanza(&jingle_iq(FOCUS, "f1", &jicofo_offer()), now);
+    let out = drain(c);
+    c.handle_media(MediaInput::LocalDescription {
+        sid: SID.into(),
+        sdp: our_bridge_answer(),
+    });
+    let mut all = out;
+    all.extend(drain(c));
+    all
+}
+
+#[test]
+fn the_focus_offer_is_acked_answered_and_opens_the_bridge_channel() {
+    let now = Instant::now();
+    let mut c = in_a_bridge_room(now);
+    c.handle_stanza(&jingle_iq(FOCUS, "f1", &jicofo_offer()), now);
+    let out = drain(&mut c);
+
+    let acks = super::tests::sent(&out);
+    assert_eq!(acks[0].get_attr("type"), Some("result"));
+    assert_eq!(acks[0].get_attr("id"), Some("f1"));
+    let [MediaCommand::Answer {
+        sid,
+        peer,
+        offer,
+        remote_names,
+        ..
+    }, ..] = &media(&out)[..]
+    else {
+        panic!("expected an answer command, got {:?}", media(&out));
+    };
+    assert_eq!(sid, SID);
+    assert_eq!(*peer, Peer::Bridge);
+    assert!(offer.contains("a=ssrc:1757014965"));
+    assert!(remote_names.contains(&(1757014965, "a8f7g30b-a0".into())));
+    assert!(remote_names.contains(&(918244605, "c3d4e5f6-v1".into())));
+    let bridge = bridge_commands(&out);
+    assert!(bridge.contains(&&BridgeCommand::Open {
+        url: "wss://jvb1.meet.test/colibri-ws/jvb1/3b4f7a5d9c2e6a10/a9c1e2f3?pwd=6c2rsl0lmcfj7e0pf5d2m4ivs3".into()
+    }));
+    assert!(bridge.contains(&&BridgeCommand::Alone(false)));
+    // The others' sources are tracks; the bridge's own feedback sources are not.
+    let mut added = tracks(&out);
+    added.sort_by(|a, b| a.1.cmp(&b.1));
+    assert_eq!(
+        added,
+        vec![
+            (true, "a8f7g30b-a0".into(), MediaKind::Audio),
+            (true, "a8f7g30b-v0".into(), MediaKind::Video),
+            (true, "c3d4e5f6-v1".into(), MediaKind::Video),
+        ]
+    );
+
+    // The engine's answer goes to the focus occupant as session-accept with our sources, and
+    // candidates found afterwards trickle to it.
+    c.handle_media(MediaInput::LocalDescription {
+        sid: SID.into(),
+        sdp: our_bridge_answer(),
+    });
+    let out = drain(&mut c);
+    let sent_now = jingle_sent(&out);
+    let [(to, accept)] = &sent_now[..] else {
+        panic!("expected one session-accept, got {sent_now:?}");
+    };
+    assert_eq!(to, FOCUS);
+    assert_eq!(accept.action, Action::SessionAccept);
+    assert_eq!(accept.sid, SID);
+    assert_eq!(accept.initiator.as_deref(), Some(FOCUS));
+    let ours: Vec<(u32, Option<String>)> = accept
+        .contents
+        .iter()
+        .filter_map(|c| c.description.as_ref())
+        .flat_map(|d| &d.sources)
+        .map(|s| (s.ssrc, s.name.clone()))
+        .collect();
+    assert!(
+        ours.contains(&(2002, Some("me000001-a0".into()))),
+        "{ours:?}"
+    );
+    assert!(
+        ours.contains(&(4004, Some("me000001-v0".into()))),
+        "{ours:?}"
+    );
+
+    c.handle_media(MediaInput::LocalCandidate {
+        sid: SID.into(),
+        candidate: "candidate:1 1 udp 2130706431 192.0.2.1 40000 typ host".into(),
+    });
+    let sent_now = jingle_sent(&drain(&mut c));
+    let [(to, info)] = &sent_now[..] else {
+        panic!("expected one transport-info, got {sent_now:?}");
+    };
+    assert_eq!(to, FOCUS);
+    assert_eq!(info.action, Action::TransportInfo);
+    let candidate = &info.contents[0].transport.as_ref().unwrap().candidates[0];
+    assert_eq!(candidate.port, 40000);
+}
+
+#[test]
+fn the_focus_source_updates_renegotiate_locally_and_move_tracks() {
+    let now = Instant::now();
+    let mut c = in_a_bridge_room(now);
+    accepted(&mut c, now);
+
+    c.handle_stanza(&jingle_iq(FOCUS, "s1", &jicofo_source_add()), now);
+    let out = drain(&mut c);
+    assert_eq!(super::tests::sent(&out)[0].get_attr("type"), Some("result"));
+    assert!(
+        jingle_sent(&out).is_empty(),
+        "nothing goes back to the focus"
+    );
+    let [MediaCommand::Renegotiate {
+        sid,
+        offer,
+        remote_names,
+    }] = &media(&out)[..]
+    else {
+        panic!("expected a renegotiation, got {:?}", media(&out));
+    };
+    assert_eq!(sid, SID);
+    assert!(offer.contains("a=ssrc:581140233"));
+    assert!(remote_names.contains(&(581140233, "e5f6a7b8-a0".into())));
+    let mut added = tracks(&out);
+    added.sort_by(|a, b| a.1.cmp(&b.1));
+    assert_eq!(
+        added,
+        vec![
+            (true, "e5f6a7b8-a0".into(), MediaKind::Audio),
+            (true, "e5f6a7b8-v0".into(), MediaKind::Video),
+        ]
+    );
+
+    let remove = jicofo_source_add().replace("source-add", "source-remove");
+    c.handle_stanza(&jingle_iq(FOCUS, "s2", &remove), now);
+    let out = drain(&mut c);
+    let [MediaCommand::Renegotiate { offer, .. }] = &media(&out)[..] else {
+        panic!("expected a renegotiation, got {:?}", media(&out));
+    };
+    assert!(!offer.contains("a=ssrc:581140233"));
+    let mut removed = tracks(&out);
+    removed.sort_by(|a, b| a.1.cmp(&b.1));
+    assert_eq!(
+        removed,
+        vec![
+            (false, "e5f6a7b8-a0".into(), MediaKind::Audio),
+            (false, "e5f6a7b8-v0".into(), MediaKind::Video),
+        ]
+    );
+
+    // The focus ends the session: every bridge track goes, and so does the channel.
+    let terminate = format!(
+        "<jingle xmlns='urn:xmpp:jingle:1' action='session-terminate' sid='{SID}'>\
+         <reason><success/></reason></jingle>"
+    );
+    c.handle_stanza(&jingle_iq(FOCUS, "t1", &terminate), now);
+    let out = drain(&mut c);
+    assert!(media(&out).contains(&&MediaCommand::Close { sid: SID.into() }));
+    assert!(bridge_commands(&out).contains(&&BridgeCommand::Close));
+    assert_eq!(tracks(&out).len(), 3);
+    assert!(tracks(&out).iter().all(|(added, ..)| !added));
+}
+
+#[test]
+fn only_the_focus_offers_and_a_malformed_offer_changes_nothing() {
+    let now = Instant::now();
+    let mut c = in_a_bridge_room(now);
+    // A participant pretending to be the focus: its offer is a P2P offer in a four-person room.
+    c.handle_stanza(
+        &jingle_iq(&format!("{ROOM}/a8f7g30b"), "x1", &jicofo_offer()),
+        now,
+    );
+    let out = drain(&mut c);
+    assert!(media(&out).iter().all(|m| !matches!(
+        m,
+        MediaCommand::Answer {
+            peer: Peer::Bridge,
+            ..
+        }
+    )));
+    assert!(bridge_commands(&out).is_empty());
+
+    let hostile = "<jingle xmlns='urn:xmpp:jingle:1' action='session-initiate' sid='z'>\
+        <content name='audio'><description xmlns='urn:xmpp:jingle:apps:rtp:1' media='audio'>\
+        <payload-type id='999999' name='opus'/></description></content></jingle>";
+    c.handle_stanza(&jingle_iq(FOCUS, "h1", hostile), now);
+    let out = drain(&mut c);
+    let reply = super::tests::sent(&out)[0];
+    assert_eq!(reply.get_attr("type"), Some("error"));
+    assert!(reply.to_xml().contains("bad-request"));
+    assert!(media(&out).is_empty());
+    assert!(tracks(&out).is_empty());
+
+    // Requests for a session we do not have.
+    let terminate = "<jingle xmlns='urn:xmpp:jingle:1' action='source-add' sid='nope'/>";
+    c.handle_stanza(&jingle_iq(FOCUS, "h2", terminate), now);
+    let reply = drain(&mut c);
+    assert!(super::tests::sent(&reply)[0]
+        .to_xml()
+        .contains("item-not-found"));
+    assert!(!c.is_ended());
+}
+
+#[test]
+fn bridge_channel_events_reach_the_app_and_endpoint_messages_need_the_channel() {
+    let now = Instant::now();
+    let mut c = in_a_bridge_room(now);
+    accepted(&mut c, now);
+
+    c.handle_command(
+        7,
+        Command::SendEndpointMessage {
+            to: None,
+            json: "{\"hello\":1}".into(),
+        },
+        now,
+    );
+    let out = drain(&mut c);
+    assert!(matches!(
+        &out[..],
+        [Output::Reply(7, Err(Error::Refused(_)))]
+    ));
+
+    c.handle_bridge_event(BridgeEvent::Opened);
+    c.handle_command(
+        8,
+        Command::SendEndpointMessage {
+            to: Some(EndpointId::new("a8f7g30b")),
+            json: "{\"hello\":1}".into(),
+        },
+        now,
+    );
+    let out = drain(&mut c);
+    let [BridgeCommand::Send { message, reply: 8 }] = &bridge_commands(&out)[..] else {
+        panic!("expected the message to go to the channel, got {out:?}");
+    };
+    assert_eq!(
+        message.to_json(),
+        "{\"colibriClass\":\"EndpointMessage\",\"msgPayload\":{\"hello\":1},\"to\":\"a8f7g30b\"}"
+    );
+    for (json, to) in [("not json", None), ("{}", Some("nobody00"))] {
+        c.handle_command(
+            9,
+            Command::SendEndpointMessage {
+                to: to.map(EndpointId::new),
+                json: json.into(),
+            },
+            now,
+        );
+        let out = drain(&mut c);
+        assert!(
+            matches!(&out[..], [Output::Reply(9, Err(Error::InvalidArgument(_)))]),
+            "{out:?}"
+        );
+    }
+
+    c.handle_bridge_event(BridgeEvent::DominantSpeakerChanged {
+        endpoint: "c3d4e5f6".into(),
+        previous: vec![],
+        silence: false,
+    });
+    c.handle_bridge_event(BridgeEvent::EndpointMessageReceived {
+        from: Some("a8f7g30b".into()),
+        payload: serde_json::json!({"hi": "there"}),
+    });
+    let out = drain(&mut c);
+    assert_eq!(
+        events(&out),
+        vec![
+            &ConferenceEvent::DominantSpeakerChanged {
+                endpoint_id: EndpointId::new("c3d4e5f6")
+            },
+            &ConferenceEvent::EndpointMessageReceived {
+                from: EndpointId::new("a8f7g30b"),
+                json: "{\"hi\":\"there\"}".into()
+            }
+        ]
+    );
+
+    let wanted = ReceiverVideoConstraints {
+        last_n: Some(1),
+        ..Default::default()
+    };
+    c.handle_command(10, Command::SetReceiverConstraints(wanted.clone()), now);
+    let out = drain(&mut c);
+    assert_eq!(
+        bridge_commands(&out),
+        vec![&BridgeCommand::Constraints(wanted)]
+    );
+}
+
+#[test]
+fn a_source_on_both_sessions_is_one_track_until_both_lose_it() {
+    let now = Instant::now();
+    let (mut c, out) = joined_with(&["a8f7g30b"], now);
+    assert!(
+        media(&out).is_empty(),
+        "the peer with the smaller id offers P2P"
+    );
+    c.handle_stanza(
+        &occupant(
+            "focus",
+            "",
+            "<item jid='focus@auth.meet.test/focus' role='moderator' affiliation='owner'/>",
+        ),
+        now,
+    );
+    drain(&mut c);
+    let out = accepted(&mut c, now);
+    assert!(tracks(&out).contains(&(true, "a8f7g30b-a0".into(), MediaKind::Audio)));
+
+    let p2p = include_str!("../../jingle/fixtures/p2p-session-initiate.xml");
+    c.handle_stanza(
+        &jingle_iq(&format!("{ROOM}/a8f7g30b"), "p1", &fixture(p2p)),
+        now,
+    );
+    let out = drain(&mut c);
+    assert!(media(&out).iter().any(|m| matches!(
+        m,
+        MediaCommand::Answer {
+            peer: Peer::P2p,
+            ..
+        }
+    )));
+    assert!(
+        tracks(&out).is_empty(),
+        "the peer's sources are known from the bridge already: {:?}",
+        tracks(&out)
+    );
+
+    // The peer ends P2P (a third participant came): the bridge still carries its sources.
+    let sid = "p2p8s2k1bq5";
+    c.handle_stanza(
+        &jingle_iq(
+            &format!("{ROOM}/a8f7g30b"),
+            "p2",
+            &format!(
+                "<jingle xmlns='urn:xmpp:jingle:1' action='session-terminate' sid='{sid}'>\
+                 <reason><success/></reason></jingle>"
+            ),
+        ),
+        now,
+    );
+    let out = drain(&mut c);
+    assert!(media(&out).contains(&&MediaCommand::Close { sid: sid.into() }));
+    assert!(tracks(&out).is_empty(), "{:?}", tracks(&out));
+}

@@ -1,0 +1,497 @@
+//! Conferences of three and more SDK participants through the testbed bridge, with the public
+//! API only: everyone hears everyone's tone at its own frequency, the test pattern arrives intact
+//! through the bridge, the dominant speaker follows the loudest, last-N 1 forwards one video,
+//! endpoint messages cross the bridge channel, and media moves from P2P to the bridge when a
+//! third participant joins and back when it leaves, without a long gap. Real Prosody, real Jingle
+//! with the testbed focus, real UDP through the testbed SFU.
+
+mod common;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use common::{join, join_all, options, testbed, Client, WAIT};
+use omni_jitsi_core::media::audio::{Channels, FrameDuration, RemoteAudio, SAMPLE_RATE};
+use omni_jitsi_core::media::signal::{dominant_frequency, psnr, rms, TestPattern, ToneGenerator};
+use omni_jitsi_core::{ConferenceEvent, ReceiverConstraints};
+use omni_jitsi_testbed::Testbed;
+use tokio::sync::broadcast::error::TryRecvError;
+use tokio::time::{interval, Interval, MissedTickBehavior};
+
+const FRAME: FrameDuration = FrameDuration::Ms20;
+/// The test's audio device: 20 ms ticks. A clock, not a synchronisation sleep.
+const TICK: Duration = Duration::from_millis(20);
+/// Ticks allowed for every session to connect (ICE + DTLS) before every tone must be heard.
+const MAX_TICKS: usize = 30_000 / 20;
+/// A tone at amplitude 8000 has an RMS near 5660; silence and concealment stay far below.
+const AUDIBLE_RMS: f64 = 500.0;
+/// Frames in a row that count as steady audio, and that a frequency is measured over.
+const STEADY: usize = 25;
+
+fn frequency_of(i: usize) -> f64 {
+    // Far apart enough that neighbours never blur in a 500 ms window.
+    300.0 + 150.0 * i as f64
+}
+
+/// What one participant hears from each of the others, pulled like an audio callback.
+struct Ears {
+    sources: Vec<String>,
+    audio: HashMap<String, RemoteAudio>,
+    heard: HashMap<String, Vec<Vec<i16>>>,
+}
+
+impl Ears {
+    fn new(sources: Vec<String>) -> Ears {
+        Ears {
+            sources,
+            audio: HashMap::new(),
+            heard: HashMap::new(),
+        }
+    }
+
+    fn pull(&mut self, client: &Client) {
+        for source in &self.sources {
+            // Ask again every time: the handle changes when media moves between P2P and bridge.
+            if let Some(a) = client.meeting.remote_audio(source) {
+                self.audio.insert(source.clone(), a);
+            }
+            let samples = match self.audio.get(source) {
+                Some(a) => a.pull(FRAME.samples_per_channel()).unwrap().samples,
+                None => vec![0; FRAME.samples_per_channel()],
+            };
+            self.heard.entry(source.clone()).or_default().push(samples);
+        }
+    }
+
+    fn steady(&self, source: &str) -> bool {
+        self.heard.get(source).is_some_and(|h| {
+            h.len() >= STEADY && h[h.len() - STEADY..].iter().all(|f| rms(f) > AUDIBLE_RMS)
+        })
+    }
+
+    fn all_steady(&self) -> bool {
+        self.sources.iter().all(|s| self.steady(s))
+    }
+
+    fn frequency(&self, source: &str) -> f64 {
+        let h = &self.heard[source];
+        dominant_frequency(&h[h.len() - STEADY..].concat(), SAMPLE_RATE)
+    }
+
+    /// The longest run of inaudible frames after `from` (a frame index).
+    fn longest_gap_since(&self, source: &str, from: usize) -> usize {
+        let mut longest = 0;
+        let mut run = 0;
+        for f in self.heard[source].iter().skip(from) {
+            if rms(f) > AUDIBLE_RMS {
+                run = 0;
+            } else {
+                run += 1;
+                longest = longest.max(run);
+            }
+        }
+        longest
+    }
+}
+
+/// Every client sends its tone each tick and pulls what it hears.
+struct Room {
+    clients: Vec<Client>,
+    tones: Vec<ToneGenerator>,
+    ears: Vec<Ears>,
+    clock: Interval,
+    /// Kept alive as long as the room when the room started it.
+    testbed: Option<Testbed>,
+}
+
+impl Room {
+    fn new(clients: Vec<Client>, amplitudes: &[i16]) -> Room {
+        let tones = (0..clients.len())
+            .map(|i| ToneGenerator::new(frequency_of(i), amplitudes[i], Channels::Mono))
+            .collect();
+        let ears = clients
+            .iter()
+            .map(|me| {
+                Ears::new(
+                    clients
+                        .iter()
+                        .filter(|c| c.id() != me.id())
+                        .map(|c| format!("{}-a0", c.id()))
+                        .collect(),
+                )
+            })
+            .collect();
+        let mut clock = interval(TICK);
+        clock.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        Room {
+            clients,
+            tones,
+            ears,
+            clock,
+            testbed: None,
+        }
+    }
+
+    async fn tick(&mut self) {
+        self.clock.tick().await;
+        for (client, tone) in self.clients.iter().zip(&mut self.tones) {
+            client
+                .meeting
+                .push_audio(&tone.next_frame(FRAME))
+                .await
+                .unwrap();
+        }
+        for (client, ears) in self.clients.iter().zip(&mut self.ears) {
+            ears.pull(client);
+        }
+    }
+
+    /// Ticks until everyone hears everyone steadily; returns how many ticks that took.
+    async fn until_everyone_hears_everyone(&mut self) -> usize {
+        let mut ticks = 0;
+        while !self.ears.iter().all(Ears::all_steady) {
+            if ticks >= MAX_TICKS {
+                let missing: Vec<String> = self
+                    .clients
+                    .iter()
+                    .zip(&self.ears)
+                    .flat_map(|(c, e)| {
+                        e.sources
+                            .iter()
+                            .filter(|s| !e.steady(s))
+                            .map(move |s| format!("{} misses {s}", c.name))
+                    })
+                    .collect();
+                panic!("no steady audio within {MAX_TICKS} frames: {missing:?}");
+            }
+            self.tick().await;
+            ticks += 1;
+        }
+        ticks
+    }
+
+    fn assert_frequencies(&self) {
+        for (me, ears) in self.clients.iter().zip(&self.ears) {
+            for (i, other) in self.clients.iter().enumerate() {
+                if other.id() == me.id() {
+                    continue;
+                }
+                let heard = ears.frequency(&format!("{}-a0", other.id()));
+                assert!(
+                    (heard - frequency_of(i)).abs() <= 5.0,
+                    "{} hears {} at {heard:.1} Hz, not {}",
+                    me.name,
+                    other.name,
+                    frequency_of(i)
+                );
+            }
+        }
+    }
+
+    /// Ticks (keeping audio flowing) until `client` sees the event `pred` picks.
+    async fn tick_until<T>(
+        &mut self,
+        client: usize,
+        what: &str,
+        mut pred: impl FnMut(&ConferenceEvent) -> Option<T>,
+    ) -> T {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let mut seen = Vec::new();
+        loop {
+            while let Ok(event) = self.clients[client].events.try_recv() {
+                if let Some(t) = pred(&event) {
+                    return t;
+                }
+                seen.push(event.name());
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{} never got {what}; saw {seen:?}",
+                self.clients[client].name
+            );
+            self.tick().await;
+        }
+    }
+}
+
+fn names(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("P{i}")).collect()
+}
+
+async fn everyone_hears_everyone(n: usize) -> Room {
+    let tb = testbed().await;
+    let names = names(n);
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let room_name = format!("bridge{n}");
+    let mut clients = Vec::new();
+    for name in &refs {
+        clients.push(join(options(&tb, &room_name, name)).await);
+    }
+    let joined_last = Instant::now();
+    for c in clients.iter_mut() {
+        c.expect_joined_participants(&refs).await;
+    }
+    let mut room = Room::new(clients, &vec![8000; n]);
+    room.until_everyone_hears_everyone().await;
+    println!(
+        "{n} participants: the last to join heard all {} others {} ms after joining",
+        n - 1,
+        joined_last.elapsed().as_millis()
+    );
+    room.assert_frequencies();
+    room.testbed = Some(tb);
+    room
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_participants_hear_each_other_and_see_the_pattern_through_the_bridge() {
+    let mut room = everyone_hears_everyone(3).await;
+    // P0's test pattern reaches P1 and P2 intact through the bridge.
+    let source = format!("{}-v0", room.clients[0].id());
+    let mut pictures: Vec<_> = room.clients[1..]
+        .iter()
+        .map(|c| c.meeting.remote_video())
+        .collect();
+    let pattern = TestPattern::new(320, 180);
+    let mut decoded: Vec<Vec<u32>> = vec![Vec::new(); 2];
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let mut index: u32 = 0;
+    while decoded.iter().any(|d| d.len() < 15) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "pictures decoded: {:?} after {index} sent",
+            decoded.iter().map(Vec::len).collect::<Vec<_>>()
+        );
+        room.tick().await;
+        // 25 pictures a second on the 50 Hz audio clock.
+        if index.is_multiple_of(2) {
+            room.clients[0]
+                .meeting
+                .push_video(&pattern.frame(index / 2))
+                .await
+                .unwrap();
+        }
+        index += 1;
+        for (rx, got) in pictures.iter_mut().zip(&mut decoded) {
+            loop {
+                match rx.try_recv() {
+                    Ok(p) if p.source_name == source => {
+                        let n = pattern
+                            .read_index(&p.frame)
+                            .expect("a decoded picture without a readable index");
+                        let score = psnr(&pattern.frame(n), &p.frame).expect("same size");
+                        assert!(score > 30.0, "picture {n}: {score:.1} dB");
+                        got.push(n);
+                    }
+                    Ok(_) | Err(TryRecvError::Lagged(_)) => {}
+                    Err(_) => break,
+                }
+            }
+        }
+    }
+    for got in &decoded {
+        assert!(got.windows(2).all(|w| w[1] > w[0]), "out of order: {got:?}");
+    }
+    for c in room.clients.drain(..) {
+        c.hang_up().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_participants_hear_each_other_through_the_bridge() {
+    let mut room = everyone_hears_everyone(5).await;
+    for c in room.clients.drain(..) {
+        c.hang_up().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_loudest_is_dominant_last_n_limits_video_and_endpoint_messages_cross() {
+    let tb = testbed().await;
+    let clients = join_all(&tb, "dominant", &["Ann", "Bob", "Cat"]).await;
+    // Cat is far louder than the others.
+    let mut room = Room::new(clients, &[1500, 1500, 12000]);
+    room.until_everyone_hears_everyone().await;
+    let cat = room.clients[2].id();
+    for i in 0..2 {
+        let wanted = cat.clone();
+        room.tick_until(i, "dominant_speaker_changed to Cat", |e| match e {
+            ConferenceEvent::DominantSpeakerChanged { endpoint_id } if *endpoint_id == wanted => {
+                Some(())
+            }
+            _ => None,
+        })
+        .await;
+    }
+
+    // Ann asks for one video; Bob and Cat both send theirs.
+    room.clients[0]
+        .meeting
+        .set_receiver_constraints(ReceiverConstraints {
+            last_n: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let forwarded = room
+        .tick_until(
+            0,
+            "forwarded_sources_changed with one source",
+            |e| match e {
+                ConferenceEvent::ForwardedSourcesChanged { sources } if sources.len() == 1 => {
+                    Some(sources[0].clone())
+                }
+                _ => None,
+            },
+        )
+        .await;
+    let mut pictures = room.clients[0].meeting.remote_video();
+    let pattern = TestPattern::new(160, 90);
+    let mut from: HashMap<String, usize> = HashMap::new();
+    let mut ticks: u32 = 0;
+    while from.values().sum::<usize>() < 20 {
+        assert!(ticks < MAX_TICKS as u32, "Ann decoded only {from:?}");
+        room.tick().await;
+        if ticks.is_multiple_of(2) {
+            for sender in 1..3 {
+                room.clients[sender]
+                    .meeting
+                    .push_video(&pattern.frame(ticks / 2))
+                    .await
+                    .unwrap();
+            }
+        }
+        ticks += 1;
+        while let Ok(p) = pictures.try_recv() {
+            *from.entry(p.source_name).or_default() += 1;
+        }
+    }
+    assert_eq!(
+        from.keys().collect::<Vec<_>>(),
+        vec![&forwarded],
+        "with last-N 1 Ann decodes one source only"
+    );
+
+    // An endpoint message from Bob to Ann, over the bridge channel.
+    let ann = room.clients[0].id();
+    room.clients[1]
+        .meeting
+        .send_endpoint_message(Some(ann), "{\"type\":\"hello\",\"n\":1}")
+        .await
+        .unwrap();
+    let bob = room.clients[1].id();
+    let json = room
+        .tick_until(0, "endpoint_message_received from Bob", |e| match e {
+            ConferenceEvent::EndpointMessageReceived { from, json } if *from == bob => {
+                Some(json.clone())
+            }
+            _ => None,
+        })
+        .await;
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["type"], "hello");
+    for c in room.clients.drain(..) {
+        c.hang_up().await;
+    }
+}
+
+async fn p2p_status(room: &mut Room, client: usize, active: bool) {
+    room.tick_until(
+        client,
+        &format!("p2p_status_changed {active}"),
+        |e| match e {
+            ConferenceEvent::P2pStatusChanged { active: a } if *a == active => Some(()),
+            _ => None,
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn media_moves_to_the_bridge_for_three_and_back_to_p2p_for_two() {
+    let tb = testbed().await;
+    let with_fast_return = |name: &str| {
+        let mut o = options(&tb, "switch", name);
+        // lib-jitsi-meet waits backToP2PDelay (5 s) before going back to P2P; 1 s keeps the test
+        // short without changing what happens.
+        o.config_overrides
+            .insert("p2p.backToP2PDelay".into(), "1".into());
+        o
+    };
+    let mut ann = join(with_fast_return("Ann")).await;
+    let mut bob = join(with_fast_return("Bob")).await;
+    ann.expect_joined_participant("Bob").await;
+    bob.expect_joined_participant("Ann").await;
+    let mut room = Room::new(vec![ann, bob], &[8000, 8000]);
+    p2p_status(&mut room, 0, true).await;
+    p2p_status(&mut room, 1, true).await;
+    room.until_everyone_hears_everyone().await;
+    room.assert_frequencies();
+
+    // Cat joins: P2P ends and Ann and Bob keep hearing each other through the bridge.
+    let switch_at: Vec<usize> = room
+        .ears
+        .iter()
+        .map(|e| e.heard[&e.sources[0]].len())
+        .collect();
+    let cat = join(with_fast_return("Cat")).await;
+    p2p_status(&mut room, 0, false).await;
+    p2p_status(&mut room, 1, false).await;
+    for _ in 0..STEADY {
+        room.tick().await;
+    }
+    while !room.ears.iter().all(Ears::all_steady) {
+        room.tick().await;
+    }
+    room.assert_frequencies();
+    let gaps: Vec<usize> = room
+        .ears
+        .iter()
+        .zip(&switch_at)
+        .map(|(e, from)| e.longest_gap_since(&e.sources[0], *from))
+        .collect();
+    println!(
+        "P2P -> bridge: longest silence at Ann {} ms, at Bob {} ms",
+        gaps[0] * 20,
+        gaps[1] * 20
+    );
+    assert!(
+        gaps.iter().all(|g| *g * 20 <= 2000),
+        "a gap longer than 2 s at the switch to the bridge: {gaps:?} frames"
+    );
+
+    // Cat leaves: back to P2P after backToP2PDelay, still hearing each other.
+    let back_at: Vec<usize> = room
+        .ears
+        .iter()
+        .map(|e| e.heard[&e.sources[0]].len())
+        .collect();
+    cat.hang_up().await;
+    p2p_status(&mut room, 0, true).await;
+    p2p_status(&mut room, 1, true).await;
+    for _ in 0..STEADY {
+        room.tick().await;
+    }
+    while !room.ears.iter().all(Ears::all_steady) {
+        room.tick().await;
+    }
+    room.assert_frequencies();
+    let gaps: Vec<usize> = room
+        .ears
+        .iter()
+        .zip(&back_at)
+        .map(|(e, from)| e.longest_gap_since(&e.sources[0], *from))
+        .collect();
+    println!(
+        "bridge -> P2P: longest silence at Ann {} ms, at Bob {} ms",
+        gaps[0] * 20,
+        gaps[1] * 20
+    );
+    assert!(
+        gaps.iter().all(|g| *g * 20 <= 2000),
+        "a gap longer than 2 s at the switch back to P2P: {gaps:?} frames"
+    );
+    for c in room.clients.drain(..) {
+        c.hang_up().await;
+    }
+}
