@@ -137,6 +137,12 @@ pub enum MeetingEvent {
     P2pStatusChanged {
         active: bool,
     },
+    /// A participant (which can be us) started or stopped sharing their screen; its pictures
+    /// arrive as the video source `ENDPOINT-v1`.
+    ScreenShareToggled {
+        endpoint_id: String,
+        on: bool,
+    },
     /// The bridge names a new loudest speaker (which can be us).
     DominantSpeakerChanged {
         endpoint_id: String,
@@ -310,6 +316,10 @@ impl From<core::ConferenceEvent> for MeetingEvent {
                 kind: kind.into(),
             },
             E::P2pStatusChanged { active } => MeetingEvent::P2pStatusChanged { active },
+            E::ScreenShareToggled { endpoint_id, on } => MeetingEvent::ScreenShareToggled {
+                endpoint_id: endpoint_id.to_string(),
+                on,
+            },
             E::DominantSpeakerChanged { endpoint_id } => MeetingEvent::DominantSpeakerChanged {
                 endpoint_id: endpoint_id.to_string(),
             },

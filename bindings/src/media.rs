@@ -153,6 +153,16 @@ impl Meeting {
             .map_err(Into::into)
     }
 
+    /// Sends one screen picture while sharing (`start_screen_share`), encoded to H.264 by the
+    /// SDK; dropped otherwise.
+    pub async fn push_screen_frame(&self, frame: VideoFrame) -> Result<(), MeetingError> {
+        let frame = CoreVideo::try_from(frame)?;
+        let m = self.inner.clone();
+        runtime::run(async move { m.push_screen_frame(&frame).await })
+            .await
+            .map_err(Into::into)
+    }
+
     /// Sends one H.264 access unit (Annex B, constrained baseline) from MediaCodec or
     /// VideoToolbox (convert AVCC first).
     pub async fn push_h264(

@@ -166,6 +166,23 @@ impl Meeting {
             .map_err(Into::into)
     }
 
+    /// Starts sharing the screen as a second video source (`ENDPOINT-v1`, videoType desktop),
+    /// fed with `push_screen_frame`. It goes through the bridge: P2P pauses while sharing.
+    /// Everyone, us included, gets `ScreenShareToggled`.
+    pub async fn start_screen_share(&self) -> Result<(), MeetingError> {
+        let m = self.inner.clone();
+        runtime::run(async move { m.start_screen_share().await })
+            .await
+            .map_err(Into::into)
+    }
+
+    pub async fn stop_screen_share(&self) -> Result<(), MeetingError> {
+        let m = self.inner.clone();
+        runtime::run(async move { m.stop_screen_share().await })
+            .await
+            .map_err(Into::into)
+    }
+
     /// What the bridge should forward to us: at most `last_n` videos (null: the bridge's
     /// default, -1: all), `selected_sources` first, none taller than `max_height` pixels.
     pub async fn set_receiver_constraints(

@@ -155,6 +155,12 @@ pub enum ConferenceEvent {
     P2pStatusChanged {
         active: bool,
     },
+    /// A participant (which can be us) started or stopped sharing their screen; its pictures
+    /// arrive as the video source `ENDPOINT-v1`.
+    ScreenShareToggled {
+        endpoint_id: EndpointId,
+        on: bool,
+    },
     /// The bridge names a new loudest speaker (which can be us).
     DominantSpeakerChanged {
         endpoint_id: EndpointId,
@@ -196,6 +202,7 @@ impl ConferenceEvent {
             ConferenceEvent::RemoteTrackAdded { .. } => "remote_track_added",
             ConferenceEvent::RemoteTrackRemoved { .. } => "remote_track_removed",
             ConferenceEvent::P2pStatusChanged { .. } => "p2p_status_changed",
+            ConferenceEvent::ScreenShareToggled { .. } => "screen_share_toggled",
             ConferenceEvent::DominantSpeakerChanged { .. } => "dominant_speaker_changed",
             ConferenceEvent::ForwardedSourcesChanged { .. } => "forwarded_sources_changed",
             ConferenceEvent::EndpointMessageReceived { .. } => "endpoint_message_received",

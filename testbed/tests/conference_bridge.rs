@@ -495,3 +495,96 @@ async fn media_moves_to_the_bridge_for_three_and_back_to_p2p_for_two() {
         c.hang_up().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_screen_share_reaches_the_others_beside_the_camera() {
+    let tb = testbed().await;
+    let clients = join_all(&tb, "screens", &["Ann", "Bob", "Cat"]).await;
+    let mut room = Room::new(clients, &[8000, 8000, 8000]);
+    room.until_everyone_hears_everyone().await;
+
+    let ann = room.clients[0].id();
+    room.clients[0].meeting.start_screen_share().await.unwrap();
+    for i in 1..3 {
+        let wanted = ann.clone();
+        room.tick_until(i, "screen_share_toggled on for Ann", |e| match e {
+            ConferenceEvent::ScreenShareToggled {
+                endpoint_id,
+                on: true,
+            } if *endpoint_id == wanted => Some(()),
+            _ => None,
+        })
+        .await;
+    }
+
+    // Ann's camera (320x180) and screen (640x360) patterns both reach Bob intact.
+    let (camera, screen) = (format!("{ann}-v0"), format!("{ann}-v1"));
+    let camera_pattern = TestPattern::new(320, 180);
+    let screen_pattern = TestPattern::new(640, 360);
+    let mut pictures = room.clients[1].meeting.remote_video();
+    let mut decoded: HashMap<String, Vec<u32>> = HashMap::new();
+    let mut index: u32 = 0;
+    let enough = |d: &HashMap<String, Vec<u32>>| {
+        [&camera, &screen]
+            .iter()
+            .all(|s| d.get(*s).is_some_and(|v| v.len() >= 10))
+    };
+    while !enough(&decoded) {
+        assert!(
+            (index as usize) < MAX_TICKS,
+            "Bob decoded {:?}",
+            decoded
+                .iter()
+                .map(|(k, v)| (k, v.len()))
+                .collect::<Vec<_>>()
+        );
+        room.tick().await;
+        if index.is_multiple_of(2) {
+            let ann = &room.clients[0].meeting;
+            ann.push_video(&camera_pattern.frame(index / 2))
+                .await
+                .unwrap();
+            ann.push_screen_frame(&screen_pattern.frame(index / 2))
+                .await
+                .unwrap();
+        }
+        index += 1;
+        loop {
+            match pictures.try_recv() {
+                Ok(p) => {
+                    let pattern = if p.source_name == screen {
+                        &screen_pattern
+                    } else if p.source_name == camera {
+                        &camera_pattern
+                    } else {
+                        continue;
+                    };
+                    let n = pattern
+                        .read_index(&p.frame)
+                        .expect("a decoded picture without a readable index");
+                    let score = psnr(&pattern.frame(n), &p.frame).expect("same size");
+                    assert!(score > 30.0, "{} picture {n}: {score:.1} dB", p.source_name);
+                    decoded.entry(p.source_name.clone()).or_default().push(n);
+                }
+                Err(TryRecvError::Lagged(_)) => {}
+                Err(_) => break,
+            }
+        }
+    }
+
+    room.clients[0].meeting.stop_screen_share().await.unwrap();
+    for i in 1..3 {
+        let wanted = ann.clone();
+        room.tick_until(i, "screen_share_toggled off for Ann", |e| match e {
+            ConferenceEvent::ScreenShareToggled {
+                endpoint_id,
+                on: false,
+            } if *endpoint_id == wanted => Some(()),
+            _ => None,
+        })
+        .await;
+    }
+    for c in room.clients.drain(..) {
+        c.hang_up().await;
+    }
+}

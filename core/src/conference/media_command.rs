@@ -47,6 +47,15 @@ pub enum MediaCommand {
         names: Vec<(u32, String)>,
     },
     SetMuted(Muted),
+    /// Add (or unmute) the screen-share track; `offer` is the remote description with the m-line
+    /// it goes out on, to apply first, when that m-line is new.
+    StartScreen {
+        sid: String,
+        offer: Option<String>,
+    },
+    StopScreen {
+        sid: String,
+    },
     Close {
         sid: String,
     },

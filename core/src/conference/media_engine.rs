@@ -153,6 +153,8 @@ impl MediaEngine {
             | MediaCommand::Renegotiate { sid, .. }
             | MediaCommand::AddCandidate { sid, .. }
             | MediaCommand::NameSources { sid, .. }
+            | MediaCommand::StartScreen { sid, .. }
+            | MediaCommand::StopScreen { sid }
             | MediaCommand::Close { sid } => Some(sid.clone()),
             MediaCommand::SetMuted(_) => None,
         };
@@ -229,6 +231,22 @@ impl MediaEngine {
                 }
                 Ok(None)
             }
+            MediaCommand::StartScreen { sid, offer } => {
+                let media = self.session(&sid)?;
+                media.add_screen_track().await.map_err(|e| e.to_string())?;
+                if let Some(offer) = offer {
+                    media
+                        .accept_offer(&offer)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
+                media.set_screen_muted(false);
+                Ok(None)
+            }
+            MediaCommand::StopScreen { sid } => {
+                self.session(&sid)?.set_screen_muted(true);
+                Ok(None)
+            }
             MediaCommand::Close { sid } => {
                 self.close(&sid).await;
                 Ok(None)
@@ -242,10 +260,12 @@ impl MediaEngine {
         let mut config = SessionConfig::new(me);
         config.audio_ssrc = self.ssrcs.audio;
         config.video_ssrc = self.ssrcs.video;
+        config.screen_ssrc = self.ssrcs.screen;
         // Matches the msid `LocalSource`s announce in Jingle.
         config.stream_id = format!("{me}-stream");
         config.audio_track_id = format!("{me}-a0");
         config.video_track_id = format!("{me}-v0");
+        config.screen_track_id = format!("{me}-v1");
         let (events_tx, events) = mpsc::unbounded_channel();
         let media = Arc::new(
             MediaSession::new(config, events_tx)

@@ -135,6 +135,7 @@ async fn start(options: MeetingOptions, events: &EventSink) -> Result<Meeting, E
             audio_only: options.audio_only,
             hand_raised_at: None,
             hand_ever_raised: false,
+            screen_sharing: false,
         },
         password: options.password.clone(),
         subject: options.subject.clone(),
@@ -149,6 +150,7 @@ async fn start(options: MeetingOptions, events: &EventSink) -> Result<Meeting, E
         local_ssrcs: LocalSsrcs {
             audio: random_ssrc(),
             video: random_ssrc(),
+            screen: random_ssrc(),
         },
         p2p: P2pPolicy::from_overrides(&options.config_overrides),
     };
@@ -288,6 +290,26 @@ impl Meeting {
             constraints: None,
         };
         self.call(Command::SetReceiverConstraints(message)).await
+    }
+
+    /// Starts sharing the screen: a second video source (`ENDPOINT-v1`, videoType desktop) fed by
+    /// `push_screen_frame`, through the bridge (P2P pauses while sharing). Others get
+    /// `screen_share_toggled` and the source's pictures.
+    pub async fn start_screen_share(&self) -> Result<(), Error> {
+        self.call(Command::StartScreenShare).await
+    }
+
+    pub async fn stop_screen_share(&self) -> Result<(), Error> {
+        self.call(Command::StopScreenShare).await
+    }
+
+    /// Sends one screen picture, encoded to H.264 by the SDK; dropped when not sharing.
+    pub async fn push_screen_frame(&self, frame: &VideoFrame) -> Result<(), Error> {
+        let session = self.media.active.borrow().clone();
+        match session {
+            Some(s) => media_result(s.send_screen(frame).await),
+            None => Ok(()),
+        }
     }
 
     /// Sends a JSON text to one participant, or to everyone when `to` is `None`, over the

@@ -52,6 +52,7 @@ pub struct ConferenceConfig {
 pub struct LocalSsrcs {
     pub audio: u32,
     pub video: u32,
+    pub screen: u32,
 }
 
 /// Identifies a command so its reply can be routed back by the driver.
@@ -75,6 +76,8 @@ pub enum Command {
     StopRecording,
     /// What we want the bridge to forward (last-N, selected sources, maximum height).
     SetReceiverConstraints(ReceiverVideoConstraints),
+    StartScreenShare,
+    StopScreenShare,
     /// A JSON message over the bridge channel, to one participant or (`None`) everyone.
     SendEndpointMessage {
         to: Option<EndpointId>,
@@ -147,8 +150,9 @@ pub struct Conference {
     /// When a delayed P2P start (after a third participant left) is due.
     p2p_restart_at: Option<Instant>,
     jvb: Option<bridge::JvbSession>,
-    /// Remote tracks announced to the app: source name -> owner and kind.
-    tracks: std::collections::BTreeMap<String, (EndpointId, crate::events::MediaKind)>,
+    /// Remote tracks announced to the app: source name -> owner, kind, and whether it is a
+    /// screen share.
+    tracks: std::collections::BTreeMap<String, (EndpointId, crate::events::MediaKind, bool)>,
     receiver_constraints: ReceiverVideoConstraints,
     bridge_open: bool,
     /// Whether the app was last told that media goes peer to peer.
@@ -433,6 +437,14 @@ impl Conference {
             }
             Command::SetReceiverConstraints(constraints) => {
                 self.set_receiver_constraints(constraints);
+                self.reply(id, Ok(()));
+            }
+            Command::StartScreenShare => {
+                self.start_screen_share()?;
+                self.reply(id, Ok(()));
+            }
+            Command::StopScreenShare => {
+                self.stop_screen_share();
                 self.reply(id, Ok(()));
             }
             Command::SendEndpointMessage { to, json } => {

@@ -26,7 +26,7 @@ pub use from_sdp::{sdp_to_jingle, AnswerOptions, JingleMedia};
 pub use model::*;
 pub use parse::{parse_jingle, parse_jingle_in_session};
 pub use sdp::{Attributes, Direction, MediaSection, Sdp, SdpError, SdpLine};
-pub use source_update::{apply_source_update, SourceUpdate};
+pub use source_update::{add_mline_for_local_source, apply_source_update, SourceUpdate};
 pub use sources::{
     local_sources_jingle, remote_sources, LocalSource, Owner, RemoteSource, SourceName, VideoType,
 };

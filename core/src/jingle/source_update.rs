@@ -9,7 +9,7 @@ use crate::jid::EndpointId;
 
 use super::error::JingleError;
 use super::limits;
-use super::model::{Action, Jingle};
+use super::model::{Action, Jingle, Media};
 use super::sdp::{Direction, MediaSection, Sdp, SdpLine};
 use super::sources::{remote_sources, RemoteSource};
 use super::to_sdp::{push_source_lines, ssrc_group_line, strip_sources, Peer};
@@ -142,6 +142,39 @@ fn add_to_sdp(sdp: &mut Sdp, source: &RemoteSource, peer: Peer) -> Result<(), Ji
         push_source_lines(&mut m.lines, *ssrc, &source.parameters);
     }
     Ok(())
+}
+
+/// Towards the bridge the remote description is the focus's offer, which has no m-line for a
+/// source we start later (a screen share): as lib-jitsi-meet's `addMlineForNewLocalSource`, a
+/// `recvonly` m-line of that media type (from the focus's side) is added for our answer to send
+/// on. Returns its mid.
+pub fn add_mline_for_local_source(sdp: &mut Sdp, media: Media) -> Result<String, JingleError> {
+    if sdp.media.len() == limits::MAX_MEDIA_SECTIONS {
+        return Err(JingleError::TooMany {
+            what: "media sections",
+            limit: limits::MAX_MEDIA_SECTIONS,
+        });
+    }
+    let template = sdp
+        .media
+        .iter()
+        .find(|m| m.media == media.as_str())
+        .ok_or(JingleError::NoMediaSection(media))?;
+    let mut m = strip_sources(template);
+    m.port = 9;
+    let mid = free_mid(sdp);
+    m.set_attr("mid", &mid);
+    m.set_direction(Direction::RecvOnly);
+    if let Some(mut bundle) = sdp
+        .bundle()
+        .map(|b| b.into_iter().map(str::to_string).collect::<Vec<_>>())
+    {
+        bundle.push(mid.clone());
+        sdp.set_bundle(&bundle.iter().map(String::as_str).collect::<Vec<_>>());
+    }
+    sdp.media.push(m);
+    bump_version(sdp);
+    Ok(mid)
 }
 
 fn remove_from_sdp(sdp: &mut Sdp, source: &RemoteSource, peer: Peer) {

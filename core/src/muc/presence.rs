@@ -34,6 +34,8 @@ pub struct LocalPresence {
     pub hand_raised_at: Option<u64>,
     /// Once raised, a lowered hand is sent as an empty element so receivers see the change.
     pub hand_ever_raised: bool,
+    /// Our screen share (`ENDPOINT-v1`, videoType desktop) is on.
+    pub screen_sharing: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -103,6 +105,15 @@ impl LocalPresence {
                 SourceState {
                     muted: self.video_muted,
                     video_type: Some("camera".into()),
+                },
+            );
+        }
+        if self.screen_sharing {
+            sources.insert(
+                format!("{}-v1", self.endpoint_id),
+                SourceState {
+                    muted: false,
+                    video_type: Some("desktop".into()),
                 },
             );
         }
@@ -291,6 +302,7 @@ mod tests {
             audio_only: false,
             hand_raised_at: Some(1_700_000_000_000),
             hand_ever_raised: true,
+            screen_sharing: false,
         }
     }
 

@@ -10,11 +10,14 @@ pub struct SessionConfig {
     /// SSRCs of our streams; Jitsi signals them in Jingle `<source>` elements.
     pub audio_ssrc: u32,
     pub video_ssrc: u32,
+    /// The screen share's SSRC; its track exists only once `add_screen_track` is called.
+    pub screen_ssrc: u32,
     /// The msid of our tracks: Jitsi uses the stream id `<endpoint>-audio-0`/`-video-0` style and
     /// the source names `<endpoint>-a0`/`<endpoint>-v0`; the caller decides.
     pub stream_id: String,
     pub audio_track_id: String,
     pub video_track_id: String,
+    pub screen_track_id: String,
     /// Layout of the PCM we send (the SDP always says Opus/48000/2, as RFC 7587 requires).
     pub audio_send_channels: Channels,
     /// Layout of the PCM delivered for remote audio.
@@ -33,9 +36,11 @@ impl SessionConfig {
             ice_servers: Vec::new(),
             audio_ssrc: random_ssrc(),
             video_ssrc: random_ssrc(),
+            screen_ssrc: random_ssrc(),
             stream_id: format!("{endpoint}-stream"),
             audio_track_id: format!("{endpoint}-a0"),
             video_track_id: format!("{endpoint}-v0"),
+            screen_track_id: format!("{endpoint}-v1"),
             audio_send_channels: Channels::Mono,
             audio_receive_channels: Channels::Mono,
             jitter_target_packets: 2,

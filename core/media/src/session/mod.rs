@@ -68,6 +68,8 @@ pub struct MediaSession {
     shared: Arc<Shared>,
     audio: Arc<AudioSender>,
     video: Arc<VideoSender>,
+    /// The screen share, once `add_screen_track` added it.
+    screen: Mutex<Option<Arc<VideoSender>>>,
 }
 
 impl MediaSession {
@@ -100,6 +102,7 @@ impl MediaSession {
             shared,
             audio,
             video,
+            screen: Mutex::new(None),
         })
     }
 
@@ -206,6 +209,38 @@ impl MediaSession {
         self.video.set_muted(muted);
     }
 
+    /// Adds the screen-share track (SSRC `screen_ssrc`). It goes out once a renegotiation gives
+    /// it an m-line; until then, and while muted, pictures are dropped. Adding it twice is a
+    /// no-op.
+    pub async fn add_screen_track(&self) -> Result<(), MediaError> {
+        if lock(&self.screen).is_some() {
+            return Ok(());
+        }
+        let sender = Arc::new(VideoSender::screen(
+            &self.shared.config,
+            self.shared.clone(),
+        )?);
+        sender.attach(&self.pc).await?;
+        *lock(&self.screen) = Some(sender);
+        Ok(())
+    }
+
+    /// Encodes and sends one screen picture; dropped before the screen track is negotiated or
+    /// while it is muted.
+    pub async fn send_screen(&self, frame: &VideoFrame) -> Result<(), MediaError> {
+        let sender = lock(&self.screen).clone();
+        match sender {
+            Some(s) => s.send(frame).await,
+            None => Ok(()),
+        }
+    }
+
+    pub fn set_screen_muted(&self, muted: bool) {
+        if let Some(s) = lock(&self.screen).as_ref() {
+            s.set_muted(muted);
+        }
+    }
+
     /// Caps the video bitrate (e.g. from the bridge's sender constraints); `None` lifts the cap.
     pub fn set_video_bitrate_cap(&self, bps: Option<u32>) -> Result<(), MediaError> {
         self.video.set_bitrate_cap(bps)
@@ -237,10 +272,18 @@ impl MediaSession {
                 continue;
             };
             let mime = codec.rtp_codec.mime_type.to_ascii_lowercase();
+            let ssrc = parameters
+                .encodings
+                .first()
+                .and_then(|e| e.rtp_coding_parameters.ssrc);
+            let screen = lock(&self.screen).clone();
             if mime == "audio/opus" {
                 self.audio.negotiated(codec.payload_type);
             } else if mime == "video/h264" {
-                self.video.negotiated(codec.payload_type);
+                match screen {
+                    Some(s) if ssrc == Some(s.ssrc()) => s.negotiated(codec.payload_type),
+                    _ => self.video.negotiated(codec.payload_type),
+                }
             }
         }
     }

@@ -169,7 +169,22 @@ pub(crate) struct VideoSender {
 }
 
 impl VideoSender {
+    /// The camera's sender.
     pub(crate) fn new(config: &SessionConfig, shared: Arc<Shared>) -> Result<Self, MediaError> {
+        Self::with_track(config, shared, config.video_ssrc, &config.video_track_id)
+    }
+
+    /// The screen share's sender: its own SSRC, track and encoder.
+    pub(crate) fn screen(config: &SessionConfig, shared: Arc<Shared>) -> Result<Self, MediaError> {
+        Self::with_track(config, shared, config.screen_ssrc, &config.screen_track_id)
+    }
+
+    fn with_track(
+        config: &SessionConfig,
+        shared: Arc<Shared>,
+        ssrc: u32,
+        track_id: &str,
+    ) -> Result<Self, MediaError> {
         let controller = BitrateController::new(
             config.video_bitrate_limits,
             config.video_encoder.bitrate_bps,
@@ -177,13 +192,7 @@ impl VideoSender {
         let mut encoder_config = config.video_encoder;
         encoder_config.bitrate_bps = controller.target_bps();
         Ok(VideoSender {
-            out: Outbound::new(
-                config,
-                RtpCodecKind::Video,
-                config.video_ssrc,
-                h264_codec(),
-                &config.video_track_id,
-            )?,
+            out: Outbound::new(config, RtpCodecKind::Video, ssrc, h264_codec(), track_id)?,
             encoder: Mutex::new(H264Encoder::new(encoder_config)?),
             bitrate: Mutex::new(controller),
             keyframe_wanted: AtomicBool::new(false),

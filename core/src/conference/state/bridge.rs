@@ -18,9 +18,10 @@ use crate::error::Error;
 use crate::events::{ConferenceEvent, MediaKind};
 use crate::jid::{EndpointId, Jid};
 use crate::jingle::{
-    apply_source_update, content_name_for_mid, encode_jingle, jingle_to_sdp, parse_jingle,
-    remote_sources, sdp_to_jingle, transport_info, Action, AnswerOptions, Candidate, Creator,
-    Jingle, Media, OfferOptions, Peer, RemoteSource, Sdp, SdpLine,
+    add_mline_for_local_source, apply_source_update, content_name_for_mid, encode_jingle,
+    jingle_to_sdp, local_sources_jingle, parse_jingle, remote_sources, sdp_to_jingle,
+    transport_info, Action, AnswerOptions, Candidate, Creator, Jingle, LocalSource, Media,
+    OfferOptions, Peer, RemoteSource, Sdp, SdpLine, VideoType,
 };
 use crate::xml::Element;
 use crate::xmpp::stanza::{error_reply, iq};
@@ -33,6 +34,8 @@ pub(super) struct JvbSession {
     pub remote_sources: Vec<RemoteSource>,
     local_sdp: Option<Sdp>,
     pending_local_candidates: Vec<String>,
+    /// Whether the remote description has the m-line our screen share goes out on.
+    screen_mline: bool,
 }
 
 impl Conference {
@@ -105,8 +108,10 @@ impl Conference {
         };
         self.send(super::result_for(request));
         if let Some(old) = self.jvb.take() {
-            // Jicofo re-inviting (after a bridge failure): the new offer replaces the session.
+            // Jicofo re-inviting (after a bridge failure): the new offer replaces the session,
+            // and a screen share has no m-line in it.
             self.close_jvb(old);
+            self.end_screen_share();
         }
         let web_socket = jingle.web_socket_url().map(str::to_string);
         self.jvb = Some(JvbSession {
@@ -116,6 +121,7 @@ impl Conference {
             remote_sources: sources.clone(),
             local_sdp: None,
             pending_local_candidates: Vec::new(),
+            screen_mline: false,
         });
         let muted = self.muted();
         self.media(MediaCommand::Answer {
@@ -192,6 +198,90 @@ impl Conference {
         self.bridge(BridgeCommand::Close);
         self.bridge_open = false;
         self.sync_tracks();
+    }
+
+    /// Our screen share goes out through the bridge: lib-jitsi-meet's way of adding a local
+    /// source there (an m-line for it in the remote description, a local renegotiation, then
+    /// `source-add` to the focus). P2P carries camera and microphone only, so it stops while we
+    /// share, and media moves to the bridge.
+    pub(super) fn start_screen_share(&mut self) -> Result<(), Error> {
+        if self.cfg.presence.screen_sharing {
+            return Ok(());
+        }
+        if self.cfg.presence.audio_only {
+            return Err(Error::InvalidArgument(
+                "there is no screen sharing in an audio-only meeting".into(),
+            ));
+        }
+        let Some(session) = self.jvb.as_mut().filter(|s| s.local_sdp.is_some()) else {
+            return Err(Error::Refused(
+                "screen sharing goes through the bridge, and the focus has not set up a bridge \
+                 session (yet)"
+                    .into(),
+            ));
+        };
+        let offer = if session.screen_mline {
+            None
+        } else {
+            let mut sdp = session.remote_sdp.clone();
+            add_mline_for_local_source(&mut sdp, Media::Video).map_err(|e| {
+                Error::Refused(format!("the bridge session cannot carry a screen: {e}"))
+            })?;
+            session.remote_sdp = sdp.clone();
+            session.screen_mline = true;
+            Some(sdp.to_string())
+        };
+        let (sid, focus) = (session.sid.clone(), session.focus.clone());
+        self.cfg.presence.screen_sharing = true;
+        self.apply_p2p_decision(crate::conference::p2p::P2pDecision::Stop);
+        self.media(MediaCommand::StartScreen {
+            sid: sid.clone(),
+            offer,
+        });
+        let add = local_sources_jingle(Action::SourceAdd, &sid, &[self.screen_source()]);
+        self.send_to_focus(&focus, &add);
+        self.send_presence();
+        self.emit(ConferenceEvent::ScreenShareToggled {
+            endpoint_id: self.cfg.presence.endpoint_id.clone(),
+            on: true,
+        });
+        Ok(())
+    }
+
+    pub(super) fn stop_screen_share(&mut self) {
+        if !self.cfg.presence.screen_sharing {
+            return;
+        }
+        if let Some(session) = self.jvb.as_ref() {
+            let (sid, focus) = (session.sid.clone(), session.focus.clone());
+            self.media(MediaCommand::StopScreen { sid: sid.clone() });
+            let remove = local_sources_jingle(Action::SourceRemove, &sid, &[self.screen_source()]);
+            self.send_to_focus(&focus, &remove);
+        }
+        self.end_screen_share();
+        self.update_p2p(false);
+    }
+
+    /// The screen share is over, whether we stopped it or lost its session.
+    fn end_screen_share(&mut self) {
+        if !std::mem::take(&mut self.cfg.presence.screen_sharing) {
+            return;
+        }
+        self.send_presence();
+        self.emit(ConferenceEvent::ScreenShareToggled {
+            endpoint_id: self.cfg.presence.endpoint_id.clone(),
+            on: false,
+        });
+    }
+
+    fn screen_source(&self) -> LocalSource {
+        let me = &self.cfg.presence.endpoint_id;
+        LocalSource::screen(
+            me,
+            self.cfg.local_ssrcs.screen,
+            None,
+            format!("{me}-stream {me}-v1"),
+        )
     }
 
     /// What the bridge session produced, when `sid` is that session.
@@ -328,7 +418,7 @@ impl Conference {
                 active: self.p2p_announced,
             });
         }
-        let mut now: BTreeMap<String, (EndpointId, MediaKind)> = BTreeMap::new();
+        let mut now: BTreeMap<String, (EndpointId, MediaKind, bool)> = BTreeMap::new();
         let p2p = self.p2p.iter().flat_map(|s| s.remote_sources.iter());
         let jvb = self.jvb.iter().flat_map(|s| s.remote_sources.iter());
         for source in p2p.chain(jvb) {
@@ -340,26 +430,39 @@ impl Conference {
                 Media::Video => MediaKind::Video,
                 _ => continue,
             };
+            let desktop = source.video_type == Some(VideoType::Desktop);
             now.entry(name.clone())
-                .or_insert_with(|| (endpoint.clone(), kind));
+                .or_insert_with(|| (endpoint.clone(), kind, desktop));
         }
         let before = std::mem::take(&mut self.tracks);
-        for (source_name, (endpoint_id, kind)) in &before {
+        for (source_name, (endpoint_id, kind, desktop)) in &before {
             if !now.contains_key(source_name) {
                 self.emit(ConferenceEvent::RemoteTrackRemoved {
                     endpoint_id: endpoint_id.clone(),
                     source_name: source_name.clone(),
                     kind: *kind,
                 });
+                if *desktop {
+                    self.emit(ConferenceEvent::ScreenShareToggled {
+                        endpoint_id: endpoint_id.clone(),
+                        on: false,
+                    });
+                }
             }
         }
-        for (source_name, (endpoint_id, kind)) in &now {
+        for (source_name, (endpoint_id, kind, desktop)) in &now {
             if !before.contains_key(source_name) {
                 self.emit(ConferenceEvent::RemoteTrackAdded {
                     endpoint_id: endpoint_id.clone(),
                     source_name: source_name.clone(),
                     kind: *kind,
                 });
+                if *desktop {
+                    self.emit(ConferenceEvent::ScreenShareToggled {
+                        endpoint_id: endpoint_id.clone(),
+                        on: true,
+                    });
+                }
             }
         }
         self.tracks = now;

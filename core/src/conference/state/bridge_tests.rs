@@ -425,3 +425,113 @@ fn a_source_on_both_sessions_is_one_track_until_both_lose_it() {
     assert!(media(&out).contains(&&MediaCommand::Close { sid: sid.into() }));
     assert!(tracks(&out).is_empty(), "{:?}", tracks(&out));
 }
+
+#[test]
+fn screen_share_adds_an_m_line_then_announces_the_desktop_source_and_stops_p2p() {
+    let now = Instant::now();
+    let mut c = in_a_bridge_room(now);
+    c.handle_command(1, Command::StartScreenShare, now);
+    let out = drain(&mut c);
+    assert!(
+        matches!(&out[..], [Output::Reply(1, Err(Error::Refused(_)))]),
+        "no bridge session yet: {out:?}"
+    );
+
+    accepted(&mut c, now);
+    c.handle_command(2, Command::StartScreenShare, now);
+    let out = drain(&mut c);
+    let [MediaCommand::StartScreen {
+        sid,
+        offer: Some(offer),
+    }] = &media(&out)[..]
+    else {
+        panic!(
+            "expected the screen track with a new m-line, got {:?}",
+            media(&out)
+        );
+    };
+    assert_eq!(sid, SID);
+    let sdp = crate::jingle::Sdp::parse(offer).unwrap();
+    let last = sdp.media.last().unwrap();
+    assert_eq!(last.media, "video");
+    assert_eq!(last.direction(), Some(crate::jingle::Direction::RecvOnly));
+    assert!(last.ssrcs().is_empty());
+    let sent_now = jingle_sent(&out);
+    let [(to, add)] = &sent_now[..] else {
+        panic!("expected one source-add, got {sent_now:?}");
+    };
+    assert_eq!(to, FOCUS);
+    assert_eq!(add.action, Action::SourceAdd);
+    let source = &add.contents[0].description.as_ref().unwrap().sources[0];
+    assert_eq!(source.ssrc, 6006);
+    assert_eq!(source.name.as_deref(), Some("me000001-v1"));
+    assert_eq!(source.video_type.as_deref(), Some("desktop"));
+    let presence = super::tests::sent(&out)
+        .into_iter()
+        .find(|e| e.name() == "presence")
+        .expect("presence with the new source");
+    assert!(presence.to_xml().contains("me000001-v1"));
+    assert!(
+        events(&out).contains(&&ConferenceEvent::ScreenShareToggled {
+            endpoint_id: EndpointId::new("me000001"),
+            on: true
+        })
+    );
+    assert!(matches!(out.last(), Some(Output::Reply(2, Ok(())))));
+
+    // Stopping: the track is muted, source-remove goes to the focus; starting again reuses the
+    // m-line.
+    c.handle_command(3, Command::StopScreenShare, now);
+    let out = drain(&mut c);
+    assert_eq!(
+        media(&out),
+        vec![&MediaCommand::StopScreen { sid: SID.into() }]
+    );
+    assert_eq!(jingle_sent(&out)[0].1.action, Action::SourceRemove);
+    assert!(
+        events(&out).contains(&&ConferenceEvent::ScreenShareToggled {
+            endpoint_id: EndpointId::new("me000001"),
+            on: false
+        })
+    );
+    c.handle_command(4, Command::StartScreenShare, now);
+    let out = drain(&mut c);
+    assert_eq!(
+        media(&out),
+        vec![&MediaCommand::StartScreen {
+            sid: SID.into(),
+            offer: None
+        }]
+    );
+}
+
+#[test]
+fn a_remote_desktop_source_toggles_screen_share_for_its_owner() {
+    let now = Instant::now();
+    let mut c = in_a_bridge_room(now);
+    let out = accepted(&mut c, now);
+    // c3d4e5f6-v1 in Jicofo's offer is a desktop source.
+    assert!(
+        events(&out).contains(&&ConferenceEvent::ScreenShareToggled {
+            endpoint_id: EndpointId::new("c3d4e5f6"),
+            on: true
+        })
+    );
+    let remove = "<jingle xmlns='urn:xmpp:jingle:1' action='source-remove' sid='7kq3b0c8ufhg6'>\
+        <content name='video'><description xmlns='urn:xmpp:jingle:apps:rtp:1' media='video'>\
+        <source xmlns='urn:xmpp:jingle:apps:rtp:ssma:0' ssrc='918244605' name='c3d4e5f6-v1' videoType='desktop'>\
+        <ssrc-info xmlns='http://jitsi.org/jitmeet' owner='c3d4e5f6'/></source>\
+        <source xmlns='urn:xmpp:jingle:apps:rtp:ssma:0' ssrc='3010273531' name='c3d4e5f6-v1' videoType='desktop'>\
+        <ssrc-info xmlns='http://jitsi.org/jitmeet' owner='c3d4e5f6'/></source>\
+        <ssrc-group xmlns='urn:xmpp:jingle:apps:rtp:ssma:0' semantics='FID'>\
+        <source ssrc='918244605'/><source ssrc='3010273531'/></ssrc-group>\
+        </description></content></jingle>";
+    c.handle_stanza(&jingle_iq(FOCUS, "r1", remove), now);
+    let out = drain(&mut c);
+    assert!(
+        events(&out).contains(&&ConferenceEvent::ScreenShareToggled {
+            endpoint_id: EndpointId::new("c3d4e5f6"),
+            on: false
+        })
+    );
+}

@@ -79,7 +79,7 @@ impl Conference {
     }
 
     pub(super) fn update_p2p(&mut self, after_leave: bool) {
-        if !matches!(self.phase, super::Phase::Joined) {
+        if !matches!(self.phase, super::Phase::Joined) || self.cfg.presence.screen_sharing {
             return;
         }
         let decision = p2p::decide(
@@ -92,7 +92,7 @@ impl Conference {
         self.apply_p2p_decision(decision);
     }
 
-    fn apply_p2p_decision(&mut self, decision: P2pDecision) {
+    pub(super) fn apply_p2p_decision(&mut self, decision: P2pDecision) {
         match decision {
             P2pDecision::Initiate(peer) => {
                 self.p2p_restart_at = None;
@@ -215,6 +215,16 @@ impl Conference {
     }
 
     fn on_p2p_offer(&mut self, peer: EndpointId, jingle: Jingle) {
+        if self.cfg.presence.screen_sharing {
+            let terminate = Jingle::terminate(
+                jingle.sid,
+                Reason::new(
+                    "decline",
+                    Some("P2P disabled while sharing the screen".into()),
+                ),
+            );
+            return self.send_jingle(&peer, &terminate);
+        }
         let current = self.p2p.as_ref().map(|s| s.peer.clone());
         if let Err(decline) =
             p2p::accept_offer(&self.cfg.p2p, &peer, &self.p2p_peers(), current.as_ref())

@@ -37,6 +37,7 @@ pub(super) fn joined_with(peers: &[&str], now: Instant) -> (Conference, Vec<Outp
     cfg.local_ssrcs = LocalSsrcs {
         audio: 2002,
         video: 4004,
+        screen: 6006,
     };
     let mut c = Conference::new(cfg, now);
     let out = drain(&mut c);

@@ -21,6 +21,7 @@ pub(super) fn config() -> ConferenceConfig {
             audio_only: false,
             hand_raised_at: None,
             hand_ever_raised: false,
+            screen_sharing: false,
         },
         password: None,
         subject: Some("Daily".into()),
@@ -35,6 +36,7 @@ pub(super) fn config() -> ConferenceConfig {
         local_ssrcs: LocalSsrcs {
             audio: 1111,
             video: 2222,
+            screen: 3333,
         },
         p2p: P2pPolicy::default(),
     }
