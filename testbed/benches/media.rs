@@ -1,8 +1,9 @@
 //! Media start-up on the local testbed: from the second participant's join (the room confirmed
 //! it) to the first decoded audio frame and the first decoded picture of the first participant,
 //! who sends a tone and the test pattern from the moment it joined. P2P: ICE, DTLS and the first
-//! keyframe are all in the number. 10 fresh rooms; run by `cargo xtask bench`; one JSON line per
-//! measurement set.
+//! keyframe are all in the number. Then through the bridge: with two and with four participants
+//! sending, one more joins, and we time until it hears every one of them and sees a first picture.
+//! 10 fresh rooms each; run by `cargo xtask bench`; one JSON line per measurement set.
 
 use std::time::{Duration, Instant};
 
@@ -99,6 +100,70 @@ async fn first_media(
     (audio_at.unwrap(), video_at.unwrap())
 }
 
+/// Times from `joined` until audio from every one of `sources` is audible.
+async fn all_audible(meeting: &Meeting, sources: &[String], joined: Instant) -> Duration {
+    let mut heard = vec![false; sources.len()];
+    let mut clock = interval(PULL_TICK);
+    clock.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let waited = timeout(GIVE_UP, async {
+        while heard.contains(&false) {
+            clock.tick().await;
+            for (source, heard) in sources.iter().zip(heard.iter_mut()) {
+                if let Some(audio) = meeting.remote_audio(source) {
+                    *heard |= rms(&audio.pull(480).expect("pull").samples) > 500.0;
+                }
+            }
+        }
+    })
+    .await;
+    assert!(
+        waited.is_ok(),
+        "not every source audible within {GIVE_UP:?}: {heard:?}"
+    );
+    joined.elapsed()
+}
+
+/// Through the bridge: `senders` participants send from the moment they joined, then one more
+/// joins; from its join to the first decoded picture and to audio from all of them. The first
+/// two talk P2P until the third arrives, as in any Jitsi room.
+async fn bridge_runs(tb: &Testbed, senders: usize) -> (Vec<Duration>, Vec<Duration>) {
+    let (mut all_audio, mut first_video) = (Vec::new(), Vec::new());
+    for i in 0..RUNS {
+        let room = format!("bench-bridge{senders}-{i}");
+        let mut joined_senders = Vec::new();
+        for s in 0..senders {
+            let mut o = MeetingOptions::new(tb.server_url(), &room);
+            o.display_name = Some(format!("Sender{s}"));
+            let (m, events) = join(o).await;
+            joined_senders.push((m.clone(), events, send_media(m)));
+        }
+        let mut o = MeetingOptions::new(tb.server_url(), &room);
+        o.display_name = Some("Receiver".into());
+        let (receiver, _events) = join(o).await;
+        let joined = Instant::now();
+        let mut pictures = receiver.remote_video();
+        let sources: Vec<String> = joined_senders
+            .iter()
+            .map(|(m, ..)| format!("{}-a0", m.endpoint_id()))
+            .collect();
+        let (audio, video) = tokio::join!(all_audible(&receiver, &sources, joined), async {
+            timeout(GIVE_UP, pictures.recv())
+                .await
+                .expect("a picture through the bridge")
+                .expect("pictures");
+            joined.elapsed()
+        });
+        all_audio.push(audio);
+        first_video.push(video);
+        receiver.hang_up().await.expect("hang up");
+        for (m, _, pushing) in joined_senders {
+            m.hang_up().await.expect("hang up");
+            pushing.abort();
+        }
+    }
+    (all_audio, first_video)
+}
+
 async fn join(options: MeetingOptions) -> (Meeting, mpsc::UnboundedReceiver<ConferenceEvent>) {
     let (tx, rx) = mpsc::unbounded_channel();
     let meeting = omni_jitsi_core::join(options, tx).await.expect("join");
@@ -131,4 +196,10 @@ async fn main() {
     }
     report("p2p_first_remote_audio_after_join", audio);
     report("p2p_first_remote_video_after_join", video);
+    let (audio, video) = bridge_runs(&tb, 2).await;
+    report("bridge3_all_remote_audio_after_join", audio);
+    report("bridge3_first_remote_video_after_join", video);
+    let (audio, video) = bridge_runs(&tb, 4).await;
+    report("bridge5_all_remote_audio_after_join", audio);
+    report("bridge5_first_remote_video_after_join", video);
 }
