@@ -128,7 +128,8 @@ for (const [who, sdkEndpointId] of [['the browser offers', 'ffffffff'], ['the SD
             assert.ok(Math.abs(tone.hz - 440) < 6, `the browser hears ${tone.hz} Hz, not 440 Hz`);
             const heard = await sdkStatsFor(ann, bea.endpointId, 'audio', e => e.frames_decoded > 50,
                 'audio decoded from the browser');
-            assert.ok(heard.level_rms > 0, 'the fake microphone is not silence');
+            // Chromium's fake microphone beeps; the last half second was measured at ~3000 RMS.
+            assert.ok(heard.level_rms > 100, `the fake microphone is not silence (RMS ${heard.level_rms})`);
             assert.equal(bea.events.count(e => e.type === 'page_error'), 0);
             t.diagnostic(`browser decodes ${JSON.stringify(fromSdk.videoIn)}; sends ${JSON.stringify(latest.videoOut)}`);
             t.diagnostic(`SDK decodes ${atSentSize.width}x${atSentSize.height}, ${heard.level_rms} RMS audio; `
