@@ -6,7 +6,7 @@ use crate::media::MediaFlags;
 
 pub const USAGE: &str = "usage: omni-jitsi join --server URL --room NAME [--name N] [--email E] \
 [--avatar URL] [--subject S] [--token T] [--password P] [--audio-muted] [--video-muted] \
-[--audio-only] [--endpoint-id ID] [--set KEY=VALUE]... [--send-tone HZ] [--send-pattern]";
+[--audio-only] [--endpoint-id ID] [--set KEY=VALUE]... [--send-tone HZ] [--send-pattern] [--pattern-size WxH]";
 
 pub fn parse(args: &[String]) -> Result<(MeetingOptions, MediaFlags), String> {
     let mut it = args.iter();
@@ -54,6 +54,7 @@ pub fn parse(args: &[String]) -> Result<(MeetingOptions, MediaFlags), String> {
                 media.send_tone = Some(hz);
             }
             "--send-pattern" => media.send_pattern = true,
+            "--pattern-size" => media.pattern_size = parse_size(&value()?)?,
             "--audio-muted" => options.audio_muted = true,
             "--video-muted" => options.video_muted = true,
             "--audio-only" => options.audio_only = true,
@@ -63,6 +64,22 @@ pub fn parse(args: &[String]) -> Result<(MeetingOptions, MediaFlags), String> {
     options.room = room.ok_or("--room is required")?;
     options.server_url = server.ok_or("--server is required")?;
     Ok((options, media))
+}
+
+/// `WxH` with even sides (I420 halves both) from 64x32 to 1920x1080.
+fn parse_size(text: &str) -> Result<(u32, u32), String> {
+    let refused = || format!("--pattern-size takes WxH, even, 64x32 to 1920x1080; got {text:?}");
+    let (w, h) = text.split_once('x').ok_or_else(refused)?;
+    let (w, h): (u32, u32) = (
+        w.parse().map_err(|_| refused())?,
+        h.parse().map_err(|_| refused())?,
+    );
+    let fits = (64..=1920).contains(&w) && (32..=1080).contains(&h);
+    if fits && w % 2 == 0 && h % 2 == 0 {
+        Ok((w, h))
+    } else {
+        Err(refused())
+    }
 }
 
 #[cfg(test)]
@@ -78,12 +95,13 @@ mod tests {
         let o = parse(&args(
             "join --server https://meet.example --room r --name Ann --email a@b.c --avatar https://a/p.png \
              --token T --password P --audio-muted --video-muted --set hosts.domain=meet.test \
-             --send-tone 440 --send-pattern",
+             --send-tone 440 --send-pattern --pattern-size 640x360",
         ))
         .unwrap();
         let (o, media) = o;
         assert_eq!(media.send_tone, Some(440.0));
         assert!(media.send_pattern);
+        assert_eq!(media.pattern_size, (640, 360));
         assert_eq!(o.server_url, "https://meet.example");
         assert_eq!(o.room, "r");
         assert_eq!(o.display_name.as_deref(), Some("Ann"));
@@ -105,5 +123,9 @@ mod tests {
         assert!(parse(&args("leave")).is_err());
         assert!(parse(&args("join --server x --room r --bogus")).is_err());
         assert!(parse(&args("join --server x --room r --send-tone loud")).is_err());
+        for size in ["640", "640x", "641x360", "4000x360", "0x0"] {
+            let line = format!("join --server x --room r --pattern-size {size}");
+            assert!(parse(&args(&line)).is_err(), "{size} accepted");
+        }
     }
 }

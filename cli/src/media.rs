@@ -20,10 +20,21 @@ const VIDEO_TICK: Duration = Duration::from_millis(33);
 const ANALYSIS_FRAMES: usize = 25;
 const STATS_EVERY_TICKS: u32 = 50;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MediaFlags {
     pub send_tone: Option<f64>,
     pub send_pattern: bool,
+    pub pattern_size: (u32, u32),
+}
+
+impl Default for MediaFlags {
+    fn default() -> Self {
+        MediaFlags {
+            send_tone: None,
+            send_pattern: false,
+            pattern_size: (320, 180),
+        }
+    }
 }
 
 /// A remote track appeared (true) or went away (false).
@@ -48,7 +59,8 @@ pub fn start(meeting: &Meeting, flags: MediaFlags, tracks: mpsc::UnboundedReceiv
     if flags.send_pattern {
         let m = meeting.clone();
         tokio::spawn(async move {
-            let pattern = TestPattern::new(320, 180);
+            let (width, height) = flags.pattern_size;
+            let pattern = TestPattern::new(width, height);
             let mut clock = interval(VIDEO_TICK);
             clock.set_missed_tick_behavior(MissedTickBehavior::Delay);
             for index in 0.. {
@@ -68,6 +80,8 @@ struct Track {
     kind: MediaKind,
     recent: Vec<Vec<i16>>,
     frames: u64,
+    /// The last decoded picture's size, for video.
+    size: Option<(u32, u32)>,
 }
 
 async fn report_stats(meeting: Meeting, mut tracks: mpsc::UnboundedReceiver<TrackChange>) {
@@ -86,6 +100,7 @@ async fn report_stats(meeting: Meeting, mut tracks: mpsc::UnboundedReceiver<Trac
                         kind,
                         recent: Vec::new(),
                         frames: 0,
+                        size: None,
                     },
                 );
             } else {
@@ -97,6 +112,7 @@ async fn report_stats(meeting: Meeting, mut tracks: mpsc::UnboundedReceiver<Trac
                 Ok(p) => {
                     if let Some(t) = known.get_mut(&p.source_name) {
                         t.frames += 1;
+                        t.size = Some((p.frame.width, p.frame.height));
                     }
                 }
                 Err(TryRecvError::Lagged(_)) => {}
@@ -134,6 +150,8 @@ async fn report_stats(meeting: Meeting, mut tracks: mpsc::UnboundedReceiver<Trac
                         "source_name": source,
                         "kind": t.kind,
                         "frames_decoded": t.frames,
+                        "width": t.size.map(|s| s.0),
+                        "height": t.size.map(|s| s.1),
                     }),
                 };
                 println!("{line}");

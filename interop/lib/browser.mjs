@@ -18,7 +18,9 @@ const CHROMIUM_FLAGS = [
     '--disable-component-update',
     '--disable-sync',
     '--use-fake-device-for-media-stream',
-    '--use-fake-ui-for-media-stream'
+    '--use-fake-ui-for-media-stream',
+    // The page's AudioContext analyses remote audio without a user gesture.
+    '--autoplay-policy=no-user-gesture-required'
 ];
 
 export class Browser {
@@ -57,6 +59,11 @@ export class Browser {
         return new BrowserParticipant(label, page, events);
     }
 
+    /** The PID of the Chromium browser process puppeteer launched (the root of its tree). */
+    pid() {
+        return this.browser.process().pid;
+    }
+
     async close() {
         await this.browser.close();
         await this.pages.close();
@@ -73,7 +80,7 @@ export class BrowserParticipant {
     }
 
     /** Resolves after CONFERENCE_JOINED with { endpointId, connectMs, joinMs }. */
-    async join(room, { displayName, email, sourceNameSignaling = false, logLevel, password, withTracks = false } = {}) {
+    async join(room, { displayName, email, sourceNameSignaling = false, logLevel, password, withTracks = false, resolution } = {}) {
         const bed = testbed();
         const joined = await this.page.evaluate(options => window.omni.join(options), {
             serviceUrl: bed.websocket_url,
@@ -84,10 +91,23 @@ export class BrowserParticipant {
             sourceNameSignaling,
             logLevel,
             password,
-            withTracks
+            withTracks,
+            resolution
         });
         this.endpointId = joined.endpointId;
         return joined;
+    }
+
+    p2pStats() {
+        return this.page.evaluate(() => window.omni.p2pStats());
+    }
+
+    timeToP2PMedia(options) {
+        return this.page.evaluate(o => window.omni.timeToP2PMedia(o), options);
+    }
+
+    remoteTone(id) {
+        return this.page.evaluate(i => window.omni.remoteTone(i), id);
     }
 
     addLocalTracks() {

@@ -7,7 +7,7 @@ import { EventLog } from './events.mjs';
 
 export class SdkParticipant {
     /** Starts the CLI; its events tell whether the join worked. */
-    static spawn(room, { displayName, email, endpointId, password, set = [], sendTone, label = displayName } = {}) {
+    static spawn(room, { displayName, email, endpointId, password, set = [], sendTone, sendPattern, patternSize, label = displayName } = {}) {
         const args = ['join', '--server', testbed().server_url, '--room', room];
         if (displayName) {
             args.push('--name', displayName);
@@ -23,6 +23,12 @@ export class SdkParticipant {
         }
         if (sendTone) {
             args.push('--send-tone', String(sendTone));
+        }
+        if (sendPattern) {
+            args.push('--send-pattern');
+        }
+        if (patternSize) {
+            args.push('--pattern-size', patternSize);
         }
         for (const setting of set) {
             args.push('--set', setting);

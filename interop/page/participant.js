@@ -8,6 +8,10 @@
     let connection;
     let conference;
     const tracks = {};
+    /** performance.now() at CONFERENCE_JOINED, where time to media starts. */
+    let joinedAt;
+    /** Remote audio analysers by participant id. */
+    const remoteAudio = new Map();
 
     // Presence "commands" lib-jitsi-meet hands to listeners on every presence, changed or not.
     const WATCHED_COMMANDS = ['email', 'audiomuted', 'videomuted', 'SourceInfo'];
@@ -76,6 +80,16 @@
             id: kicked?.getId()
         }));
         conference.on(ev.USER_ROLE_CHANGED, (id, role) => report({ type: 'role_changed', id, role }));
+        conference.on(ev.TRACK_ADDED, track => {
+            if (track.isLocal()) {
+                return;
+            }
+            const id = track.getParticipantId();
+            report({ type: 'remote_track_added', id, kind: track.getType() });
+            if (track.getType() === 'audio') {
+                remoteAudio.set(id, listenTo(track.getOriginalStream()));
+            }
+        });
         for (const name of WATCHED_COMMANDS) {
             conference.addCommandListener(name, (node, id) => report({
                 type: 'command',
@@ -87,8 +101,42 @@
         }
     }
 
-    async function addTracks() {
-        const created = await JitsiMeetJS.createLocalTracks({ devices: ['audio', 'video'] });
+    /**
+     * An analyser on a remote audio stream. Chromium feeds WebAudio from a remote WebRTC stream
+     * only while a media element plays it, so a muted <audio> element plays it too.
+     */
+    function listenTo(stream) {
+        const element = new Audio();
+        element.muted = true;
+        element.srcObject = stream;
+        element.play().catch(() => {});
+        const context = new AudioContext();
+        const analyser = context.createAnalyser();
+        analyser.fftSize = 16384;
+        analyser.smoothingTimeConstant = 0;
+        context.createMediaStreamSource(stream).connect(analyser);
+        return { element, context, analyser };
+    }
+
+    /** The loudest frequency (bin centre, Hz) and its level (dBFS) in the last fftSize samples. */
+    function dominantFrequency({ context, analyser }) {
+        const bins = new Float32Array(analyser.frequencyBinCount);
+        analyser.getFloatFrequencyData(bins);
+        let loudest = 0;
+        for (let i = 1; i < bins.length; i++) {
+            if (bins[i] > bins[loudest]) {
+                loudest = i;
+            }
+        }
+        return {
+            hz: loudest * context.sampleRate / analyser.fftSize,
+            db: bins[loudest],
+            contextState: context.state
+        };
+    }
+
+    async function addTracks(resolution) {
+        const created = await JitsiMeetJS.createLocalTracks({ devices: ['audio', 'video'], resolution });
         for (const track of created) {
             tracks[track.getType()] = track;
             await conference.addTrack(track);
@@ -98,7 +146,7 @@
 
     window.omni = {
         /** Connects, joins and resolves with our endpoint id and the join timings in ms. */
-        async join({ serviceUrl, hosts, room, displayName, email, sourceNameSignaling, logLevel, password, withTracks }) {
+        async join({ serviceUrl, hosts, room, displayName, email, sourceNameSignaling, logLevel, password, withTracks, resolution }) {
             JitsiMeetJS.init({ flags: { sourceNameSignaling: Boolean(sourceNameSignaling) } });
             JitsiMeetJS.setLogLevel(logLevel || JitsiMeetJS.logLevels.ERROR);
             const start = performance.now();
@@ -124,11 +172,12 @@
             if (withTracks) {
                 // As jitsi-meet does: the camera and microphone are in the conference before it
                 // is joined, so a P2P session starts with them and needs no renegotiation.
-                await addTracks();
+                await addTracks(resolution);
             }
             conference.join(password);
             await joined;
             const end = performance.now();
+            joinedAt = end;
             return {
                 endpointId: conference.myUserId(),
                 connectMs: connected - start,
@@ -201,19 +250,91 @@
             return Boolean(conference.p2pJingleSession);
         },
 
-        /** The P2P PeerConnection's signalling state and received audio bytes (getStats). */
+        /**
+         * What the P2P PeerConnection's getStats says about the media received and sent: audio
+         * bytes and packets in, video bytes, decoded frames and size in and out, and the codec
+         * (mime type and fmtp line) of each video stream.
+         */
         async p2pStats() {
             const pc = conference.p2pJingleSession?.peerconnection?.peerconnection;
             if (!pc) {
                 return null;
             }
-            let audioBytesReceived = 0;
-            (await pc.getStats()).forEach(report => {
+            const stats = await pc.getStats();
+            const codec = report => {
+                const c = report.codecId && stats.get(report.codecId);
+                return c ? { mimeType: c.mimeType, payloadType: c.payloadType, fmtp: c.sdpFmtpLine } : null;
+            };
+            const result = {
+                signalingState: pc.signalingState,
+                iceConnectionState: pc.iceConnectionState,
+                audioBytesReceived: 0,
+                audioPacketsReceived: 0,
+                videoIn: null,
+                videoOut: null
+            };
+            stats.forEach(report => {
                 if (report.type === 'inbound-rtp' && report.kind === 'audio') {
-                    audioBytesReceived += report.bytesReceived || 0;
+                    result.audioBytesReceived += report.bytesReceived || 0;
+                    result.audioPacketsReceived += report.packetsReceived || 0;
+                } else if (report.type === 'inbound-rtp' && report.kind === 'video') {
+                    result.videoIn = {
+                        bytesReceived: report.bytesReceived || 0,
+                        framesDecoded: report.framesDecoded || 0,
+                        frameWidth: report.frameWidth,
+                        frameHeight: report.frameHeight,
+                        decoder: report.decoderImplementation,
+                        codec: codec(report)
+                    };
+                } else if (report.type === 'outbound-rtp' && report.kind === 'video') {
+                    result.videoOut = {
+                        bytesSent: report.bytesSent || 0,
+                        framesEncoded: report.framesEncoded || 0,
+                        frameWidth: report.frameWidth,
+                        frameHeight: report.frameHeight,
+                        encoder: report.encoderImplementation,
+                        codec: codec(report)
+                    };
                 }
             });
-            return { signalingState: pc.signalingState, iceConnectionState: pc.iceConnectionState, audioBytesReceived };
+            return result;
+        },
+
+        /**
+         * Time from CONFERENCE_JOINED to the first inbound audio RTP packet and the first decoded
+         * video frame on the P2P PeerConnection, polling getStats in the page every `pollMs`
+         * (stats are sampled: the result is late by up to one interval). Null for what did not
+         * arrive within `timeoutMs`.
+         */
+        async timeToP2PMedia({ pollMs, timeoutMs }) {
+            let audioMs = null;
+            let videoMs = null;
+            while (performance.now() - joinedAt < timeoutMs && (audioMs === null || videoMs === null)) {
+                const pc = conference.p2pJingleSession?.peerconnection?.peerconnection;
+                if (pc) {
+                    const stats = await pc.getStats();
+                    const at = performance.now() - joinedAt;
+                    stats.forEach(report => {
+                        if (report.type !== 'inbound-rtp') {
+                            return;
+                        }
+                        if (audioMs === null && report.kind === 'audio' && report.packetsReceived > 0) {
+                            audioMs = at;
+                        }
+                        if (videoMs === null && report.kind === 'video' && report.framesDecoded > 0) {
+                            videoMs = at;
+                        }
+                    });
+                }
+                await new Promise(resolve => setTimeout(resolve, pollMs));
+            }
+            return { audioMs, videoMs };
+        },
+
+        /** The dominant frequency of a remote participant's audio as this page hears it. */
+        remoteTone(id) {
+            const audio = remoteAudio.get(id);
+            return audio ? dominantFrequency(audio) : null;
         },
 
         participants() {

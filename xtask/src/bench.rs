@@ -87,9 +87,10 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
     }
     match &tools.browser {
         Ok(browser_tools) => {
-            results.extend(json_lines(&browser::bench_join(ws, browser_tools, 20)?)?)
+            results.extend(json_lines(&browser::bench_join(ws, browser_tools, 20)?)?);
+            results.extend(json_lines(&browser::bench_media(ws, browser_tools, 10)?)?);
         }
-        Err(why) => println!("lib-jitsi-meet join bench skipped: {why}"),
+        Err(why) => println!("lib-jitsi-meet benches skipped: {why}"),
     }
     results.extend(footprint(ws)?);
     results.extend(media_cost(ws)?);
@@ -241,7 +242,9 @@ fn num(v: &Value, key: &str) -> String {
 }
 
 fn render(results: &[Value]) -> String {
-    let mut md = String::from("## Join latency (join called -> joined), ms\n\n");
+    let mut md = String::from(
+        "## Timings: join (join called -> joined), P2P time to media (second participant joined -> first remote audio / video), ms\n\n",
+    );
     md.push_str("| measurement | runs | median | min | max |\n|---|---|---|---|---|\n");
     for v in results.iter().filter(|v| v.get("median_ms").is_some()) {
         md.push_str(&format!(
@@ -253,21 +256,25 @@ fn render(results: &[Value]) -> String {
             num(v, "max_ms")
         ));
     }
-    for (kotlin, rust) in [
-        ("kotlin_join_fresh_room", "join_fresh_room"),
-        ("kotlin_join_running_room", "join_running_room"),
-        ("join_fresh_room", "ljm_join_fresh_room"),
-        ("join_running_room", "ljm_join_running_room"),
-    ] {
-        if let (Some(k), Some(r)) = (find(results, kotlin), find(results, rust)) {
-            if let (Some(k), Some(r)) = (k["median_ms"].as_f64(), r["median_ms"].as_f64()) {
-                md.push_str(&format!(
-                    "\nratio {kotlin} / {rust} (medians): {:.2}",
-                    k / r
-                ));
-            }
-        }
-    }
+    push_ratios(
+        &mut md,
+        results,
+        "median_ms",
+        &[
+            ("kotlin_join_fresh_room", "join_fresh_room"),
+            ("kotlin_join_running_room", "join_running_room"),
+            ("join_fresh_room", "ljm_join_fresh_room"),
+            ("join_running_room", "ljm_join_running_room"),
+            (
+                "p2p_first_remote_audio_after_join",
+                "ljm_p2p_first_remote_audio_after_join",
+            ),
+            (
+                "p2p_first_remote_video_after_join",
+                "ljm_p2p_first_remote_video_after_join",
+            ),
+        ],
+    );
     md.push_str("\n\n## Scale: N clients in one process join one room at once\n\n");
     md.push_str(
         "| N | all see all (ms) | join median (ms) | join max (ms) | client CPU (s) | Prosody CPU (s) | stanzas delivered | stanzas/s | RSS (MiB) |\n\
@@ -297,5 +304,52 @@ fn render(results: &[Value]) -> String {
             v["what"].as_str().unwrap_or("")
         ));
     }
+    push_ratios(
+        &mut md,
+        results,
+        "value",
+        &[
+            ("idle_client_rss", "ljm_idle_chromium_pss"),
+            (
+                "sdk_p2p_640x360_with_browser_rss",
+                "ljm_p2p_640x360_chromium_pss",
+            ),
+        ],
+    );
     md
+}
+
+/// One line per pair measured in this run: `a`'s value of `key` over `b`'s.
+fn push_ratios(md: &mut String, results: &[Value], key: &str, pairs: &[(&str, &str)]) {
+    for (a, b) in pairs {
+        let value = |name: &str| find(results, name).and_then(|v| v[key].as_f64());
+        if let (Some(x), Some(y)) = (value(a), value(b)) {
+            md.push_str(&format!("\nratio {a} / {b}: {:.2}", x / y));
+        }
+    }
+    md.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_puts_the_sdk_beside_lib_jitsi_meet_with_their_ratio() {
+        let results = vec![
+            json!({"bench": "p2p_first_remote_video_after_join", "runs": 10,
+                   "median_ms": 300.0, "min_ms": 290.0, "max_ms": 480.0}),
+            json!({"bench": "ljm_p2p_first_remote_video_after_join", "runs": 10,
+                   "median_ms": 400.0, "min_ms": 380.0, "max_ms": 450.0}),
+            json!({"bench": "idle_client_rss", "value": 5.0, "unit": "MiB", "what": "SDK"}),
+            json!({"bench": "ljm_idle_chromium_pss", "value": 400.0, "unit": "MiB", "what": "Chromium"}),
+        ];
+        let md = render(&results);
+        assert!(md.contains("| ljm_p2p_first_remote_video_after_join | 10 | 400 | 380 | 450 |"));
+        assert!(md.contains(
+            "ratio p2p_first_remote_video_after_join / ljm_p2p_first_remote_video_after_join: 0.75"
+        ));
+        assert!(md.contains("ratio idle_client_rss / ljm_idle_chromium_pss: 0.01"));
+        assert!(!md.contains("ratio p2p_first_remote_audio_after_join"));
+    }
 }
