@@ -117,8 +117,23 @@ impl Client {
     /// The first event matching `pred`, waiting up to `WAIT`. Gives up early when the client's
     /// conference ended or its output closed, since nothing more can arrive then.
     pub fn wait_for(&self, pred: impl Fn(&Value) -> bool) -> Result<Value, String> {
+        self.wait_for_since(0, pred)
+    }
+
+    /// Where the event log stands now, for `wait_for_since`.
+    pub fn mark(&self) -> usize {
+        self.shared.lock().events.len()
+    }
+
+    /// Like `wait_for`, ignoring the events before `mark`: what happened before a change does
+    /// not prove anything about after it.
+    pub fn wait_for_since(
+        &self,
+        mark: usize,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Result<Value, String> {
         let deadline = Instant::now() + WAIT;
-        let mut seen = 0;
+        let mut seen = mark;
         let mut log = self.shared.lock();
         loop {
             for v in &log.events[seen..] {

@@ -74,8 +74,19 @@ impl Checks {
         client: &Client,
         pred: impl Fn(&Value) -> bool,
     ) -> Option<Value> {
+        self.expect_since(what, client, 0, pred)
+    }
+
+    /// `expect`, counting only events from `mark` on.
+    fn expect_since(
+        &mut self,
+        what: &str,
+        client: &Client,
+        mark: usize,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Option<Value> {
         let start = Instant::now();
-        let result = client.wait_for(pred);
+        let result = client.wait_for_since(mark, pred);
         self.note(what, start, result)
     }
 
@@ -199,9 +210,10 @@ fn leave(checks: &mut Checks, client: &mut Client) {
     checks.note(&format!("{name}'s client exited 0"), start, exit);
 }
 
-/// Alice sends a 440 Hz tone and the moving test pattern, Bob an 880 Hz tone.
+/// Alice sends a 440 Hz tone and the moving test pattern, Bob an 880 Hz tone, Carol 660 Hz.
 const ALICE_MEDIA: &[&str] = &["--send-tone", "440", "--send-pattern"];
 const BOB_MEDIA: &[&str] = &["--send-tone", "880"];
+const CAROL_MEDIA: &[&str] = &["--send-tone", "660"];
 const TONE_TOLERANCE_HZ: f64 = 5.0;
 /// The tones are sent at amplitude 8000 (RMS about 5660); silence and noise stay far below this.
 const AUDIBLE_RMS: f64 = 500.0;
@@ -223,15 +235,41 @@ fn hears(hz: f64) -> impl Fn(&Value) -> bool {
     }
 }
 
-/// Real audio and video between Alice and Bob, judged from the clients' `media_stats` lines.
-fn media_exchange(checks: &mut Checks, alice: &Client, alice_id: &str, bob: &Client, bob_id: &str) {
-    for (listener, speaker_id, speaker, hz) in [
-        (bob, alice_id, "Alice", 440.0),
-        (alice, bob_id, "Bob", 880.0),
+/// With three in the room everyone hears the two others through the videobridge.
+fn bridge_exchange(checks: &mut Checks, tones: [(&Client, &str, f64); 3]) {
+    for (listener, listener_id, _) in tones {
+        for (speaker, speaker_id, hz) in tones {
+            if speaker_id == listener_id {
+                continue;
+            }
+            let what = format!(
+                "{} hears {}'s {hz} Hz tone through the bridge",
+                listener.name, speaker.name
+            );
+            checks.expect(&what, listener, media_stats(speaker_id, "audio", hears(hz)));
+        }
+    }
+}
+
+/// Real audio and video between Alice and Bob, judged from the clients' `media_stats` lines
+/// logged from `marks` (Alice's, Bob's) on.
+fn media_exchange(
+    checks: &mut Checks,
+    (alice, alice_id): (&Client, &str),
+    (bob, bob_id): (&Client, &str),
+    marks: (usize, usize),
+) {
+    for (listener, speaker_id, speaker, hz, mark) in [
+        (bob, alice_id, "Alice", 440.0, marks.1),
+        (alice, bob_id, "Bob", 880.0, marks.0),
     ] {
         let what = format!("{} hears {speaker}'s {hz} Hz tone", listener.name);
-        if let Some(v) = checks.expect(&what, listener, media_stats(speaker_id, "audio", hears(hz)))
-        {
+        if let Some(v) = checks.expect_since(
+            &what,
+            listener,
+            mark,
+            media_stats(speaker_id, "audio", hears(hz)),
+        ) {
             println!(
                 "           {:.1} Hz at RMS level {}, {} frames decoded",
                 v["dominant_hz"].as_f64().unwrap_or_default(),
@@ -241,9 +279,10 @@ fn media_exchange(checks: &mut Checks, alice: &Client, alice_id: &str, bob: &Cli
         }
     }
     let frames = |v: &Value| v["frames_decoded"].as_u64().unwrap_or(0);
-    let first = checks.expect(
+    let first = checks.expect_since(
         "Bob decodes Alice's video",
         bob,
+        marks.1,
         media_stats(alice_id, "video", move |v| frames(v) >= 30),
     );
     if let Some(first) = first.map(|v| frames(&v)) {
@@ -274,7 +313,8 @@ fn local(ws: &Workspace, room: &str) -> Result<(), String> {
     let (mut bob, Some(bob_id)) = join(ws, &mut checks, "Bob", &server, room, BOB_MEDIA)? else {
         return checks.finish();
     };
-    let (mut carol, Some(carol_id)) = join(ws, &mut checks, "Carol", &server, room, &[])? else {
+    let (mut carol, Some(carol_id)) = join(ws, &mut checks, "Carol", &server, room, CAROL_MEDIA)?
+    else {
         return checks.finish();
     };
     for (client, others) in [
@@ -309,6 +349,15 @@ fn local(ws: &Workspace, room: &str) -> Result<(), String> {
         chat(secret, &bob_id, true),
     );
 
+    bridge_exchange(
+        &mut checks,
+        [
+            (&alice, &alice_id, 440.0),
+            (&bob, &bob_id, 880.0),
+            (&carol, &carol_id, 660.0),
+        ],
+    );
+
     carol.send("mute audio on")?;
     checks.expect("Carol's own audio muted", &carol, |v| {
         is(v, "audio_muted_changed") && v["muted"] == true
@@ -335,6 +384,7 @@ fn local(ws: &Workspace, room: &str) -> Result<(), String> {
         );
     }
 
+    let marks_at_leave = (alice.mark(), bob.mark());
     leave(&mut checks, &mut carol);
     for client in [&alice, &bob] {
         let what = format!("{} sees Carol leave", client.name);
@@ -356,7 +406,18 @@ fn local(ws: &Workspace, room: &str) -> Result<(), String> {
     checks.note("the private chat reached only Alice", start, private);
 
     // Two left: Alice and Bob go peer to peer (after lib-jitsi-meet's 5 s back-to-P2P delay).
-    media_exchange(&mut checks, &alice, &alice_id, &bob, &bob_id);
+    for (client, mark) in [(&alice, marks_at_leave.0), (&bob, marks_at_leave.1)] {
+        let what = format!("{} is back on P2P", client.name);
+        checks.expect_since(&what, client, mark, |v| {
+            is(v, "p2p_status_changed") && v["active"] == true
+        });
+    }
+    media_exchange(
+        &mut checks,
+        (&alice, &alice_id),
+        (&bob, &bob_id),
+        (alice.mark(), bob.mark()),
+    );
 
     leave(&mut checks, &mut alice);
     leave(&mut checks, &mut bob);
@@ -386,7 +447,12 @@ fn remote(ws: &Workspace, server: &str, room: &str) -> Result<(), String> {
     let reply = "Hi Alice, Bob here";
     bob.send(&format!("chat {reply}"))?;
     checks.expect("Alice got Bob's reply", &alice, chat(reply, &bob_id, false));
-    media_exchange(&mut checks, &alice, &alice_id, &bob, &bob_id);
+    media_exchange(
+        &mut checks,
+        (&alice, &alice_id),
+        (&bob, &bob_id),
+        (alice.mark(), bob.mark()),
+    );
 
     leave(&mut checks, &mut alice);
     leave(&mut checks, &mut bob);
