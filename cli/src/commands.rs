@@ -15,13 +15,17 @@ pub enum LineCommand {
     Grant(EndpointId),
     Record(RecordingRequest),
     StopRecording,
+    Screen(bool),
+    LastN(i32),
+    EndpointMessage(Option<EndpointId>, String),
     Participants,
     Leave,
 }
 
 pub const HELP: &str = "commands: chat TEXT | chat-to ENDPOINT TEXT | mute audio|video on|off | \
 hand up|down | subject TEXT | password [P] | lobby on|off | kick ENDPOINT | grant ENDPOINT | \
-record file | record stream KEY | record stop | participants | leave";
+record file | record stream KEY | record stop | screen on|off | last-n N | message JSON | \
+message-to ENDPOINT JSON | participants | leave";
 
 pub fn parse(line: &str) -> Result<LineCommand, String> {
     let line = line.trim();
@@ -74,6 +78,21 @@ pub fn parse(line: &str) -> Result<LineCommand, String> {
             ("stop", "") => Ok(LineCommand::StopRecording),
             _ => Err("usage: record file | record stream KEY | record stop".into()),
         },
+        "screen" => Ok(LineCommand::Screen(on_off(rest)?)),
+        "last-n" => rest
+            .parse()
+            .map(LineCommand::LastN)
+            .map_err(|_| format!("usage: last-n N (-1 for all), got {rest:?}")),
+        "message" if !rest.is_empty() => Ok(LineCommand::EndpointMessage(None, rest.to_string())),
+        "message-to" => {
+            let (to, json) = rest
+                .split_once(' ')
+                .ok_or("usage: message-to ENDPOINT JSON")?;
+            Ok(LineCommand::EndpointMessage(
+                Some(EndpointId::new(to)),
+                json.trim().to_string(),
+            ))
+        }
         "participants" => Ok(LineCommand::Participants),
         "leave" | "quit" | "exit" => Ok(LineCommand::Leave),
         _ => Err(format!("unknown command {line:?}; {HELP}")),
@@ -105,6 +124,16 @@ mod tests {
             })
         );
         assert_eq!(parse("hand up"), Ok(LineCommand::Hand(true)));
+        assert_eq!(parse("screen on"), Ok(LineCommand::Screen(true)));
+        assert_eq!(parse("last-n -1"), Ok(LineCommand::LastN(-1)));
+        assert!(parse("last-n many").is_err());
+        assert_eq!(
+            parse("message-to abcd1234 {\"a\":1}"),
+            Ok(LineCommand::EndpointMessage(
+                Some(EndpointId::new("abcd1234")),
+                "{\"a\":1}".into()
+            ))
+        );
         assert_eq!(parse("password"), Ok(LineCommand::Password(None)));
         assert_eq!(parse("lobby on"), Ok(LineCommand::Lobby(true)));
         assert_eq!(

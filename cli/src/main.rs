@@ -120,6 +120,19 @@ async fn run_commands(meeting: &Meeting) {
             LineCommand::Grant(who) => meeting.grant_moderator(&who).await,
             LineCommand::Record(request) => meeting.start_recording(request).await,
             LineCommand::StopRecording => meeting.stop_recording().await,
+            LineCommand::Screen(true) => meeting.start_screen_share().await,
+            LineCommand::Screen(false) => meeting.stop_screen_share().await,
+            LineCommand::LastN(n) => {
+                meeting
+                    .set_receiver_constraints(omni_jitsi_core::ReceiverConstraints {
+                        last_n: Some(n),
+                        ..Default::default()
+                    })
+                    .await
+            }
+            LineCommand::EndpointMessage(to, json) => {
+                meeting.send_endpoint_message(to, &json).await
+            }
             LineCommand::Participants => {
                 let list = serde_json::json!({
                     "event": "participants",

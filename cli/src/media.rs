@@ -65,7 +65,13 @@ pub fn start(meeting: &Meeting, flags: MediaFlags, tracks: mpsc::UnboundedReceiv
             clock.set_missed_tick_behavior(MissedTickBehavior::Delay);
             for index in 0.. {
                 clock.tick().await;
-                if let Err(e) = m.push_video(&pattern.frame(index)).await {
+                let frame = pattern.frame(index);
+                // The screen share shows the pattern too; it is dropped unless sharing.
+                let sent = match m.push_video(&frame).await {
+                    Ok(()) => m.push_screen_frame(&frame).await,
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = sent {
                     log::warn!("pattern not sent: {e}");
                     return;
                 }

@@ -81,6 +81,7 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
     results.extend(cargo_bench(ws, "join", &[])?);
     results.extend(cargo_bench(ws, "scale", &options.sizes)?);
     results.extend(cargo_bench(ws, "media", &[])?);
+    results.extend(cargo_bench(ws, "bridge", &[])?);
     match &tools.kotlin {
         Ok(kotlin_tools) => results.extend(kotlin_join(ws, kotlin_tools)?),
         Err(why) => println!("kotlin join bench skipped: {why}"),
@@ -243,7 +244,7 @@ fn num(v: &Value, key: &str) -> String {
 
 fn render(results: &[Value]) -> String {
     let mut md = String::from(
-        "## Timings: join (join called -> joined), P2P time to media (second participant joined -> first remote audio / video), ms\n\n",
+        "## Timings: join (join called -> joined), time to media (the joining participant joined -> first remote audio / video; bridgeN: the Nth participant hears all others), ms\n\n",
     );
     md.push_str("| measurement | runs | median | min | max |\n|---|---|---|---|---|\n");
     for v in results.iter().filter(|v| v.get("median_ms").is_some()) {
