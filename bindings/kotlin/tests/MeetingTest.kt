@@ -122,6 +122,41 @@ class MeetingTest {
         bob.meeting.hangUp()
     }
 
+    @Test
+    fun threeParticipantsHearEachOtherThroughTheBridgeAndTradeMessagesAndScreens() = timed {
+        val names = listOf("Ann", "Bob", "Cat")
+        val sessions = names.map { joinMeeting(options("kotlin-bridge", it)) }
+        for ((i, s) in sessions.withIndex()) {
+            for (other in names.filterIndexed { j, _ -> j != i }) s.events.joinedParticipant(other)
+        }
+        val tones = listOf(Tone(440.0), Tone(660.0), Tone(880.0))
+        // heard[listener][speaker]
+        val heard = List(3) { List(3) { ArrayList<ShortArray>() } }
+        val pairs = (0 until 3).flatMap { l -> (0 until 3).filter { it != l }.map { l to it } }
+        while (!pairs.all { (l, s) -> heard[l][s].audibleTail(25) }) {
+            delay(20)
+            for ((i, s) in sessions.withIndex()) s.meeting.pushAudio(tones[i].next())
+            for ((l, s) in pairs) {
+                heard[l][s].add(sessions[l].meeting.pull("${sessions[s].meeting.endpointId()}-a0"))
+            }
+        }
+        for ((l, s) in pairs) {
+            assertEquals("${names[l]} hears ${names[s]}", tones[s].hz, dominantFrequency(heard[l][s].tail(25)), 5.0)
+        }
+
+        val (ann, bob, cat) = sessions
+        bob.meeting.sendEndpointMessage(ann.meeting.endpointId(), """{"type":"wave"}""")
+        val message = ann.events.first { it is MeetingEvent.EndpointMessageReceived } as MeetingEvent.EndpointMessageReceived
+        assertEquals(bob.meeting.endpointId(), message.from)
+        assertEquals("""{"type":"wave"}""", message.json)
+
+        cat.meeting.startScreenShare()
+        val toggled = ann.events.first { it is MeetingEvent.ScreenShareToggled } as MeetingEvent.ScreenShareToggled
+        assertEquals(cat.meeting.endpointId(), toggled.endpointId)
+        assertTrue(toggled.on)
+        sessions.forEach { it.meeting.hangUp() }
+    }
+
     private suspend fun Flow<MeetingEvent>.remoteAudioTrack(): String =
         (first { it is MeetingEvent.RemoteTrackAdded && it.kind == MediaKind.AUDIO } as MeetingEvent.RemoteTrackAdded)
             .sourceName
@@ -134,7 +169,7 @@ class MeetingTest {
     private fun List<ShortArray>.tail(n: Int): ShortArray = takeLast(n).fold(ShortArray(0)) { a, b -> a + b }
 
     /** A 48 kHz mono sine at amplitude 8000, 20 ms per frame. */
-    private class Tone(private val hz: Double) {
+    private class Tone(val hz: Double) {
         private var n = 0L
         fun next(): AudioFrame {
             val samples = List(FRAME_SAMPLES) {
