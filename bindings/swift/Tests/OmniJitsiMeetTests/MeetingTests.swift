@@ -161,6 +161,55 @@ final class MeetingTests: XCTestCase {
         }
     }
 
+    func testThreeParticipantsOnTheBridgeHearEachOtherAndTradeMessagesAndScreens() async throws {
+        let names = ["Ann", "Bob", "Cat"]
+        let all = try names.map { try options("swift-bridge", $0) }
+        try await timed {
+            var sessions: [MeetingSession] = []
+            for o in all {
+                sessions.append(try await joinMeeting(o))
+            }
+            for (i, s) in sessions.enumerated() {
+                for other in names where other != names[i] {
+                    _ = try await s.events.joinedParticipant(named: other)
+                }
+            }
+            let (ann, bob, cat) = (sessions[0], sessions[1], sessions[2])
+
+            // Cat's 660 Hz tone reaches Ann through the bridge (20 ms frames, an audio clock).
+            let catAudio = "\(cat.meeting.endpointId())-a0"
+            var tone = Tone(hz: 660)
+            var audible = 0
+            while audible < 25 {
+                try await Task.sleep(nanoseconds: 20_000_000)
+                try await cat.meeting.pushAudio(frame: tone.next())
+                let pulled = try ann.meeting.pullRemoteAudio(
+                    sourceName: catAudio, samplesPerChannel: UInt32(Tone.frame))
+                audible = (pulled.map { rms($0.samples) } ?? 0) > 500 ? audible + 1 : 0
+            }
+
+            try await bob.meeting.sendEndpointMessage(
+                to: ann.meeting.endpointId(), json: #"{"type":"wave"}"#)
+            let message = try await ann.events.first { event -> (String, String)? in
+                guard case .endpointMessageReceived(let from, let json) = event else { return nil }
+                return (from, json)
+            }
+            XCTAssertEqual(message.0, bob.meeting.endpointId())
+            XCTAssertEqual(message.1, #"{"type":"wave"}"#)
+
+            try await cat.meeting.startScreenShare()
+            let sharing = try await ann.events.first { event -> (String, Bool)? in
+                guard case .screenShareToggled(let endpointId, let on) = event else { return nil }
+                return (endpointId, on)
+            }
+            XCTAssertEqual(sharing.0, cat.meeting.endpointId())
+            XCTAssertTrue(sharing.1)
+            for s in sessions {
+                try await s.meeting.hangUp()
+            }
+        }
+    }
+
     func testWrongPasswordAndInvalidRoomAreTypedErrors() async throws {
         let annOptions = try options("swift-locked", "Ann")
         let guessing = try options("swift-locked", "Bob", password: "guess")
@@ -197,6 +246,34 @@ final class MeetingTests: XCTestCase {
             }
         }
     }
+}
+
+/// A 48 kHz mono sine at amplitude 8000, 20 ms per frame.
+struct Tone {
+    static let rate = 48_000
+    static let frame = 960
+    let hz: Double
+    private var n = 0
+
+    init(hz: Double) {
+        self.hz = hz
+    }
+
+    mutating func next() -> AudioFrame {
+        let samples = (0..<Tone.frame).map { i in
+            Int16((8000 * sin(2 * Double.pi * hz * Double(n + i) / Double(Tone.rate))).rounded())
+        }
+        let frame = AudioFrame(
+            sampleRate: UInt32(Tone.rate), channels: 1, samples: samples,
+            timestampUs: UInt64(n) * 1_000_000 / UInt64(Tone.rate))
+        n += Tone.frame
+        return frame
+    }
+}
+
+func rms(_ samples: [Int16]) -> Double {
+    guard !samples.isEmpty else { return 0 }
+    return (samples.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(samples.count)).squareRoot()
 }
 
 /// A failure rather than a skip, so a misconfigured run cannot pass with nothing tested.
