@@ -420,6 +420,49 @@ async fn the_loudest_is_dominant_last_n_limits_video_and_endpoint_messages_cross
     }
 }
 
+impl Room {
+    /// How much each participant has heard of its first source so far.
+    fn marks(&self) -> Vec<usize> {
+        self.ears
+            .iter()
+            .map(|e| e.heard[&e.sources[0]].len())
+            .collect()
+    }
+
+    /// After media moved (P2P `active` or not): everyone hears the right tones again, and the
+    /// longest silence since `marks` stays under 2 s.
+    async fn after_switch(&mut self, what: &str, marks: Vec<usize>, active: bool) {
+        for client in 0..self.clients.len() {
+            p2p_status(self, client, active).await;
+        }
+        for _ in 0..STEADY {
+            self.tick().await;
+        }
+        while !self.ears.iter().all(Ears::all_steady) {
+            self.tick().await;
+        }
+        self.assert_frequencies();
+        let gaps: Vec<usize> = self
+            .ears
+            .iter()
+            .zip(&marks)
+            .map(|(e, from)| e.longest_gap_since(&e.sources[0], *from))
+            .collect();
+        println!(
+            "{what}: longest silence at {}",
+            gaps.iter()
+                .zip(&self.clients)
+                .map(|(g, c)| format!("{} {} ms", c.name, g * 20))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        assert!(
+            gaps.iter().all(|g| *g * 20 <= 2000),
+            "{what}: a gap longer than 2 s: {gaps:?} frames"
+        );
+    }
+}
+
 async fn p2p_status(room: &mut Room, client: usize, active: bool) {
     room.tick_until(
         client,
@@ -454,68 +497,14 @@ async fn media_moves_to_the_bridge_for_three_and_back_to_p2p_for_two() {
     room.assert_frequencies();
 
     // Cat joins: P2P ends and Ann and Bob keep hearing each other through the bridge.
-    let switch_at: Vec<usize> = room
-        .ears
-        .iter()
-        .map(|e| e.heard[&e.sources[0]].len())
-        .collect();
+    let before = room.marks();
     let cat = join(with_fast_return("Cat")).await;
-    p2p_status(&mut room, 0, false).await;
-    p2p_status(&mut room, 1, false).await;
-    for _ in 0..STEADY {
-        room.tick().await;
-    }
-    while !room.ears.iter().all(Ears::all_steady) {
-        room.tick().await;
-    }
-    room.assert_frequencies();
-    let gaps: Vec<usize> = room
-        .ears
-        .iter()
-        .zip(&switch_at)
-        .map(|(e, from)| e.longest_gap_since(&e.sources[0], *from))
-        .collect();
-    println!(
-        "P2P -> bridge: longest silence at Ann {} ms, at Bob {} ms",
-        gaps[0] * 20,
-        gaps[1] * 20
-    );
-    assert!(
-        gaps.iter().all(|g| *g * 20 <= 2000),
-        "a gap longer than 2 s at the switch to the bridge: {gaps:?} frames"
-    );
+    room.after_switch("P2P -> bridge", before, false).await;
 
     // Cat leaves: back to P2P after backToP2PDelay, still hearing each other.
-    let back_at: Vec<usize> = room
-        .ears
-        .iter()
-        .map(|e| e.heard[&e.sources[0]].len())
-        .collect();
+    let before = room.marks();
     cat.hang_up().await;
-    p2p_status(&mut room, 0, true).await;
-    p2p_status(&mut room, 1, true).await;
-    for _ in 0..STEADY {
-        room.tick().await;
-    }
-    while !room.ears.iter().all(Ears::all_steady) {
-        room.tick().await;
-    }
-    room.assert_frequencies();
-    let gaps: Vec<usize> = room
-        .ears
-        .iter()
-        .zip(&back_at)
-        .map(|(e, from)| e.longest_gap_since(&e.sources[0], *from))
-        .collect();
-    println!(
-        "bridge -> P2P: longest silence at Ann {} ms, at Bob {} ms",
-        gaps[0] * 20,
-        gaps[1] * 20
-    );
-    assert!(
-        gaps.iter().all(|g| *g * 20 <= 2000),
-        "a gap longer than 2 s at the switch back to P2P: {gaps:?} frames"
-    );
+    room.after_switch("bridge -> P2P", before, true).await;
     for c in room.clients.drain(..) {
         c.hang_up().await;
     }

@@ -152,7 +152,7 @@ pub struct Conference {
     jvb: Option<bridge::JvbSession>,
     /// Remote tracks announced to the app: source name -> owner, kind, and whether it is a
     /// screen share.
-    tracks: std::collections::BTreeMap<String, (EndpointId, crate::events::MediaKind, bool)>,
+    tracks: std::collections::BTreeMap<String, bridge::Track>,
     receiver_constraints: ReceiverVideoConstraints,
     bridge_open: bool,
     /// Whether the app was last told that media goes peer to peer.

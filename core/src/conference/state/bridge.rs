@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use super::media::{name_unnamed, names, offer_candidates};
+use super::media::{local_candidates, name_unnamed, names, offer_candidates};
 use super::{Conference, Output};
 use crate::bridge::{BridgeEvent, ReceiverVideoConstraints, ToBridge};
 use crate::conference::media_command::{BridgeCommand, MediaCommand, MediaInput};
@@ -20,11 +20,14 @@ use crate::jid::{EndpointId, Jid};
 use crate::jingle::{
     add_mline_for_local_source, apply_source_update, content_name_for_mid, encode_jingle,
     jingle_to_sdp, local_sources_jingle, parse_jingle, remote_sources, sdp_to_jingle,
-    transport_info, Action, AnswerOptions, Candidate, Creator, Jingle, LocalSource, Media,
-    OfferOptions, Peer, RemoteSource, Sdp, SdpLine, VideoType,
+    transport_info, Action, AnswerOptions, Creator, Jingle, LocalSource, Media, OfferOptions, Peer,
+    RemoteSource, Sdp, SdpLine, VideoType,
 };
 use crate::xml::Element;
 use crate::xmpp::stanza::{error_reply, iq};
+
+/// A remote track as announced to the app: its owner, its kind, whether it is a screen share.
+pub(super) type Track = (EndpointId, MediaKind, bool);
 
 pub(super) struct JvbSession {
     pub sid: String,
@@ -377,10 +380,7 @@ impl Conference {
         let Some(mid) = local.media.first().and_then(|m| m.mid()) else {
             return;
         };
-        let candidates: Vec<Candidate> = lines
-            .iter()
-            .filter_map(|l| Candidate::from_sdp_value(l).ok())
-            .collect();
+        let candidates = local_candidates(lines);
         if candidates.is_empty() {
             return;
         }
@@ -418,7 +418,7 @@ impl Conference {
                 active: self.p2p_announced,
             });
         }
-        let mut now: BTreeMap<String, (EndpointId, MediaKind, bool)> = BTreeMap::new();
+        let mut now: BTreeMap<String, Track> = BTreeMap::new();
         let p2p = self.p2p.iter().flat_map(|s| s.remote_sources.iter());
         let jvb = self.jvb.iter().flat_map(|s| s.remote_sources.iter());
         for source in p2p.chain(jvb) {
@@ -435,34 +435,31 @@ impl Conference {
                 .or_insert_with(|| (endpoint.clone(), kind, desktop));
         }
         let before = std::mem::take(&mut self.tracks);
-        for (source_name, (endpoint_id, kind, desktop)) in &before {
-            if !now.contains_key(source_name) {
-                self.emit(ConferenceEvent::RemoteTrackRemoved {
+        let gone = before.iter().filter(|(name, _)| !now.contains_key(*name));
+        let came = now.iter().filter(|(name, _)| !before.contains_key(*name));
+        let changes: Vec<(bool, String, Track)> = gone
+            .map(|(n, t)| (false, n.clone(), t.clone()))
+            .chain(came.map(|(n, t)| (true, n.clone(), t.clone())))
+            .collect();
+        for (added, source_name, (endpoint_id, kind, desktop)) in changes {
+            self.emit(if added {
+                ConferenceEvent::RemoteTrackAdded {
                     endpoint_id: endpoint_id.clone(),
-                    source_name: source_name.clone(),
-                    kind: *kind,
-                });
-                if *desktop {
-                    self.emit(ConferenceEvent::ScreenShareToggled {
-                        endpoint_id: endpoint_id.clone(),
-                        on: false,
-                    });
+                    source_name,
+                    kind,
                 }
-            }
-        }
-        for (source_name, (endpoint_id, kind, desktop)) in &now {
-            if !before.contains_key(source_name) {
-                self.emit(ConferenceEvent::RemoteTrackAdded {
+            } else {
+                ConferenceEvent::RemoteTrackRemoved {
                     endpoint_id: endpoint_id.clone(),
-                    source_name: source_name.clone(),
-                    kind: *kind,
-                });
-                if *desktop {
-                    self.emit(ConferenceEvent::ScreenShareToggled {
-                        endpoint_id: endpoint_id.clone(),
-                        on: true,
-                    });
+                    source_name,
+                    kind,
                 }
+            });
+            if desktop {
+                self.emit(ConferenceEvent::ScreenShareToggled {
+                    endpoint_id,
+                    on: added,
+                });
             }
         }
         self.tracks = now;

@@ -453,16 +453,7 @@ impl Conference {
         let Some(mid) = local.media.first().and_then(|m| m.mid()) else {
             return;
         };
-        let candidates: Vec<Candidate> = lines
-            .iter()
-            .filter_map(|l| match Candidate::from_sdp_value(l) {
-                Ok(c) => Some(c),
-                Err(e) => {
-                    log::warn!("not trickling a local candidate: {e}");
-                    None
-                }
-            })
-            .collect();
+        let candidates = local_candidates(lines);
         if candidates.is_empty() {
             return;
         }
@@ -510,6 +501,20 @@ fn remote_description(
         },
     )?;
     Ok((sources, sdp))
+}
+
+/// Our engine's candidate lines as Jingle candidates; one that does not translate is skipped.
+pub(super) fn local_candidates(lines: &[String]) -> Vec<Candidate> {
+    lines
+        .iter()
+        .filter_map(|l| match Candidate::from_sdp_value(l) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                log::warn!("not trickling a local candidate: {e}");
+                None
+            }
+        })
+        .collect()
 }
 
 pub(super) fn offer_candidates(jingle: &Jingle) -> Vec<String> {
