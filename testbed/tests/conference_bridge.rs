@@ -602,3 +602,94 @@ async fn a_screen_share_reaches_the_others_beside_the_camera() {
         c.hang_up().await;
     }
 }
+
+/// Video frames the client's active session has encoded and sent so far (camera only: nobody
+/// shares a screen here).
+async fn camera_frames_sent(client: &Client) -> u64 {
+    let stats = client.meeting.media_stats().await.expect("a media session");
+    stats
+        .sent
+        .iter()
+        .filter(|s| s.kind == omni_jitsi_core::media::session::MediaKind::Video)
+        .map(|s| s.frames)
+        .sum()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_nobody_watches_the_camera_stops_sending_and_resumes_when_wanted() {
+    let tb = testbed().await;
+    let clients = join_all(&tb, "watchers", &["Ann", "Bob", "Cat"]).await;
+    let mut room = Room::new(clients, &[8000, 8000, 8000]);
+    room.until_everyone_hears_everyone().await;
+    let pattern = TestPattern::new(160, 90);
+    let mut index: u32 = 0;
+
+    // Ann sends her camera; Bob and Cat want no video at all.
+    for watcher in 1..3 {
+        room.clients[watcher]
+            .meeting
+            .set_receiver_constraints(ReceiverConstraints {
+                last_n: Some(0),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
+    // Frames stop going out: two reads 20 pictures apart see the same count.
+    let mut last = camera_frames_sent(&room.clients[0]).await;
+    loop {
+        assert!(
+            (index as usize) < MAX_TICKS,
+            "Ann kept sending video nobody watches"
+        );
+        for _ in 0..20 {
+            room.tick().await;
+            room.clients[0]
+                .meeting
+                .push_video(&pattern.frame(index))
+                .await
+                .unwrap();
+            index += 1;
+        }
+        let now = camera_frames_sent(&room.clients[0]).await;
+        if now == last {
+            break;
+        }
+        last = now;
+    }
+
+    // Bob wants video again: Ann's camera resumes and Bob decodes it.
+    room.clients[1]
+        .meeting
+        .set_receiver_constraints(ReceiverConstraints {
+            last_n: Some(-1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut pictures = room.clients[1].meeting.remote_video();
+    let camera = format!("{}-v0", room.clients[0].id());
+    let mut decoded = 0;
+    while decoded < 5 {
+        assert!(
+            (index as usize) < 2 * MAX_TICKS,
+            "Bob decoded {decoded} of Ann's pictures after asking again"
+        );
+        room.tick().await;
+        room.clients[0]
+            .meeting
+            .push_video(&pattern.frame(index))
+            .await
+            .unwrap();
+        index += 1;
+        while let Ok(p) = pictures.try_recv() {
+            if p.source_name == camera {
+                decoded += 1;
+            }
+        }
+    }
+    assert!(camera_frames_sent(&room.clients[0]).await > last);
+    for c in room.clients.drain(..) {
+        c.hang_up().await;
+    }
+}

@@ -56,6 +56,12 @@ pub enum MediaCommand {
     StopScreen {
         sid: String,
     },
+    /// The bridge's `SenderSourceConstraints` for our camera (or screen): the tallest picture
+    /// anyone it forwards to wants; 0 means nobody watches, so nothing needs to go out.
+    LimitVideo {
+        screen: bool,
+        max_height: i32,
+    },
     Close {
         sid: String,
     },

@@ -46,6 +46,10 @@ pub(super) struct MediaEngine {
     endpoint: EndpointId,
     ssrcs: LocalSsrcs,
     muted: Muted,
+    /// What the bridge last asked of our camera and screen (`SenderSourceConstraints`).
+    limits: Limits,
+    /// Whether we are sharing the screen.
+    sharing: bool,
     sessions: HashMap<String, Session>,
     active: watch::Sender<Option<Arc<MediaSession>>>,
     audio: Arc<AudioRegistry>,
@@ -57,6 +61,24 @@ pub(super) struct MediaEngine {
 struct Session {
     media: Arc<MediaSession>,
     peer: Peer,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Limits {
+    camera: Option<i32>,
+    screen: Option<i32>,
+}
+
+/// A bitrate cap for the tallest picture wanted, after lib-jitsi-meet's quality levels (180p
+/// low, 360p standard, 720p high): the SDK sends the app's pictures at their size, so the cap is
+/// how it spends less when less is wanted.
+fn bitrate_cap(max_height: Option<i32>) -> Option<u32> {
+    match max_height? {
+        h if h <= 180 => Some(200_000),
+        h if h <= 360 => Some(500_000),
+        h if h <= 720 => Some(1_500_000),
+        _ => None,
+    }
 }
 
 /// Every session's remote audio handles, and the view of them the app reads: one handle per
@@ -130,6 +152,8 @@ impl MediaEngine {
             endpoint,
             ssrcs,
             muted: Muted::default(),
+            limits: Limits::default(),
+            sharing: false,
             sessions: HashMap::new(),
             active,
             audio: Arc::new(AudioRegistry {
@@ -156,7 +180,7 @@ impl MediaEngine {
             | MediaCommand::StartScreen { sid, .. }
             | MediaCommand::StopScreen { sid }
             | MediaCommand::Close { sid } => Some(sid.clone()),
-            MediaCommand::SetMuted(_) => None,
+            MediaCommand::SetMuted(_) | MediaCommand::LimitVideo { .. } => None,
         };
         match self.run(command).await {
             Ok(input) => input,
@@ -226,8 +250,18 @@ impl MediaEngine {
             MediaCommand::SetMuted(muted) => {
                 self.muted = muted;
                 for s in self.sessions.values() {
-                    s.media.set_audio_muted(muted.audio);
-                    s.media.set_video_muted(muted.video);
+                    self.apply(s);
+                }
+                Ok(None)
+            }
+            MediaCommand::LimitVideo { screen, max_height } => {
+                if screen {
+                    self.limits.screen = Some(max_height);
+                } else {
+                    self.limits.camera = Some(max_height);
+                }
+                for s in self.sessions.values() {
+                    self.apply(s);
                 }
                 Ok(None)
             }
@@ -240,11 +274,13 @@ impl MediaEngine {
                         .await
                         .map_err(|e| e.to_string())?;
                 }
-                media.set_screen_muted(false);
+                self.sharing = true;
+                self.apply_to(&sid);
                 Ok(None)
             }
             MediaCommand::StopScreen { sid } => {
-                self.session(&sid)?.set_screen_muted(true);
+                self.sharing = false;
+                self.apply_to(&sid);
                 Ok(None)
             }
             MediaCommand::Close { sid } => {
@@ -272,8 +308,6 @@ impl MediaEngine {
                 .await
                 .map_err(|e| e.to_string())?,
         );
-        media.set_audio_muted(self.muted.audio);
-        media.set_video_muted(self.muted.video);
         tokio::spawn(forward(
             sid.to_string(),
             events,
@@ -283,13 +317,12 @@ impl MediaEngine {
                 video: self.video.clone(),
             },
         ));
-        self.sessions.insert(
-            sid.to_string(),
-            Session {
-                media: media.clone(),
-                peer,
-            },
-        );
+        let session = Session {
+            media: media.clone(),
+            peer,
+        };
+        self.apply(&session);
+        self.sessions.insert(sid.to_string(), session);
         self.choose_active();
         Ok(media)
     }
@@ -317,6 +350,29 @@ impl MediaEngine {
             !same
         });
         self.audio.prefer(sid);
+    }
+
+    /// Mute state and the bridge's limits on one session. The limits are the bridge's and only
+    /// bind the bridge session; a P2P peer sees everything we send.
+    fn apply(&self, s: &Session) {
+        let limits = match s.peer {
+            Peer::Bridge => self.limits,
+            Peer::P2p => Limits::default(),
+        };
+        s.media.set_audio_muted(self.muted.audio);
+        s.media
+            .set_video_muted(self.muted.video || limits.camera == Some(0));
+        s.media
+            .set_screen_muted(!self.sharing || limits.screen == Some(0));
+        if let Err(e) = s.media.set_video_bitrate_cap(bitrate_cap(limits.camera)) {
+            log::warn!("could not cap the camera's bitrate: {e}");
+        }
+    }
+
+    fn apply_to(&self, sid: &str) {
+        if let Some(s) = self.sessions.get(sid) {
+            self.apply(s);
+        }
     }
 
     fn session(&self, sid: &str) -> Result<Arc<MediaSession>, String> {

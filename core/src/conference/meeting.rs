@@ -292,6 +292,13 @@ impl Meeting {
         self.call(Command::SetReceiverConstraints(message)).await
     }
 
+    /// Counters of the session our media goes out on (P2P or bridge): what we sent and
+    /// received, keyframes, the video bitrate target. `None` before there is a session.
+    pub async fn media_stats(&self) -> Option<omni_jitsi_media::session::SessionStats> {
+        let session = self.media.active.borrow().clone();
+        Some(session?.stats().await)
+    }
+
     /// Starts sharing the screen: a second video source (`ENDPOINT-v1`, videoType desktop) fed by
     /// `push_screen_frame`, through the bridge (P2P pauses while sharing). Others get
     /// `screen_share_toggled` and the source's pictures.

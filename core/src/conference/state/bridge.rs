@@ -538,8 +538,21 @@ impl Conference {
                     json: payload.to_string(),
                 });
             }
-            BridgeEvent::SenderConstraintChanged { .. }
-            | BridgeEvent::EndpointConnectivityChanged { .. }
+            BridgeEvent::SenderConstraintChanged {
+                source_name,
+                max_height,
+            } => {
+                let me = &self.cfg.presence.endpoint_id;
+                let screen = if source_name == format!("{me}-v0") {
+                    false
+                } else if source_name == format!("{me}-v1") {
+                    true
+                } else {
+                    return;
+                };
+                self.media(MediaCommand::LimitVideo { screen, max_height });
+            }
+            BridgeEvent::EndpointConnectivityChanged { .. }
             | BridgeEvent::SourcesRemapped { .. } => {}
         }
     }

@@ -535,3 +535,29 @@ fn a_remote_desktop_source_toggles_screen_share_for_its_owner() {
         })
     );
 }
+
+#[test]
+fn the_bridge_s_sender_constraints_on_our_sources_reach_the_engine() {
+    let now = Instant::now();
+    let mut c = in_a_bridge_room(now);
+    accepted(&mut c, now);
+    for (source, screen) in [("me000001-v0", false), ("me000001-v1", true)] {
+        c.handle_bridge_event(BridgeEvent::SenderConstraintChanged {
+            source_name: source.into(),
+            max_height: 0,
+        });
+        assert_eq!(
+            media(&drain(&mut c)),
+            vec![&MediaCommand::LimitVideo {
+                screen,
+                max_height: 0
+            }]
+        );
+    }
+    // Someone else's source is not ours to limit.
+    c.handle_bridge_event(BridgeEvent::SenderConstraintChanged {
+        source_name: "a8f7g30b-v0".into(),
+        max_height: 180,
+    });
+    assert!(drain(&mut c).is_empty());
+}
