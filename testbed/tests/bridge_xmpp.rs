@@ -2,7 +2,8 @@
 //! that advertise Jingle RTP ask the focus for the room, join, answer its disco#info, get a
 //! session-initiate routed through the MUC, answer it with webrtc-rs via the SDK's Jingle
 //! translator, and Bob hears Ann's tone through the bridge; Ann gets Bob's sources in a
-//! source-add. The SDK's own conference does not take media yet, hence the raw clients.
+//! source-add. Raw clients, so the focus and bridge are checked stanza by stanza apart from the
+//! SDK's conference (which `conference_bridge.rs` runs on them).
 
 mod common;
 
