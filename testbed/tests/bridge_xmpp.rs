@@ -114,8 +114,8 @@ struct Member {
     offer: Jingle,
 }
 
-/// Asks the focus for the room, joins as `nick`, advertises Jingle RTP, and answers the offer.
-async fn member(url: &str, domain: &str, focus: &str, room: &str, nick: &str) -> Member {
+/// Asks the focus for the room and joins it as `nick`.
+async fn arrive(url: &str, domain: &str, focus: &str, room: &str, nick: &str) -> Client {
     let mut client = connect(url, domain).await;
     client
         .send(format!(
@@ -135,6 +135,11 @@ async fn member(url: &str, domain: &str, focus: &str, room: &str, nick: &str) ->
             "<presence xmlns='jabber:client' to='{room}/{nick}'><x xmlns='http://jabber.org/protocol/muc'/></presence>"
         ))
         .await;
+    client
+}
+
+/// Advertises Jingle RTP when the focus asks, and answers its offer.
+async fn take_offer(mut client: Client, room: &str, nick: &str) -> Member {
     let disco = client
         .expect("the focus's disco#info", |e| {
             e.get_attr("type") == Some("get") && e.get_child("query", ns::DISCO_INFO).is_some()
@@ -254,12 +259,15 @@ async fn two_jingle_clients_meet_on_the_bridge_through_prosody() {
     );
     let room = format!("bridgee2e@{}", tb.muc_domain());
     let (url, domain, focus) = (tb.websocket_url(), tb.domain(), tb.focus_domain());
-    let mut ann = member(&url, domain, focus, &room, "ann").await;
+    // The focus invites nobody alone (min-participants 2): Bob's arrival brings both offers.
+    let ann = arrive(&url, domain, focus, &room, "ann").await;
+    let bob = arrive(&url, domain, focus, &room, "bob").await;
+    let mut ann = take_offer(ann, &room, "ann").await;
     assert!(remote_sources(&ann.offer.contents, None)
         .unwrap()
         .iter()
         .all(|s| s.endpoint().is_none()));
-    let mut bob = member(&url, domain, focus, &room, "bob").await;
+    let mut bob = take_offer(bob, &room, "bob").await;
     let names: Vec<String> = remote_sources(&bob.offer.contents, None)
         .unwrap()
         .into_iter()

@@ -4,8 +4,8 @@
 //! allocation and everyone else's sources; its `session-accept` gives the bridge its transport
 //! and sources and the others a `source-add`; its later `source-add`/`source-remove` are
 //! relayed; when it leaves, the bridge endpoint expires and the others get `source-remove`. A
-//! participant that answers the offer with an error (the SDK does, until media lands) is
-//! dropped from media and stays in the room, as Jicofo tolerates it.
+//! participant that answers the offer with an error is dropped from media and stays in the room,
+//! as Jicofo tolerates it. Nobody is invited while alone in the room (`min-participants` 2).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -25,6 +25,9 @@ use super::Bridge;
 pub const JINGLE_AUDIO: &str = "urn:xmpp:jingle:apps:rtp:audio";
 pub const JINGLE_VIDEO: &str = "urn:xmpp:jingle:apps:rtp:video";
 const ID_PREFIX: &str = "focus-media-";
+/// Jicofo's `conference.min-participants` default: nobody gets media while alone in the room;
+/// the second to arrive brings invitations for both (`JitsiMeetConferenceImpl.onMemberJoined`).
+const MIN_PARTICIPANTS: usize = 2;
 
 struct Session {
     sid: String,
@@ -48,6 +51,9 @@ pub struct JingleSessions {
     from: String,
     component_ns: &'static str,
     rooms: HashMap<String, HashMap<String, Session>>,
+    /// Occupants other than the focus, in join order, and whether each was asked for its
+    /// features (the first step of an invitation) yet.
+    members: HashMap<String, Vec<(String, bool)>>,
     pending: HashMap<String, Pending>,
     next_id: u64,
 }
@@ -59,6 +65,7 @@ impl JingleSessions {
             from: from.to_string(),
             component_ns,
             rooms: HashMap::new(),
+            members: HashMap::new(),
             pending: HashMap::new(),
             next_id: 0,
         }
@@ -79,19 +86,42 @@ impl JingleSessions {
             .attr("to", to)
     }
 
-    /// A new occupant: ask what it supports, as Jicofo does before inviting.
+    /// A new occupant. Once the room has `MIN_PARTICIPANTS`, everyone not invited yet is asked
+    /// what it supports, as Jicofo does before inviting.
     pub fn on_joined(&mut self, room: &str, nick: &str) -> Vec<Element> {
-        let to = format!("{room}/{nick}");
-        let pending = Pending::Disco {
-            room: room.to_string(),
-            nick: nick.to_string(),
-        };
-        vec![self
-            .iq("get", &to, pending)
-            .child(Element::new("query", ns::DISCO_INFO))]
+        let members = self.members.entry(room.to_string()).or_default();
+        members.push((nick.to_string(), false));
+        if members.len() < MIN_PARTICIPANTS {
+            return Vec::new();
+        }
+        let ask: Vec<String> = members
+            .iter_mut()
+            .filter(|(_, asked)| !*asked)
+            .map(|(n, asked)| {
+                *asked = true;
+                n.clone()
+            })
+            .collect();
+        ask.into_iter()
+            .map(|nick| {
+                let to = format!("{room}/{nick}");
+                let pending = Pending::Disco {
+                    room: room.to_string(),
+                    nick,
+                };
+                self.iq("get", &to, pending)
+                    .child(Element::new("query", ns::DISCO_INFO))
+            })
+            .collect()
     }
 
     pub fn on_left(&mut self, room: &str, nick: &str) -> Vec<Element> {
+        if let Some(members) = self.members.get_mut(room) {
+            members.retain(|(n, _)| n != nick);
+            if members.is_empty() {
+                self.members.remove(room);
+            }
+        }
         self.pending.retain(|_, p| match p {
             Pending::Disco { room: r, nick: n } | Pending::Offer { room: r, nick: n } => {
                 r != room || n != nick
