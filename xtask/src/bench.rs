@@ -237,6 +237,8 @@ fn find<'a>(results: &'a [Value], name: &str) -> Option<&'a Value> {
 fn num(v: &Value, key: &str) -> String {
     match v[key].as_f64() {
         Some(x) if x >= 100.0 => format!("{x:.0}"),
+        // Per-stream CPU and the like: keep two significant digits.
+        Some(x) if x != 0.0 && x.abs() < 0.1 => format!("{x:.2e}"),
         Some(x) => format!("{x:.2}"),
         None => "n/a".into(),
     }
