@@ -27,7 +27,7 @@ use tokio::task::JoinHandle;
 
 pub use conference::BridgeStats;
 pub use offer::{BridgeTransport, OwnedSource};
-pub use router::{Kind, SourceDesc};
+pub use router::{Kind, Signalled, SourceDesc};
 pub use transport::{IceCredentials, RemoteParameters, TransportError};
 
 use conference::{Core, Endpoint, Out};
