@@ -2,8 +2,8 @@
 //! other endpoint; a video source goes to a receiver when its sender is within the receiver's
 //! last-N (endpoints ordered by how recently they were dominant speaker, then by join order) and
 //! the receiver's constraints for that source allow a height above 0. Keyframe requests go to
-//! the endpoint that owns the SSRC they name. SSRCs are forwarded unchanged (no SSRC
-//! rewriting is negotiated), so sequence numbers stay the sender's.
+//! the endpoint that owns the SSRC they name. SSRCs and sequence numbers are forwarded as sent,
+//! except one simulcast layer per source, whose SSRC is rewritten onto the SIM group's first.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -151,9 +151,6 @@ impl Router {
             return Vec::new();
         };
         self.owners.retain(|_, (owner, _)| owner != endpoint);
-        let owners = &self.owners;
-        self.selected_layers
-            .retain(|first, _| owners.contains_key(first));
         let mut kept = Vec::new();
         for source in sources {
             let taken = source
@@ -171,6 +168,10 @@ impl Router {
             kept.push(source);
         }
         member.sources = kept.clone();
+        // A source that stays keeps its forwarded layer: switching would break its sequence.
+        let owners = &self.owners;
+        self.selected_layers
+            .retain(|first, _| owners.contains_key(first));
         kept
     }
 
@@ -445,6 +446,14 @@ mod tests {
         );
         assert_eq!(r.outgoing_ssrc(2), Some(2), "other sources are unchanged");
         assert_eq!(r.rtp_destinations("c", 11), ["a", "b"]);
+        let same = r.sources("c").to_vec();
+        r.set_sources("c", same);
+        assert_eq!(
+            r.outgoing_ssrc(10),
+            None,
+            "re-signalled sources keep their layer"
+        );
+        assert_eq!(r.outgoing_ssrc(11), Some(10));
     }
 
     #[test]
