@@ -80,7 +80,7 @@ export class BrowserParticipant {
     }
 
     /** Resolves after CONFERENCE_JOINED with { endpointId, connectMs, joinMs }. */
-    async join(room, { displayName, email, sourceNameSignaling = false, logLevel, password, withTracks = false, resolution } = {}) {
+    async join(room, { displayName, email, sourceNameSignaling = false, logLevel, password, withTracks = false, resolution, p2p = true } = {}) {
         const bed = testbed();
         const joined = await this.page.evaluate(options => window.omni.join(options), {
             serviceUrl: bed.websocket_url,
@@ -92,7 +92,8 @@ export class BrowserParticipant {
             logLevel,
             password,
             withTracks,
-            resolution
+            resolution,
+            p2p
         });
         this.endpointId = joined.endpointId;
         return joined;
@@ -100,6 +101,10 @@ export class BrowserParticipant {
 
     p2pStats() {
         return this.page.evaluate(() => window.omni.p2pStats());
+    }
+
+    jvbStats() {
+        return this.page.evaluate(() => window.omni.jvbStats());
     }
 
     timeToP2PMedia(options) {

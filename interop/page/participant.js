@@ -146,7 +146,7 @@
 
     window.omni = {
         /** Connects, joins and resolves with our endpoint id and the join timings in ms. */
-        async join({ serviceUrl, hosts, room, displayName, email, sourceNameSignaling, logLevel, password, withTracks, resolution }) {
+        async join({ serviceUrl, hosts, room, displayName, email, sourceNameSignaling, logLevel, password, withTracks, resolution, p2p = true }) {
             JitsiMeetJS.init({ flags: { sourceNameSignaling: Boolean(sourceNameSignaling) } });
             JitsiMeetJS.setLogLevel(logLevel || JitsiMeetJS.logLevels.ERROR);
             const start = performance.now();
@@ -154,7 +154,7 @@
             const connected = performance.now();
             conference = connection.initJitsiConference(room, {
                 openBridgeChannel: 'websocket',
-                p2p: { enabled: true }
+                p2p: { enabled: p2p }
             });
             listen();
             const joined = new Promise((resolve, reject) => {
@@ -293,6 +293,77 @@
                         frameWidth: report.frameWidth,
                         frameHeight: report.frameHeight,
                         encoder: report.encoderImplementation,
+                        codec: codec(report)
+                    };
+                }
+            });
+            return result;
+        },
+
+        /**
+         * What the bridge (JVB) PeerConnection's getStats says, per remote participant: inbound
+         * audio bytes, packets and energy, inbound video bytes, decoded frames, size and codec.
+         * Inbound streams are attributed through the receiving track, which lib-jitsi-meet
+         * gave to the participant that owns the SSRC in the focus's signalling.
+         */
+        async jvbStats() {
+            const pc = conference.jvbJingleSession?.peerconnection?.peerconnection;
+            if (!pc) {
+                return null;
+            }
+            const owners = new Map();
+            for (const participant of conference.getParticipants()) {
+                for (const track of participant.getTracks()) {
+                    owners.set(track.getTrack().id, participant.getId());
+                }
+            }
+            const stats = await pc.getStats();
+            const codec = report => {
+                const c = report.codecId && stats.get(report.codecId);
+                return c ? { mimeType: c.mimeType, payloadType: c.payloadType, fmtp: c.sdpFmtpLine } : null;
+            };
+            const result = {
+                signalingState: pc.signalingState,
+                iceConnectionState: pc.iceConnectionState,
+                from: {},
+                unattributed: 0,
+                videoOut: []
+            };
+            stats.forEach(report => {
+                if (report.type === 'outbound-rtp' && report.kind === 'video') {
+                    result.videoOut.push({
+                        ssrc: report.ssrc,
+                        framesEncoded: report.framesEncoded || 0,
+                        frameWidth: report.frameWidth,
+                        frameHeight: report.frameHeight,
+                        codec: codec(report)
+                    });
+                }
+                if (report.type !== 'inbound-rtp') {
+                    return;
+                }
+                const owner = owners.get(report.trackIdentifier);
+                if (!owner) {
+                    result.unattributed += report.packetsReceived || 0;
+                    return;
+                }
+                const from = result.from[owner] || (result.from[owner] = {});
+                if (report.kind === 'audio') {
+                    from.audio = {
+                        ssrc: report.ssrc,
+                        bytesReceived: report.bytesReceived || 0,
+                        packetsReceived: report.packetsReceived || 0,
+                        totalAudioEnergy: report.totalAudioEnergy || 0,
+                        audioLevel: report.audioLevel || 0,
+                        codec: codec(report)
+                    };
+                } else {
+                    from.video = {
+                        ssrc: report.ssrc,
+                        bytesReceived: report.bytesReceived || 0,
+                        framesDecoded: report.framesDecoded || 0,
+                        frameWidth: report.frameWidth,
+                        frameHeight: report.frameHeight,
                         codec: codec(report)
                     };
                 }

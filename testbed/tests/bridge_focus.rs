@@ -291,3 +291,79 @@ async fn the_focus_puts_jingle_participants_on_the_bridge() {
         "ann's endpoint expired"
     );
 }
+
+/// A browser's `session-accept` as lib-jitsi-meet 2021 sends it without `sourceNameSignaling`:
+/// unnamed sources, simulcast with RTX. `action` and `transport` vary for a later source-add.
+fn browser_sources(action: &str, sid: &str, transport: &str) -> Element {
+    let ssma = "urn:xmpp:jingle:apps:rtp:ssma:0";
+    let source = |ssrc: u32, msid: &str| {
+        format!(
+            "<source xmlns='{ssma}' ssrc='{ssrc}'><parameter name='msid' value='{msid}'/></source>"
+        )
+    };
+    let group = |semantics: &str, ssrcs: &[u32]| {
+        let members: String = ssrcs
+            .iter()
+            .map(|s| format!("<source ssrc='{s}'/>"))
+            .collect();
+        format!("<ssrc-group xmlns='{ssma}' semantics='{semantics}'>{members}</ssrc-group>")
+    };
+    let video: String = [10, 20, 11, 12, 21, 22]
+        .iter()
+        .map(|s| source(*s, "bea-video-1 cam"))
+        .collect();
+    el(&format!(
+        "<iq xmlns='jabber:component:accept' type='set' id='{action}-bea' from='{ROOM}/bea' to='focus@focus.meet.test/focus'>\
+         <jingle xmlns='urn:xmpp:jingle:1' action='{action}' sid='{sid}' responder='bea@meet.test/r'>\
+         <content creator='initiator' name='audio'><description xmlns='urn:xmpp:jingle:apps:rtp:1' media='audio'>{}</description>{transport}</content>\
+         <content creator='initiator' name='video'><description xmlns='urn:xmpp:jingle:apps:rtp:1' media='video'>{video}{}{}{}{}</description>{transport}</content>\
+         </jingle></iq>",
+        source(5, "bea-audio-1 mic"),
+        group("FID", &[10, 20]),
+        group("SIM", &[10, 11, 12]),
+        group("FID", &[11, 21]),
+        group("FID", &[12, 22]),
+    ))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unnamed_simulcast_sources_are_relayed_as_jicofo_relays_them() {
+    let bridge = Arc::new(Bridge::start().await.unwrap());
+    let mut focus = joined_focus(bridge);
+    let av = ["urn:xmpp:jingle:apps:rtp:audio"];
+    let out = join(&mut focus, "bea", &av);
+    let (_, offer) = jingle_to(&out, "bea").unwrap();
+    let transport = "<transport xmlns='urn:xmpp:jingle:transports:ice-udp:1' ufrag='u1' pwd='p1p1p1p1p1p1p1p1p1p1p1p1'>\
+         <fingerprint xmlns='urn:xmpp:jingle:apps:dtls:0' hash='sha-256' setup='active'>AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB</fingerprint></transport>";
+    let out = focus.handle(&browser_sources("session-accept", &offer.sid, transport));
+    assert!(
+        out.iter().any(|e| e.get_attr("type") == Some("result")),
+        "{out:?}"
+    );
+
+    let out = join(&mut focus, "cal", &av);
+    let (_, cal_offer) = jingle_to(&out, "cal").unwrap();
+    let bea: Vec<_> = remote_sources(&cal_offer.contents, None)
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.endpoint() == Some(&EndpointId::new("bea")))
+        .collect();
+    assert_eq!(bea.len(), 2, "one audio and one video source: {bea:?}");
+    assert!(bea.iter().all(|s| s.name.is_none()), "relayed unnamed");
+    let video = bea
+        .iter()
+        .find(|s| s.ssrcs.len() == 6)
+        .expect("every layer and RTX");
+    assert_eq!(video.primary_ssrc(), Some(10));
+    assert_eq!(video.groups.len(), 4, "SIM and the three FIDs");
+    assert_eq!(video.msid.as_deref(), Some("bea-video-1 cam"));
+
+    // lib-jitsi-meet 2021 repeats its sources in a source-add: refused, nothing relayed.
+    let out = focus.handle(&browser_sources("source-add", &offer.sid, ""));
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].get_attr("type"), Some("error"));
+    assert!(out[0]
+        .get_child("error", "jabber:component:accept")
+        .and_then(|e| e.get_child("bad-request", ns::STANZAS))
+        .is_some());
+}

@@ -134,11 +134,19 @@ fn add_to_sdp(sdp: &mut Sdp, source: &RemoteSource, peer: Peer) -> Result<(), Ji
             sdp.media.len() - 1
         }
     };
+    let ssrcs = match peer {
+        Peer::Bridge => super::to_sdp::received_layer(source.ssrcs.clone(), &source.groups),
+        Peer::P2p => source.ssrcs.clone(),
+    };
     let m = &mut sdp.media[index];
-    for g in &source.groups {
+    for g in source
+        .groups
+        .iter()
+        .filter(|g| g.ssrcs.iter().all(|s| ssrcs.contains(s)))
+    {
         m.lines.push(ssrc_group_line(g));
     }
-    for ssrc in &source.ssrcs {
+    for ssrc in &ssrcs {
         push_source_lines(&mut m.lines, *ssrc, &source.parameters);
     }
     Ok(())

@@ -223,6 +223,29 @@ impl RemoteSource {
 /// Group SSRC semantics lib-jitsi-meet accepts (`SSRC_GROUP_SEMANTICS`); others are ignored.
 const KNOWN_GROUP_SEMANTICS: &[&str] = &["FID", "SIM", "FEC-FR"];
 
+/// Unnamed sources of `out[first..]` that one group ties together become one source, whatever
+/// order their SSRCs came in (an RTX listed before the layer it repairs started a source alone).
+fn merge_grouped_unnamed(out: &mut Vec<RemoteSource>, first: usize, groups: &[&SsrcGroup]) {
+    let mut i = first;
+    while i < out.len() {
+        let tied = (i + 1..out.len()).find(|&j| {
+            out[i].name.is_none()
+                && out[j].name.is_none()
+                && groups.iter().any(|g| {
+                    out[i].ssrcs.iter().any(|s| g.ssrcs.contains(s))
+                        && out[j].ssrcs.iter().any(|s| g.ssrcs.contains(s))
+                })
+        });
+        match tied {
+            Some(j) => {
+                let merged = out.remove(j);
+                out[i].ssrcs.extend(merged.ssrcs);
+            }
+            None => i += 1,
+        }
+    }
+}
+
 /// The remote sources in Jingle contents. Sources are keyed by name (lib-jitsi-meet's
 /// `_processSourceMapFromJingle`); unnamed ones (old clients) by their FID/SIM group. In P2P the
 /// sources carry no `ssrc-info` and belong to the peer, `default_owner`.
@@ -246,9 +269,11 @@ pub fn remote_sources(
             }
             let existing = out[first..].iter_mut().find(|r| match (&r.name, &s.name) {
                 (Some(a), Some(b)) => a == b,
-                (None, None) => groups
-                    .iter()
-                    .any(|g| g.ssrcs.contains(&s.ssrc) && g.ssrcs.contains(&r.ssrcs[0])),
+                // Any SSRC of the source, not only its first: a simulcast layer's RTX is tied
+                // to that layer by FID, and to the lowest layer only through SIM.
+                (None, None) => groups.iter().any(|g| {
+                    g.ssrcs.contains(&s.ssrc) && r.ssrcs.iter().any(|x| g.ssrcs.contains(x))
+                }),
                 _ => false,
             });
             match existing {
@@ -283,6 +308,7 @@ pub fn remote_sources(
                 }
             }
         }
+        merge_grouped_unnamed(&mut out, first, &groups);
         for r in &mut out[first..] {
             for g in &groups {
                 if g.ssrcs.iter().all(|s| r.ssrcs.contains(s)) {

@@ -112,8 +112,9 @@ fn one_description_per_track(d: &RtpDescription) -> Vec<RtpDescription> {
         if placed.contains(&s.ssrc) {
             continue;
         }
-        let unit = track_ssrcs(s.ssrc, &d.ssrc_groups);
-        placed.extend(&unit);
+        let all = track_ssrcs(s.ssrc, &d.ssrc_groups);
+        placed.extend(&all);
+        let unit = received_layer(all, &d.ssrc_groups);
         out.push(RtpDescription {
             sources: d
                 .sources
@@ -131,6 +132,26 @@ fn one_description_per_track(d: &RtpDescription) -> Vec<RtpDescription> {
         });
     }
     out
+}
+
+/// Of a simulcast track only the SIM group's first SSRC and its RTX: the bridge forwards one
+/// layer, on that SSRC, and lib-jitsi-meet's receiver implodes remote simulcast the same way
+/// (sdp-simulcast `_implodeRemoteSimulcast`); the SIM group itself goes too.
+pub(super) fn received_layer(unit: Vec<u32>, groups: &[SsrcGroup]) -> Vec<u32> {
+    let Some(&first) = groups
+        .iter()
+        .find(|g| g.semantics == "SIM" && g.ssrcs.iter().all(|s| unit.contains(s)))
+        .and_then(|g| g.ssrcs.first())
+    else {
+        return unit;
+    };
+    let mut kept = vec![first];
+    for g in groups.iter().filter(|g| g.semantics == "FID") {
+        if g.ssrcs.first() == Some(&first) {
+            kept.extend(g.ssrcs.iter().skip(1).filter(|s| unit.contains(s)));
+        }
+    }
+    kept
 }
 
 /// The bridge's own feedback source (msid `mixedmslabel`) must come first: its m-line is the one

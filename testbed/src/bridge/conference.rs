@@ -274,6 +274,23 @@ fn forward_rtp(
             }
         }
     }
+    // Chromium probes bandwidth with padding-only packets on the RTX SSRC; jitsi-videobridge's
+    // PaddingTermination discards them (it probes receivers itself), so receivers never see them.
+    if rtp_payload(packet).is_some_and(<[u8]>::is_empty) {
+        return;
+    }
+    let Some(outgoing) = conf.router.outgoing_ssrc(ssrc) else {
+        return;
+    };
+    let rewritten;
+    let packet = if outgoing == ssrc {
+        packet
+    } else {
+        let mut copy = packet.to_vec();
+        copy[8..12].copy_from_slice(&outgoing.to_be_bytes());
+        rewritten = copy;
+        &rewritten[..]
+    };
     let destinations: Vec<String> = conf
         .router
         .rtp_destinations(from, ssrc)
@@ -343,14 +360,22 @@ fn forward_feedback(
         {
             continue;
         }
-        let Some(owner) = p
-            .destination_ssrc()
-            .into_iter()
-            .find_map(|ssrc| conf.router.owner(ssrc).map(|(o, _)| o.to_string()))
-        else {
+        let Some((owner, media_ssrc)) = p.destination_ssrc().into_iter().find_map(|ssrc| {
+            let (owner, _) = conf.router.owner(ssrc)?;
+            Some((owner.to_string(), ssrc))
+        }) else {
             continue;
         };
-        let Ok(raw) = rtc::rtcp::packet::marshal(&[p]) else {
+        let layer = conf.router.sender_ssrc(media_ssrc);
+        let raw = if let Some(pli) = any.downcast_ref::<PictureLossIndication>() {
+            rtc::rtcp::packet::marshal(&[Box::new(PictureLossIndication {
+                media_ssrc: layer,
+                ..pli.clone()
+            }) as Box<dyn rtc::rtcp::packet::Packet>])
+        } else {
+            rtc::rtcp::packet::marshal(&[p])
+        };
+        let Ok(raw) = raw else {
             continue;
         };
         if let Some(ep) = conf.endpoints.get_mut(&owner) {

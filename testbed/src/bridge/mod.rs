@@ -1,12 +1,13 @@
 //! The testbed videobridge: an SFU that behaves, as a client sees it, like jitsi-videobridge
 //! with Jicofo in front of it. Per endpoint one UDP socket on loopback carrying ICE, DTLS-SRTP,
-//! bundled RTP and muxed RTCP (`transport`); RTP forwarded with its original SSRCs and sequence
-//! numbers (`router`); keyframe requests to the sender; a colibri-ws endpoint per participant
+//! bundled RTP and muxed RTCP (`transport`); RTP forwarded with its original sequence numbers,
+//! one layer of a simulcast source on the SIM group's first SSRC (`router`), padding-only probes
+//! dropped; keyframe requests to the sender; a colibri-ws endpoint per participant
 //! (`colibri`) with ServerHello, endpoint messages, receiver constraints, dominant speaker
 //! (`speaker`), ForwardedSources and SenderSourceConstraints. `offer` writes the Jingle Jicofo
 //! would send.
 //!
-//! Not done: simulcast layer selection (max height is "forward or not"), SSRC rewriting, NACK/RTX
+//! Not done: simulcast layer selection and switching (max height is "forward or not"), NACK/RTX
 //! retransmission from a cache, RTCP reports of its own, bandwidth estimation, SCTP data
 //! channels, ICE beyond loopback host candidates.
 
@@ -27,7 +28,7 @@ use tokio::task::JoinHandle;
 
 pub use conference::BridgeStats;
 pub use offer::{BridgeTransport, OwnedSource};
-pub use router::{Kind, SourceDesc};
+pub use router::{Kind, Signalled, SourceDesc};
 pub use transport::{IceCredentials, RemoteParameters, TransportError};
 
 use conference::{Core, Endpoint, Out};

@@ -130,19 +130,25 @@ fn add_sources(description: &mut RtpDescription, media: Media, sources: &[OwnedS
         .filter(|o| Some(o.source.kind) == kind_of(media))
     {
         let s = &owned.source;
+        let msid = s
+            .signalled
+            .msid
+            .clone()
+            .unwrap_or_else(|| format!("{}-{} {}-track", s.name, media.as_str(), s.name));
         for ssrc in &s.ssrcs {
             description.sources.push(Source {
                 ssrc: *ssrc,
-                name: Some(s.name.clone()),
+                name: (!s.signalled.unnamed).then(|| s.name.clone()),
                 video_type: s.video_type.clone(),
-                parameters: vec![Parameter::new(
-                    "msid",
-                    format!("{}-{} {}-track", s.name, media.as_str(), s.name),
-                )],
+                parameters: vec![Parameter::new("msid", msid.clone())],
                 owner: Some(owned.owner.clone()),
             });
         }
-        if s.ssrcs.len() == 2 && media == Media::Video {
+        if !s.signalled.groups.is_empty() {
+            description
+                .ssrc_groups
+                .extend(s.signalled.groups.iter().cloned());
+        } else if s.ssrcs.len() == 2 && media == Media::Video {
             description.ssrc_groups.push(SsrcGroup {
                 semantics: "FID".into(),
                 ssrcs: s.ssrcs.clone(),

@@ -2,11 +2,12 @@
 //! other endpoint; a video source goes to a receiver when its sender is within the receiver's
 //! last-N (endpoints ordered by how recently they were dominant speaker, then by join order) and
 //! the receiver's constraints for that source allow a height above 0. Keyframe requests go to
-//! the endpoint that owns the SSRC they name. SSRCs are forwarded unchanged (no SSRC
-//! rewriting is negotiated), so sequence numbers stay the sender's.
+//! the endpoint that owns the SSRC they name. SSRCs and sequence numbers are forwarded as sent,
+//! except one simulcast layer per source, whose SSRC is rewritten onto the SIM group's first.
 
 use std::collections::{BTreeMap, HashMap};
 
+use omni_jitsi_core::jingle::SsrcGroup;
 use serde_json::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,13 +16,48 @@ pub enum Kind {
     Video,
 }
 
-/// One signalled source: its name (`ENDPOINT-a0`, `-v0`) and every SSRC it uses (RTX too).
+/// One signalled source: its name (`ENDPOINT-a0`, `-v0`) and every SSRC it uses (RTX and
+/// simulcast layers too).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceDesc {
     pub name: String,
     pub kind: Kind,
     pub ssrcs: Vec<u32>,
     pub video_type: Option<String>,
+    pub signalled: Signalled,
+}
+
+/// What the participant's Jingle said beyond what forwarding needs, relayed to the others as
+/// Jicofo relays a `Source` and its `SsrcGroup`s: clients without source names (lib-jitsi-meet
+/// before `sourceNameSignaling`) send none, and Jicofo names such a source `ENDPOINT-a0`/`-v0`
+/// only towards the bridge (jicofo-selector `colibri/Extensions.kt`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Signalled {
+    pub unnamed: bool,
+    pub msid: Option<String>,
+    pub groups: Vec<SsrcGroup>,
+}
+
+impl SourceDesc {
+    /// A simulcast source's layers, lowest first (the SIM group's order), each with its RTX.
+    fn layers(&self) -> Option<Vec<(u32, Option<u32>)>> {
+        let groups = &self.signalled.groups;
+        let sim = groups
+            .iter()
+            .find(|g| g.semantics == "SIM" && g.ssrcs.len() > 1)?;
+        Some(
+            sim.ssrcs
+                .iter()
+                .map(|layer| {
+                    let rtx = groups
+                        .iter()
+                        .find(|g| g.semantics == "FID" && g.ssrcs.first() == Some(layer))
+                        .and_then(|g| g.ssrcs.get(1).copied());
+                    (*layer, rtx)
+                })
+                .collect(),
+        )
+    }
 }
 
 /// ReceiverVideoConstraints as far as forwarding goes.
@@ -82,6 +118,8 @@ pub struct Router {
     owners: HashMap<u32, (String, usize)>,
     /// Most recent dominant speaker first.
     speakers: Vec<String>,
+    /// The forwarded layer of each simulcast source, by the source's first SSRC.
+    selected_layers: HashMap<u32, usize>,
 }
 
 impl Router {
@@ -97,6 +135,9 @@ impl Router {
         self.speakers.retain(|e| e != endpoint);
         self.members.remove(endpoint);
         self.owners.retain(|_, (owner, _)| owner != endpoint);
+        let owners = &self.owners;
+        self.selected_layers
+            .retain(|first, _| owners.contains_key(first));
     }
 
     pub fn endpoints(&self) -> impl Iterator<Item = &str> {
@@ -127,6 +168,10 @@ impl Router {
             kept.push(source);
         }
         member.sources = kept.clone();
+        // A source that stays keeps its forwarded layer: switching would break its sequence.
+        let owners = &self.owners;
+        self.selected_layers
+            .retain(|first, _| owners.contains_key(first));
         kept
     }
 
@@ -174,6 +219,49 @@ impl Router {
             .filter(|r| source.kind == Kind::Audio || self.forwards_video(r, from, &source.name))
             .map(String::as_str)
             .collect()
+    }
+
+    /// The SSRC a packet that arrived on `ssrc` is forwarded with, `None` to drop it. Of a
+    /// simulcast source one layer goes out, rewritten onto the SIM group's first SSRC (its RTX
+    /// onto that SSRC's RTX), as jitsi-videobridge forwards one layer per receiver and
+    /// lib-jitsi-meet's receiver keeps only that SSRC of the group. Without layer selection or
+    /// sequence number rewriting, the layer is the first one that sends and stays so: Chromium
+    /// sends only the layers its bandwidth estimate allows, not always the lowest.
+    pub fn outgoing_ssrc(&mut self, ssrc: u32) -> Option<u32> {
+        let (_, source) = self.owner(ssrc)?;
+        let Some(layers) = source.layers() else {
+            return Some(ssrc);
+        };
+        let (index, rtx) = layers.iter().enumerate().find_map(|(i, (layer, rtx))| {
+            if *layer == ssrc {
+                Some((i, false))
+            } else if *rtx == Some(ssrc) {
+                Some((i, true))
+            } else {
+                None
+            }
+        })?;
+        let (first, first_rtx) = layers[0];
+        let selected = match self.selected_layers.get(&first) {
+            Some(selected) => *selected,
+            None if rtx => return None,
+            None => *self.selected_layers.entry(first).or_insert(index),
+        };
+        match (selected == index, rtx) {
+            (false, _) => None,
+            (true, false) => Some(first),
+            (true, true) => first_rtx,
+        }
+    }
+
+    /// The SSRC a keyframe request for `ssrc` must name at its sender: the forwarded layer's.
+    pub fn sender_ssrc(&self, ssrc: u32) -> u32 {
+        let layer = self
+            .owner(ssrc)
+            .and_then(|(_, source)| source.layers())
+            .zip(self.selected_layers.get(&ssrc))
+            .and_then(|(layers, selected)| layers.get(*selected).map(|(layer, _)| *layer));
+        layer.unwrap_or(ssrc)
     }
 
     /// The video source names `receiver` gets (ForwardedSources).
@@ -242,12 +330,14 @@ mod tests {
                         kind: Kind::Audio,
                         ssrcs: vec![a],
                         video_type: None,
+                        signalled: Signalled::default(),
                     },
                     SourceDesc {
                         name: format!("{e}-v0"),
                         kind: Kind::Video,
                         ssrcs: vec![v, v + 100],
                         video_type: Some("camera".into()),
+                        signalled: Signalled::default(),
                     },
                 ],
             );
@@ -311,6 +401,62 @@ mod tests {
     }
 
     #[test]
+    fn one_simulcast_layer_goes_out_on_the_first_ssrc() {
+        let mut r = router();
+        let group = |semantics: &str, ssrcs: &[u32]| SsrcGroup {
+            semantics: semantics.into(),
+            ssrcs: ssrcs.to_vec(),
+        };
+        r.set_sources(
+            "c",
+            vec![SourceDesc {
+                name: "c-v0".into(),
+                kind: Kind::Video,
+                ssrcs: vec![10, 11, 12, 20, 21, 22],
+                video_type: Some("camera".into()),
+                signalled: Signalled {
+                    groups: vec![
+                        group("SIM", &[10, 11, 12]),
+                        group("FID", &[10, 20]),
+                        group("FID", &[11, 21]),
+                        group("FID", &[12, 22]),
+                    ],
+                    ..Signalled::default()
+                },
+            }],
+        );
+        assert_eq!(
+            r.outgoing_ssrc(21),
+            None,
+            "no RTX before its layer is chosen"
+        );
+        assert_eq!(
+            r.outgoing_ssrc(11),
+            Some(10),
+            "the first layer to send is rewritten"
+        );
+        assert_eq!(r.outgoing_ssrc(21), Some(20));
+        assert_eq!(r.outgoing_ssrc(10), None, "other layers are dropped");
+        assert_eq!(r.outgoing_ssrc(12), None);
+        assert_eq!(r.outgoing_ssrc(22), None);
+        assert_eq!(
+            r.sender_ssrc(10),
+            11,
+            "keyframes are asked of the forwarded layer"
+        );
+        assert_eq!(r.outgoing_ssrc(2), Some(2), "other sources are unchanged");
+        assert_eq!(r.rtp_destinations("c", 11), ["a", "b"]);
+        let same = r.sources("c").to_vec();
+        r.set_sources("c", same);
+        assert_eq!(
+            r.outgoing_ssrc(10),
+            None,
+            "re-signalled sources keep their layer"
+        );
+        assert_eq!(r.outgoing_ssrc(11), Some(10));
+    }
+
+    #[test]
     fn an_ssrc_cannot_be_claimed_twice() {
         let mut r = router();
         let kept = r.set_sources(
@@ -320,6 +466,7 @@ mod tests {
                 kind: Kind::Audio,
                 ssrcs: vec![1],
                 video_type: None,
+                signalled: Signalled::default(),
             }],
         );
         assert!(kept.is_empty());

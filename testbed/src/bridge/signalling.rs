@@ -17,7 +17,7 @@ use omni_jitsi_core::xml::Element;
 use omni_jitsi_core::xmpp::ns;
 
 use super::offer::{self, OwnedSource};
-use super::router::{Kind, SourceDesc};
+use super::router::{Kind, Signalled, SourceDesc};
 use super::transport::{IceCredentials, RemoteParameters};
 use super::Bridge;
 
@@ -300,9 +300,16 @@ impl JingleSessions {
                 Err(condition) => return Some(vec![self.error(iq, "modify", condition)]),
             },
             Action::SourceAdd | Action::SourceRemove => {
-                let Ok(changed) = sources_of(&parsed) else {
+                let Ok(changed) = sources_of(&nick, &parsed) else {
                     return Some(vec![self.error(iq, "modify", "bad-request")]);
                 };
+                if parsed.action == Action::SourceAdd && self.any_in_use(&room, &changed) {
+                    // lib-jitsi-meet 2021 repeats its session-accept's sources in a source-add
+                    // right after it; Jicofo refuses SSRCs already in use, even by the same
+                    // endpoint (`ValidatingConferenceSourceMap.tryToAdd`), and relays nothing.
+                    log::debug!("focus: {nick} added an SSRC already in use");
+                    return Some(vec![self.error(iq, "modify", "bad-request")]);
+                }
                 let Some(session) = self.rooms.get_mut(&room).and_then(|r| r.get_mut(&nick)) else {
                     return Some(out);
                 };
@@ -311,7 +318,7 @@ impl JingleSessions {
                 } else {
                     session
                         .sources
-                        .retain(|s| !changed.iter().any(|c| c.name == s.name));
+                        .retain(|s| !changed.iter().any(|c| same_source(c, s)));
                 }
                 let all = session.sources.clone();
                 self.bridge.set_sources(&conference_id(&room), &nick, all);
@@ -321,6 +328,16 @@ impl JingleSessions {
             other => log::debug!("focus: ignoring {other} from {nick}"),
         }
         Some(out)
+    }
+
+    fn any_in_use(&self, room: &str, added: &[SourceDesc]) -> bool {
+        self.rooms
+            .get(room)
+            .into_iter()
+            .flat_map(HashMap::values)
+            .flat_map(|s| &s.sources)
+            .flat_map(|s| &s.ssrcs)
+            .any(|ssrc| added.iter().any(|a| a.ssrcs.contains(ssrc)))
     }
 
     fn accept(
@@ -347,7 +364,7 @@ impl JingleSessions {
             },
             fingerprint: fingerprint.value.clone(),
         };
-        let sources = sources_of(jingle).map_err(|_| "bad-request")?;
+        let sources = sources_of(nick, jingle).map_err(|_| "bad-request")?;
         let kept = self
             .bridge
             .accept(&conference_id(room), nick, remote, sources)
@@ -389,22 +406,42 @@ impl JingleSessions {
     }
 }
 
+/// A `source-remove` names a source by its name or, from clients without names, its SSRCs (as
+/// Jicofo removes them).
+fn same_source(removed: &SourceDesc, kept: &SourceDesc) -> bool {
+    if removed.signalled.unnamed {
+        removed.ssrcs.iter().any(|ssrc| kept.ssrcs.contains(ssrc))
+    } else {
+        removed.name == kept.name
+    }
+}
+
 /// The conference id in bridge URLs: the room's node (MUC nodes are already URL-safe).
 fn conference_id(room: &str) -> String {
     room.split('@').next().unwrap_or(room).to_string()
 }
 
-fn sources_of(jingle: &Jingle) -> Result<Vec<SourceDesc>, omni_jitsi_core::jingle::JingleError> {
+/// The sources in `jingle` as the bridge keeps them; an unnamed one is named towards the bridge
+/// as Jicofo names it (`Source.nameForIdAndMediaType`), and relayed to the others unnamed.
+fn sources_of(
+    endpoint: &str,
+    jingle: &Jingle,
+) -> Result<Vec<SourceDesc>, omni_jitsi_core::jingle::JingleError> {
     Ok(remote_sources(&jingle.contents, None)?
         .into_iter()
         .filter_map(|s: RemoteSource| {
-            let kind = match s.media {
-                Media::Audio => Kind::Audio,
-                Media::Video => Kind::Video,
+            let (kind, letter) = match s.media {
+                Media::Audio => (Kind::Audio, 'a'),
+                Media::Video => (Kind::Video, 'v'),
                 _ => return None,
             };
             Some(SourceDesc {
-                name: s.name?,
+                signalled: Signalled {
+                    unnamed: s.name.is_none(),
+                    msid: s.msid,
+                    groups: s.groups,
+                },
+                name: s.name.unwrap_or_else(|| format!("{endpoint}-{letter}0")),
                 kind,
                 ssrcs: s.ssrcs,
                 video_type: s.video_type.map(|v| v.as_str().to_string()),

@@ -9,7 +9,7 @@ use std::time::Duration;
 use omni_jitsi_core::jingle::{jingle_to_sdp, OfferOptions, Peer};
 use omni_jitsi_media::session::{ConnectionState, MediaSession, SessionConfig, SessionEvent};
 use omni_jitsi_testbed::bridge::{
-    offer, Bridge, IceCredentials, Kind, OwnedSource, RemoteParameters, SourceDesc,
+    offer, Bridge, IceCredentials, Kind, OwnedSource, RemoteParameters, Signalled, SourceDesc,
 };
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
 use tokio::time::timeout;
@@ -33,12 +33,14 @@ impl Participant {
                 kind: Kind::Audio,
                 ssrcs: vec![audio],
                 video_type: None,
+                signalled: Signalled::default(),
             },
             SourceDesc {
                 name: format!("{}-v0", self.id),
                 kind: Kind::Video,
                 ssrcs: vec![video],
                 video_type: Some("camera".into()),
+                signalled: Signalled::default(),
             },
         ]
     }
@@ -77,6 +79,7 @@ pub async fn join(bridge: &Bridge, ids: &[&str]) -> Vec<Participant> {
                     kind,
                     ssrcs: vec![ssrc],
                     video_type,
+                    signalled: Signalled::default(),
                 },
             })
         })

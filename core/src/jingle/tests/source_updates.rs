@@ -318,3 +318,73 @@ fn a_source_with_a_bridge_mid_gets_that_mid() {
     );
     assert_eq!(v.bundle.unwrap()[6..], ["42".to_string(), "7".to_string()]);
 }
+
+/// A layer's RTX is tied to the lowest layer only through that layer (FID, then SIM).
+#[test]
+fn unnamed_simulcast_layers_and_their_rtx_are_one_source() {
+    let xml = unnamed_simulcast_source_add();
+    let sources = remote_sources(&parse_jingle(&element(&xml)).unwrap().contents, None).unwrap();
+    assert_eq!(sources.len(), 1, "{sources:?}");
+    assert_eq!(sources[0].primary_ssrc(), Some(10));
+    let mut ssrcs = sources[0].ssrcs.clone();
+    ssrcs.sort_unstable();
+    assert_eq!(ssrcs, [10, 11, 12, 20, 21, 22]);
+    assert_eq!(sources[0].groups.len(), 4);
+}
+
+/// A browser's simulcast source added on the bridge: the SDP keeps its first layer and that
+/// layer's RTX only, as the initial offer does (see `offer.rs`).
+#[test]
+fn a_simulcast_source_add_is_received_as_its_first_layer() {
+    let (sources, sdp) = bridge_session();
+    let xml = unnamed_simulcast_source_add();
+    let update = apply_source_update(
+        &sources,
+        &parse_jingle(&element(&xml)).unwrap(),
+        &sdp,
+        Peer::Bridge,
+        None,
+    )
+    .unwrap();
+    assert_eq!(update.added.len(), 1);
+    assert_eq!(
+        update.added[0].ssrcs.len(),
+        6,
+        "the source keeps every SSRC"
+    );
+    let v = view(&update.sdp);
+    let added = v.media.last().unwrap();
+    assert_eq!(added.ssrcs.keys().copied().collect::<Vec<_>>(), [10, 20]);
+    assert_eq!(added.ssrc_groups.len(), 1);
+}
+
+/// lib-jitsi-meet 2021 without source names, as Chromium sent it to the bridge: three simulcast
+/// layers (10, 11, 12), each with its RTX (20, 21, 22), listed layer, RTX, layer, layer, RTX, RTX.
+fn unnamed_simulcast_source_add() -> String {
+    let source = |ssrc: u32| {
+        format!(
+            "<source xmlns='urn:xmpp:jingle:apps:rtp:ssma:0' ssrc='{ssrc}'>\
+             <parameter name='msid' value='s v'/>\
+             <ssrc-info xmlns='http://jitsi.org/jitmeet' owner='a1cfb6e0'/></source>"
+        )
+    };
+    let group = |semantics: &str, ssrcs: &[u32]| {
+        let members: String = ssrcs
+            .iter()
+            .map(|s| format!("<source ssrc='{s}'/>"))
+            .collect();
+        format!("<ssrc-group xmlns='urn:xmpp:jingle:apps:rtp:ssma:0' semantics='{semantics}'>{members}</ssrc-group>")
+    };
+    let order = [10, 20, 11, 12, 21, 22];
+    format!(
+        "<jingle xmlns='urn:xmpp:jingle:1' action='source-add' sid='s1'>\
+         <content creator='initiator' name='video'>\
+         <description xmlns='urn:xmpp:jingle:apps:rtp:1' media='video'>{}{}{}{}{}</description>\
+         </content></jingle>",
+        order.iter().map(|s| source(*s)).collect::<String>(),
+        group("FID", &[10, 20]),
+        group("SIM", &[10, 11, 12]),
+        group("FID", &[11, 21]),
+        group("FID", &[12, 22]),
+    )
+}
