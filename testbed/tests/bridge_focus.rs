@@ -331,7 +331,11 @@ async fn unnamed_simulcast_sources_are_relayed_as_jicofo_relays_them() {
     let bridge = Arc::new(Bridge::start().await.unwrap());
     let mut focus = joined_focus(bridge);
     let av = ["urn:xmpp:jingle:apps:rtp:audio"];
-    let out = join(&mut focus, "bea", &av);
+    // Someone without Jingle is there first, so bea's arrival reaches min-participants.
+    focus.handle(&presence("dan", ""));
+    let both = focus.handle(&presence("bea", ""));
+    answer_disco(&mut focus, &both, "dan", &[]);
+    let out = answer_disco(&mut focus, &both, "bea", &av);
     let (_, offer) = jingle_to(&out, "bea").unwrap();
     let transport = "<transport xmlns='urn:xmpp:jingle:transports:ice-udp:1' ufrag='u1' pwd='p1p1p1p1p1p1p1p1p1p1p1p1'>\
          <fingerprint xmlns='urn:xmpp:jingle:apps:dtls:0' hash='sha-256' setup='active'>AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB</fingerprint></transport>";
