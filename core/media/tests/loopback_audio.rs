@@ -177,3 +177,25 @@ async fn muting_silences_the_receiver_and_unmuting_brings_the_tone_back() {
     a.session.close().await.unwrap();
     b.session.close().await.unwrap();
 }
+
+/// The conference closes a session while the app's capture thread may still be pushing into it
+/// (media moving between P2P and the bridge): such a frame is `Closed`, which the SDK drops, not
+/// a failure the app would have to handle. It used to surface webrtc's internal send error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn frames_pushed_into_a_closed_session_are_closed_not_errors() {
+    let (a, b) = connected_pair().await;
+    let mut tone = ToneGenerator::new(440.0, 8000, Channels::Mono);
+    a.session
+        .send_audio(&tone.next_frame(FRAME))
+        .await
+        .expect("a negotiated session sends");
+    a.session.close().await.unwrap();
+    for _ in 0..5 {
+        let sent = a.session.send_audio(&tone.next_frame(FRAME)).await;
+        assert!(
+            matches!(sent, Err(omni_jitsi_media::MediaError::Closed)),
+            "{sent:?}"
+        );
+    }
+    b.session.close().await.unwrap();
+}

@@ -181,12 +181,12 @@ impl MediaSession {
 
     /// Encodes and sends one 10 or 20 ms frame; dropped while muted or before negotiation.
     pub async fn send_audio(&self, frame: &AudioFrame) -> Result<(), MediaError> {
-        self.audio.send(frame).await
+        self.unless_closed(self.audio.send(frame).await)
     }
 
     /// Encodes and sends one picture; dropped while muted or before negotiation.
     pub async fn send_video(&self, frame: &VideoFrame) -> Result<(), MediaError> {
-        self.video.send(frame).await
+        self.unless_closed(self.video.send(frame).await)
     }
 
     /// Sends one access unit already encoded by a platform encoder (Annex B, H.264 constrained
@@ -196,7 +196,17 @@ impl MediaSession {
         access_unit: &[u8],
         duration: Duration,
     ) -> Result<(), MediaError> {
-        self.video.send_encoded(access_unit, duration).await
+        self.unless_closed(self.video.send_encoded(access_unit, duration).await)
+    }
+
+    /// A frame that raced the session's closing (the conference moving media between P2P and
+    /// the bridge) fails inside webrtc with a send error; it is `Closed`, which callers drop,
+    /// not a failure of the app's frame.
+    fn unless_closed(&self, result: Result<(), MediaError>) -> Result<(), MediaError> {
+        match result {
+            Err(_) if self.shared.closed.load(Ordering::SeqCst) => Err(MediaError::Closed),
+            other => other,
+        }
     }
 
     /// Muting stops sending packets (the bridge and peers see the stream go quiet, as with
@@ -230,7 +240,7 @@ impl MediaSession {
     pub async fn send_screen(&self, frame: &VideoFrame) -> Result<(), MediaError> {
         let sender = lock(&self.screen).clone();
         match sender {
-            Some(s) => s.send(frame).await,
+            Some(s) => self.unless_closed(s.send(frame).await),
             None => Ok(()),
         }
     }
