@@ -3,7 +3,8 @@
 // Time to media (two lib-jitsi-meet tabs, fake 640x360 camera and microphone, P2P): the first
 // tab joins and sends; the second joins, and its page polls the P2P PeerConnection's getStats
 // every 20 ms from CONFERENCE_JOINED to the first inbound audio RTP packet and the first decoded
-// video frame, as testbed/benches/media.rs times the SDK (fresh room per run).
+// video frame, as testbed/benches/media.rs times the SDK (fresh room per run). Then the same
+// through the bridge for a third tab (audio from both others, first picture).
 //
 // Footprint (summed over the puppeteer-launched Chromium process tree: browser, renderers, GPU
 // and utility processes): one joined, idle tab; one tab sending and receiving 640x360 video and
@@ -69,7 +70,7 @@ async function timeToMedia() {
             await first.join(room, { displayName: 'First', withTracks: true, resolution: 360 });
             const second = await browser.participant('Second');
             await second.join(room, { displayName: 'Second', withTracks: true, resolution: 360 });
-            const { audioMs, videoMs } = await second.timeToP2PMedia({ pollMs: POLL_MS, timeoutMs: GIVE_UP_MS });
+            const { audioMs, videoMs } = await second.timeToMedia({ pollMs: POLL_MS, timeoutMs: GIVE_UP_MS });
             if (audioMs === null || videoMs === null) {
                 throw new Error(`run ${i}: no P2P media within ${GIVE_UP_MS} ms (audio ${audioMs}, video ${videoMs})`);
             }
@@ -87,6 +88,47 @@ async function timeToMedia() {
         'lib-jitsi-meet P2P: joined -> first inbound audio RTP (getStats)');
     reportTimes('ljm_p2p_first_remote_video_after_join', video,
         'lib-jitsi-meet P2P: joined -> first decoded video frame (getStats)');
+}
+
+/**
+ * Through the bridge: two tabs join with P2P off and send; a third joins, and its page times
+ * inbound audio from both and the first decoded picture on its bridge PeerConnection, beside
+ * testbed/benches/media.rs's bridge3 rows. P2P is off because the 2021 lib-jitsi-meet's move from
+ * P2P to the bridge is not reliable against the testbed (README, interop).
+ */
+async function timeToBridgeMedia() {
+    const audio = [];
+    const video = [];
+    const browser = await Browser.launch();
+    try {
+        for (let i = 0; i < runs; i++) {
+            const room = uniqueRoom('bench-bridge');
+            const tabs = [];
+            for (const name of ['First', 'Second', 'Third']) {
+                const tab = await browser.participant(name);
+                await tab.join(room, { displayName: name, withTracks: true, resolution: 360, p2p: false });
+                tabs.push(tab);
+            }
+            const { audioMs, videoMs } = await tabs[2].timeToMedia({
+                pollMs: POLL_MS, timeoutMs: GIVE_UP_MS, jvb: true, senders: 2
+            });
+            if (audioMs === null || videoMs === null) {
+                throw new Error(`run ${i}: no bridge media within ${GIVE_UP_MS} ms (audio ${audioMs}, video ${videoMs})`);
+            }
+            audio.push(audioMs);
+            video.push(videoMs);
+            for (const tab of tabs.reverse()) {
+                await tab.leave();
+                await tab.page.close();
+            }
+        }
+    } finally {
+        await browser.close();
+    }
+    reportTimes('ljm_bridge3_all_remote_audio_after_join', audio,
+        'lib-jitsi-meet via the bridge: third joined -> inbound audio RTP from both others (getStats)');
+    reportTimes('ljm_bridge3_first_remote_video_after_join', video,
+        'lib-jitsi-meet via the bridge: third joined -> first decoded video frame (getStats)');
 }
 
 async function idleBrowser() {
@@ -150,6 +192,7 @@ async function sdkWithSdk() {
 }
 
 await timeToMedia();
+await timeToBridgeMedia();
 await idleBrowser();
 await browserWithSdk();
 await sdkWithSdk();

@@ -107,8 +107,8 @@ export class BrowserParticipant {
         return this.page.evaluate(() => window.omni.jvbStats());
     }
 
-    timeToP2PMedia(options) {
-        return this.page.evaluate(o => window.omni.timeToP2PMedia(o), options);
+    timeToMedia(options) {
+        return this.page.evaluate(o => window.omni.timeToMedia(o), options);
     }
 
     remoteTone(id) {

@@ -372,30 +372,35 @@
         },
 
         /**
-         * Time from CONFERENCE_JOINED to the first inbound audio RTP packet and the first decoded
-         * video frame on the P2P PeerConnection, polling getStats in the page every `pollMs`
-         * (stats are sampled: the result is late by up to one interval). Null for what did not
-         * arrive within `timeoutMs`.
+         * Time from CONFERENCE_JOINED until inbound audio RTP has arrived from `senders` streams
+         * and the first video frame was decoded, on the P2P PeerConnection (`jvb` false) or the
+         * bridge's, polling getStats in the page every `pollMs` (stats are sampled: the result is
+         * late by up to one interval). Null for what did not arrive within `timeoutMs`.
          */
-        async timeToP2PMedia({ pollMs, timeoutMs }) {
+        async timeToMedia({ pollMs, timeoutMs, jvb = false, senders = 1 }) {
             let audioMs = null;
             let videoMs = null;
             while (performance.now() - joinedAt < timeoutMs && (audioMs === null || videoMs === null)) {
-                const pc = conference.p2pJingleSession?.peerconnection?.peerconnection;
+                const session = jvb ? conference.jvbJingleSession : conference.p2pJingleSession;
+                const pc = session?.peerconnection?.peerconnection;
                 if (pc) {
                     const stats = await pc.getStats();
                     const at = performance.now() - joinedAt;
+                    let audible = 0;
                     stats.forEach(report => {
                         if (report.type !== 'inbound-rtp') {
                             return;
                         }
-                        if (audioMs === null && report.kind === 'audio' && report.packetsReceived > 0) {
-                            audioMs = at;
+                        if (report.kind === 'audio' && report.packetsReceived > 0) {
+                            audible += 1;
                         }
                         if (videoMs === null && report.kind === 'video' && report.framesDecoded > 0) {
                             videoMs = at;
                         }
                     });
+                    if (audioMs === null && audible >= senders) {
+                        audioMs = at;
+                    }
                 }
                 await new Promise(resolve => setTimeout(resolve, pollMs));
             }

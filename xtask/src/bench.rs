@@ -276,6 +276,14 @@ fn render(results: &[Value]) -> String {
                 "p2p_first_remote_video_after_join",
                 "ljm_p2p_first_remote_video_after_join",
             ),
+            (
+                "bridge3_all_remote_audio_after_join",
+                "ljm_bridge3_all_remote_audio_after_join",
+            ),
+            (
+                "bridge3_first_remote_video_after_join",
+                "ljm_bridge3_first_remote_video_after_join",
+            ),
         ],
     );
     md.push_str("\n\n## Scale: N clients in one process join one room at once\n\n");
