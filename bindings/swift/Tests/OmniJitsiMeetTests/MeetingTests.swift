@@ -177,7 +177,7 @@ final class MeetingTests: XCTestCase {
                         guard case .participantJoined(let p) = event else { return nil }
                         return p.displayName
                     }
-                    missing.remove(name ?? "")
+                    missing.remove(name)
                 }
             }
             let (ann, bob, cat) = (sessions[0], sessions[1], sessions[2])
