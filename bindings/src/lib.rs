@@ -9,6 +9,7 @@ mod options;
 mod platform;
 mod recording;
 mod runtime;
+mod stats;
 
 pub use error::MeetingError;
 pub use events::{

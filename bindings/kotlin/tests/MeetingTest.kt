@@ -148,6 +148,11 @@ class MeetingTest {
         for ((l, s) in pairs) {
             assertEquals("${names[l]} hears ${names[s]}", tones[s].hz, dominantFrequency(heard[l][s].tail(25)), 5.0)
         }
+        // Cat's own counters: her tone went out as Opus frames, and she received both others'.
+        val stats = checkNotNull(sessions[2].meeting.mediaStats()) { "Cat has no media session" }
+        val sentAudio = stats.sent.filter { it.kind == MediaKind.AUDIO }
+        assertTrue("Cat sent audio: $stats", sentAudio.sumOf { it.frames.toLong() } >= 25)
+        assertTrue("Cat received two audio streams: $stats", stats.received.count { it.kind == MediaKind.AUDIO && it.packets > 0uL } >= 2)
 
         val (ann, bob, cat) = sessions
         bob.meeting.sendEndpointMessage(ann.meeting.endpointId(), """{"type":"wave"}""")
