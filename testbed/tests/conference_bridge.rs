@@ -214,6 +214,24 @@ impl Room {
     }
 }
 
+impl Room {
+    async fn hang_up(mut self) {
+        for c in self.clients.drain(..) {
+            c.hang_up().await;
+        }
+    }
+}
+
+/// Ann, Bob and Cat in `room`, sending tones at `amplitudes`, once everyone hears everyone.
+async fn ann_bob_and_cat(room: &str, amplitudes: &[i16]) -> Room {
+    let tb = testbed().await;
+    let clients = join_all(&tb, room, &["Ann", "Bob", "Cat"]).await;
+    let mut room = Room::new(clients, amplitudes);
+    room.until_everyone_hears_everyone().await;
+    room.testbed = Some(tb);
+    room
+}
+
 fn names(n: usize) -> Vec<String> {
     (0..n).map(|i| format!("P{i}")).collect()
 }
@@ -316,27 +334,20 @@ async fn everyone_sees_everyone(room: &mut Room) {
 async fn three_participants_hear_and_see_each_other_through_the_bridge() {
     let mut room = everyone_hears_everyone(3).await;
     everyone_sees_everyone(&mut room).await;
-    for c in room.clients.drain(..) {
-        c.hang_up().await;
-    }
+    room.hang_up().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_participants_hear_and_see_each_other_through_the_bridge() {
     let mut room = everyone_hears_everyone(5).await;
     everyone_sees_everyone(&mut room).await;
-    for c in room.clients.drain(..) {
-        c.hang_up().await;
-    }
+    room.hang_up().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_loudest_is_dominant_last_n_limits_video_and_endpoint_messages_cross() {
-    let tb = testbed().await;
-    let clients = join_all(&tb, "dominant", &["Ann", "Bob", "Cat"]).await;
     // Cat is far louder than the others.
-    let mut room = Room::new(clients, &[1500, 1500, 12000]);
-    room.until_everyone_hears_everyone().await;
+    let mut room = ann_bob_and_cat("dominant", &[1500, 1500, 12000]).await;
     let cat = room.clients[2].id();
     for i in 0..2 {
         let wanted = cat.clone();
@@ -415,9 +426,7 @@ async fn the_loudest_is_dominant_last_n_limits_video_and_endpoint_messages_cross
         .await;
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(value["type"], "hello");
-    for c in room.clients.drain(..) {
-        c.hang_up().await;
-    }
+    room.hang_up().await;
 }
 
 impl Room {
@@ -505,17 +514,12 @@ async fn media_moves_to_the_bridge_for_three_and_back_to_p2p_for_two() {
     let before = room.marks();
     cat.hang_up().await;
     room.after_switch("bridge -> P2P", before, true).await;
-    for c in room.clients.drain(..) {
-        c.hang_up().await;
-    }
+    room.hang_up().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_screen_share_reaches_the_others_beside_the_camera() {
-    let tb = testbed().await;
-    let clients = join_all(&tb, "screens", &["Ann", "Bob", "Cat"]).await;
-    let mut room = Room::new(clients, &[8000, 8000, 8000]);
-    room.until_everyone_hears_everyone().await;
+    let mut room = ann_bob_and_cat("screens", &[8000, 8000, 8000]).await;
 
     let ann = room.clients[0].id();
     room.clients[0].meeting.start_screen_share().await.unwrap();
@@ -598,9 +602,7 @@ async fn a_screen_share_reaches_the_others_beside_the_camera() {
         })
         .await;
     }
-    for c in room.clients.drain(..) {
-        c.hang_up().await;
-    }
+    room.hang_up().await;
 }
 
 /// Video frames the client's active session has encoded and sent so far (camera only: nobody
@@ -617,10 +619,7 @@ async fn camera_frames_sent(client: &Client) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn when_nobody_watches_the_camera_stops_sending_and_resumes_when_wanted() {
-    let tb = testbed().await;
-    let clients = join_all(&tb, "watchers", &["Ann", "Bob", "Cat"]).await;
-    let mut room = Room::new(clients, &[8000, 8000, 8000]);
-    room.until_everyone_hears_everyone().await;
+    let mut room = ann_bob_and_cat("watchers", &[8000, 8000, 8000]).await;
     let pattern = TestPattern::new(160, 90);
     let mut index: u32 = 0;
 
@@ -689,7 +688,5 @@ async fn when_nobody_watches_the_camera_stops_sending_and_resumes_when_wanted() 
         }
     }
     assert!(camera_frames_sent(&room.clients[0]).await > last);
-    for c in room.clients.drain(..) {
-        c.hang_up().await;
-    }
+    room.hang_up().await;
 }

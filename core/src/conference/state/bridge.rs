@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use super::media::{local_candidates, name_unnamed, names, offer_candidates};
+use super::media::{bundle_trickle, name_unnamed, names, offer_candidates, without_candidates};
 use super::{Conference, Output};
 use crate::bridge::{BridgeEvent, ReceiverVideoConstraints, ToBridge};
 use crate::conference::media_command::{BridgeCommand, MediaCommand, MediaInput};
@@ -18,10 +18,9 @@ use crate::error::Error;
 use crate::events::{ConferenceEvent, MediaKind};
 use crate::jid::{EndpointId, Jid};
 use crate::jingle::{
-    add_mline_for_local_source, apply_source_update, content_name_for_mid, encode_jingle,
-    jingle_to_sdp, local_sources_jingle, parse_jingle, remote_sources, sdp_to_jingle,
-    transport_info, Action, AnswerOptions, Creator, Jingle, LocalSource, Media, OfferOptions, Peer,
-    RemoteSource, Sdp, SdpLine, VideoType,
+    add_mline_for_local_source, apply_source_update, encode_jingle, jingle_to_sdp,
+    local_sources_jingle, parse_jingle, remote_sources, sdp_to_jingle, Action, AnswerOptions,
+    Creator, Jingle, LocalSource, Media, OfferOptions, Peer, RemoteSource, Sdp, VideoType,
 };
 use crate::xml::Element;
 use crate::xmpp::stanza::{error_reply, iq};
@@ -330,17 +329,12 @@ impl Conference {
     }
 
     fn on_bridge_answer(&mut self, sdp: &str) {
-        let mut parsed = match Sdp::parse(sdp) {
+        let parsed = match without_candidates(sdp) {
             Ok(s) => s,
             Err(e) => {
                 return log::warn!("our own bridge answer does not parse: {e}");
             }
         };
-        for m in &mut parsed.media {
-            m.retain_lines(|l| {
-                !matches!(l, SdpLine::Attr { name, .. } if name == "candidate" || name == "end-of-candidates")
-            });
-        }
         let local_sources = self.local_sources();
         let options = AnswerOptions {
             peer: Peer::Bridge,
@@ -377,24 +371,11 @@ impl Conference {
         let Some(local) = &session.local_sdp else {
             return;
         };
-        let Some(mid) = local.media.first().and_then(|m| m.mid()) else {
+        let Some(info) =
+            bundle_trickle(&session.sid, Creator::Responder, local, Peer::Bridge, lines)
+        else {
             return;
         };
-        let candidates = local_candidates(lines);
-        if candidates.is_empty() {
-            return;
-        }
-        let Some(content) = content_name_for_mid(local, mid, Peer::Bridge) else {
-            return;
-        };
-        let info = transport_info(
-            &session.sid,
-            Creator::Responder,
-            &content,
-            local,
-            mid,
-            candidates,
-        );
         let focus = session.focus.clone();
         self.send_to_focus(&focus, &info);
     }

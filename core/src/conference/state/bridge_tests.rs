@@ -38,9 +38,7 @@ fn our_bridge_answer() -> String {
         .replace("2758130021", "4004")
 }
 
-/// Joined with three others (so no P2P) and the focus in the room.
-fn in_a_bridge_room(now: Instant) -> Conference {
-    let (mut c, _) = joined_with(&["a8f7g30b", "c3d4e5f6", "e5f6a7b8"], now);
+fn focus_arrives(c: &mut Conference, now: Instant) {
     c.handle_stanza(
         &occupant(
             "focus",
@@ -49,7 +47,13 @@ fn in_a_bridge_room(now: Instant) -> Conference {
         ),
         now,
     );
-    drain(&mut c);
+    drain(c);
+}
+
+/// Joined with three others (so no P2P) and the focus in the room.
+fn in_a_bridge_room(now: Instant) -> Conference {
+    let (mut c, _) = joined_with(&["a8f7g30b", "c3d4e5f6", "e5f6a7b8"], now);
+    focus_arrives(&mut c, now);
     c
 }
 
@@ -377,15 +381,7 @@ fn a_source_on_both_sessions_is_one_track_until_both_lose_it() {
         media(&out).is_empty(),
         "the peer with the smaller id offers P2P"
     );
-    c.handle_stanza(
-        &occupant(
-            "focus",
-            "",
-            "<item jid='focus@auth.meet.test/focus' role='moderator' affiliation='owner'/>",
-        ),
-        now,
-    );
-    drain(&mut c);
+    focus_arrives(&mut c, now);
     let out = accepted(&mut c, now);
     assert!(tracks(&out).contains(&(true, "a8f7g30b-a0".into(), MediaKind::Audio)));
 

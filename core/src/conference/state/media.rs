@@ -14,9 +14,9 @@ use crate::conference::p2p::{self, P2pDecision, Peer as P2pPeer};
 use crate::events::ConferenceEvent;
 use crate::jid::{EndpointId, Jid};
 use crate::jingle::{
-    encode_jingle, jingle_to_sdp, parse_jingle_in_session, remote_sources, sdp_to_jingle,
-    transport_info, Action, AnswerOptions, Candidate, Creator, Jingle, JingleError, LocalSource,
-    Media, OfferOptions, Peer, Reason, RemoteSource, Sdp, SdpLine, SourceName,
+    content_name_for_mid, encode_jingle, jingle_to_sdp, parse_jingle_in_session, remote_sources,
+    sdp_to_jingle, transport_info, Action, AnswerOptions, Candidate, Creator, Jingle, JingleError,
+    LocalSource, Media, OfferOptions, Peer, Reason, RemoteSource, Sdp, SdpLine, SourceName,
 };
 use crate::xml::Element;
 use crate::xmpp::stanza::{error_reply, iq};
@@ -390,16 +390,10 @@ impl Conference {
     }
 
     fn on_local_description(&mut self, sdp: &str) {
-        let mut parsed = match Sdp::parse(sdp) {
+        let parsed = match without_candidates(sdp) {
             Ok(s) => s,
             Err(e) => return self.fail_p2p(&format!("our own SDP does not parse: {e}")),
         };
-        // Every candidate is trickled, so the description goes without them (no duplicates).
-        for m in &mut parsed.media {
-            m.retain_lines(|l| {
-                !matches!(l, SdpLine::Attr { name, .. } if name == "candidate" || name == "end-of-candidates")
-            });
-        }
         let Some(session) = self.p2p.as_ref() else {
             return;
         };
@@ -449,20 +443,14 @@ impl Conference {
         let Some(local) = &session.local_sdp else {
             return;
         };
-        // BUNDLE: every m-line shares the first one's transport.
-        let Some(mid) = local.media.first().and_then(|m| m.mid()) else {
-            return;
-        };
-        let candidates = local_candidates(lines);
-        if candidates.is_empty() {
-            return;
-        }
         let creator = if session.initiator {
             Creator::Initiator
         } else {
             Creator::Responder
         };
-        let info = transport_info(&session.sid, creator, mid, local, mid, candidates);
+        let Some(info) = bundle_trickle(&session.sid, creator, local, Peer::P2p, lines) else {
+            return;
+        };
         let peer = session.peer.clone();
         self.send_jingle(&peer, &info);
     }
@@ -503,8 +491,40 @@ fn remote_description(
     Ok((sources, sdp))
 }
 
+/// Our SDP as Jingle describes it: every candidate is trickled, so the description goes without
+/// them (no duplicates).
+pub(super) fn without_candidates(sdp: &str) -> Result<Sdp, crate::jingle::SdpError> {
+    let mut parsed = Sdp::parse(sdp)?;
+    for m in &mut parsed.media {
+        m.retain_lines(|l| {
+            !matches!(l, SdpLine::Attr { name, .. } if name == "candidate" || name == "end-of-candidates")
+        });
+    }
+    Ok(parsed)
+}
+
+/// A `transport-info` trickling our candidate `lines`, on the transport every m-line shares
+/// (BUNDLE: the first one's); `None` when there is nothing to send.
+pub(super) fn bundle_trickle(
+    sid: &str,
+    creator: Creator,
+    local: &Sdp,
+    peer: Peer,
+    lines: &[String],
+) -> Option<Jingle> {
+    let mid = local.media.first().and_then(|m| m.mid())?;
+    let content = content_name_for_mid(local, mid, peer)?;
+    let candidates = local_candidates(lines);
+    if candidates.is_empty() {
+        return None;
+    }
+    Some(transport_info(
+        sid, creator, &content, local, mid, candidates,
+    ))
+}
+
 /// Our engine's candidate lines as Jingle candidates; one that does not translate is skipped.
-pub(super) fn local_candidates(lines: &[String]) -> Vec<Candidate> {
+fn local_candidates(lines: &[String]) -> Vec<Candidate> {
     lines
         .iter()
         .filter_map(|l| match Candidate::from_sdp_value(l) {
