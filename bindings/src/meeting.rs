@@ -109,6 +109,16 @@ impl Meeting {
             .map_err(Into::into)
     }
 
+    /// Call when the device's network changes (Android `ConnectivityManager.NetworkCallback`,
+    /// iOS `NWPathMonitor`): the SDK probes the server at once (2 s) and reconnects if the
+    /// socket is dead, instead of waiting for keepalive. ICE is not restarted on it yet.
+    pub async fn network_changed(&self) -> Result<(), MeetingError> {
+        let m = self.inner.clone();
+        runtime::run(async move { m.network_changed().await })
+            .await
+            .map_err(Into::into)
+    }
+
     /// Moderators only.
     pub async fn set_subject(&self, subject: String) -> Result<(), MeetingError> {
         let m = self.inner.clone();

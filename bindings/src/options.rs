@@ -17,6 +17,9 @@ pub struct Timeouts {
     pub join_ms: u64,
     #[uniffi(default = 15000)]
     pub request_ms: u64,
+    /// How long a dropped connection may take to resume or rejoin before the meeting ends.
+    #[uniffi(default = 60000)]
+    pub reconnect_ms: u64,
 }
 
 impl Default for Timeouts {
@@ -28,6 +31,7 @@ impl Default for Timeouts {
             focus_ms: ms(t.focus),
             join_ms: ms(t.muc_join),
             request_ms: ms(t.iq),
+            reconnect_ms: ms(t.reconnect),
         }
     }
 }
@@ -103,6 +107,7 @@ impl From<MeetingOptions> for omni_jitsi_core::MeetingOptions {
                 focus: Duration::from_millis(t.focus_ms),
                 muc_join: Duration::from_millis(t.join_ms),
                 iq: Duration::from_millis(t.request_ms),
+                reconnect: Duration::from_millis(t.reconnect_ms),
             },
         }
     }

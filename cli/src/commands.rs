@@ -19,13 +19,14 @@ pub enum LineCommand {
     LastN(i32),
     EndpointMessage(Option<EndpointId>, String),
     Participants,
+    NetworkChanged,
     Leave,
 }
 
 pub const HELP: &str = "commands: chat TEXT | chat-to ENDPOINT TEXT | mute audio|video on|off | \
 hand up|down | subject TEXT | password [P] | lobby on|off | kick ENDPOINT | grant ENDPOINT | \
 record file | record stream KEY | record stop | screen on|off | last-n N | message JSON | \
-message-to ENDPOINT JSON | participants | leave";
+message-to ENDPOINT JSON | participants | network-changed | leave";
 
 pub fn parse(line: &str) -> Result<LineCommand, String> {
     let line = line.trim();
@@ -60,6 +61,7 @@ pub fn parse(line: &str) -> Result<LineCommand, String> {
             })
         }
         "hand" => Ok(LineCommand::Hand(on_off(rest)?)),
+        "network-changed" if rest.is_empty() => Ok(LineCommand::NetworkChanged),
         "subject" if !rest.is_empty() => Ok(LineCommand::Subject(rest.to_string())),
         "password" => Ok(LineCommand::Password(
             (!rest.is_empty()).then(|| rest.to_string()),
@@ -124,6 +126,7 @@ mod tests {
             })
         );
         assert_eq!(parse("hand up"), Ok(LineCommand::Hand(true)));
+        assert_eq!(parse("network-changed"), Ok(LineCommand::NetworkChanged));
         assert_eq!(parse("screen on"), Ok(LineCommand::Screen(true)));
         assert_eq!(parse("last-n -1"), Ok(LineCommand::LastN(-1)));
         assert!(parse("last-n many").is_err());

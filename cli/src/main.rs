@@ -113,6 +113,7 @@ async fn run_commands(meeting: &Meeting) {
             LineCommand::Mute { audio: true, on } => meeting.set_audio_muted(on).await,
             LineCommand::Mute { audio: false, on } => meeting.set_video_muted(on).await,
             LineCommand::Hand(up) => meeting.set_hand_raised(up).await,
+            LineCommand::NetworkChanged => meeting.network_changed().await,
             LineCommand::Subject(s) => meeting.set_subject(&s).await,
             LineCommand::Password(p) => meeting.set_room_password(p.as_deref()).await,
             LineCommand::Lobby(on) => meeting.set_lobby_enabled(on).await,

@@ -41,6 +41,9 @@ pub struct Timeouts {
     pub focus: Duration,
     pub muc_join: Duration,
     pub iq: Duration,
+    /// How long a dropped connection may take to come back (resumed or rejoined) before the
+    /// meeting ends with `connection_lost`.
+    pub reconnect: Duration,
 }
 
 impl Default for Timeouts {
@@ -50,6 +53,7 @@ impl Default for Timeouts {
             focus: Duration::from_secs(30),
             muc_join: Duration::from_secs(15),
             iq: Duration::from_secs(15),
+            reconnect: Duration::from_secs(60),
         }
     }
 }

@@ -10,6 +10,7 @@ use url::Url;
 
 use super::media_command::BridgeCommand;
 use super::media_engine::MediaEngine;
+use super::reconnect::{Attempt, Reconnect};
 use super::state::{Command, Conference, Output, ReplyId};
 use crate::bridge::{BridgeEvent, BridgeHandle};
 use crate::error::Error;
@@ -65,12 +66,29 @@ pub(super) struct Session {
     pub url: Url,
     pub domain: String,
     pub connect_timeout: Duration,
+    /// How long reconnecting (resumed or rejoined) may take in all.
+    pub reconnect_within: Duration,
     /// The XEP-0198 resumption id; None when the server does not offer resumption.
     pub sm_id: Option<String>,
 }
 
-/// lib-jitsi-meet's ResumeTask: three tries, with growing, jittered delays.
-const RESUME_DELAYS_MS: [(u64, u64); 3] = [(1500, 3000), (3000, 9000), (4500, 27000)];
+/// How long closing a socket we gave up on may take: on a dead path it never completes.
+const CLOSE_WITHIN: Duration = Duration::from_millis(500);
+
+fn jitter(low: u64, high: u64) -> u64 {
+    rand::random_range(low..=high)
+}
+
+/// What one reconnection try achieved.
+enum Reconnected {
+    Resumed,
+    /// A new session, bound on this socket: the conference rejoins over it.
+    Fresh {
+        socket: Box<XmppSocket>,
+        sm: StreamManagement,
+        sm_id: Option<String>,
+    },
+}
 
 pub(super) struct Driver {
     pub socket: XmppSocket,
@@ -88,15 +106,17 @@ pub(super) struct Driver {
     pub joined: Option<oneshot::Sender<Result<(), Error>>>,
     /// Set when the socket failed; the loop then tries to resume.
     pub broken: Option<String>,
+    /// While reconnecting (from the socket's death until resumed or rejoined): the schedule.
+    pub reconnect: Option<Reconnect>,
+    pub replies: HashMap<ReplyId, oneshot::Sender<Result<(), Error>>>,
+    pub next_reply: ReplyId,
+    pub commands_open: bool,
 }
 
 impl Driver {
     pub async fn run(mut self) {
-        let mut replies: HashMap<ReplyId, oneshot::Sender<Result<(), Error>>> = HashMap::new();
-        let mut next_reply: ReplyId = 0;
-        let mut commands_open = true;
         loop {
-            if let Some(ended) = self.flush(&mut replies).await {
+            if let Some(ended) = self.flush().await {
                 self.finish(ended).await;
                 return;
             }
@@ -105,32 +125,46 @@ impl Driver {
                 continue;
             }
             let deadline = self.conference.poll_timeout();
+            // A rejoin under way is bounded by the same total as the tries before it.
+            let give_up_at = self.reconnect.as_ref().map(Reconnect::give_up_at);
+            let wake = [deadline, give_up_at].into_iter().flatten().min();
             tokio::select! {
                 incoming = self.socket.recv() => match incoming {
                     Incoming::Element(el) => self.on_element(el).await,
                     Incoming::Dropped(why) => log::warn!("dropped a stanza from the server: {why}"),
                     Incoming::Closed(why) => self.broken = Some(why),
                 },
-                msg = self.commands.recv(), if commands_open => match msg {
-                    Some(CommandMsg { command, reply }) => {
-                        next_reply += 1;
-                        replies.insert(next_reply, reply);
-                        self.conference.handle_command(next_reply, command, Instant::now());
-                    }
-                    None => {
-                        // The app dropped every handle without hanging up: leave politely.
-                        commands_open = false;
-                        next_reply += 1;
-                        self.conference.handle_command(next_reply, Command::Leave, Instant::now());
-                    }
-                },
+                msg = self.commands.recv(), if self.commands_open => self.on_command(msg),
                 Some(input) = self.media.inputs.recv() => self.conference.handle_media(input),
                 Some(event) = self.bridge_events.recv() => self.conference.handle_bridge_event(event),
-                _ = sleep_until(deadline.map_or_else(far_future, tokio::time::Instant::from_std)) => {
-                    self.conference.handle_timeout(Instant::now());
+                _ = sleep_until(wake.map_or_else(far_future, tokio::time::Instant::from_std)) => {
+                    let now = Instant::now();
+                    if give_up_at.is_some_and(|at| now >= at) {
+                        self.conference
+                            .connection_lost("the rejoin did not complete in time");
+                    } else {
+                        self.conference.handle_timeout(now);
+                    }
                 }
             }
         }
+    }
+
+    fn on_command(&mut self, msg: Option<CommandMsg>) {
+        self.next_reply += 1;
+        let command = match msg {
+            Some(CommandMsg { command, reply }) => {
+                self.replies.insert(self.next_reply, reply);
+                command
+            }
+            None => {
+                // The app dropped every handle without hanging up: leave politely.
+                self.commands_open = false;
+                Command::Leave
+            }
+        };
+        self.conference
+            .handle_command(self.next_reply, command, Instant::now());
     }
 
     async fn on_element(&mut self, el: Element) {
@@ -145,10 +179,7 @@ impl Driver {
     }
 
     /// Carries out what the state machine decided; returns the end when it came.
-    async fn flush(
-        &mut self,
-        replies: &mut HashMap<ReplyId, oneshot::Sender<Result<(), Error>>>,
-    ) -> Option<(TerminationReason, Option<Error>)> {
+    async fn flush(&mut self) -> Option<(TerminationReason, Option<Error>)> {
         let mut ended = None;
         while let Some(out) = self.conference.poll_output() {
             match out {
@@ -158,7 +189,7 @@ impl Driver {
                         self.conference.handle_media(input);
                     }
                 }
-                Output::Bridge(command) => self.on_bridge_command(command, replies).await,
+                Output::Bridge(command) => self.on_bridge_command(command).await,
                 Output::Event(event) => {
                     if let ConferenceEvent::RemoteTrackRemoved { source_name, .. } = &event {
                         self.media.track_removed(source_name);
@@ -177,10 +208,14 @@ impl Driver {
                     let _ = self.events.send(event);
                 }
                 Output::Reply(id, result) => {
-                    if let Some(tx) = replies.remove(&id) {
+                    if let Some(tx) = self.replies.remove(&id) {
                         let _ = tx.send(result);
                     }
                 }
+                Output::ConnectionBroken(why) => {
+                    self.broken.get_or_insert(why);
+                }
+                Output::Rejoined => self.reconnect = None,
                 Output::Joined => {
                     if let Some(tx) = self.joined.take() {
                         let _ = tx.send(Ok(()));
@@ -192,11 +227,7 @@ impl Driver {
         ended
     }
 
-    async fn on_bridge_command(
-        &mut self,
-        command: BridgeCommand,
-        replies: &mut HashMap<ReplyId, oneshot::Sender<Result<(), Error>>>,
-    ) {
+    async fn on_bridge_command(&mut self, command: BridgeCommand) {
         match command {
             BridgeCommand::Open { url } => match Url::parse(&url) {
                 Ok(url) => {
@@ -224,7 +255,7 @@ impl Driver {
                     }),
                     None => Err(Error::Refused("the bridge channel is not open".into())),
                 };
-                if let Some(tx) = replies.remove(&reply) {
+                if let Some(tx) = self.replies.remove(&reply) {
                     let _ = tx.send(result);
                 }
             }
@@ -256,59 +287,160 @@ impl Driver {
     }
 
     /// The socket died: resume the XEP-0198 session on a new one, replaying what the server had
-    /// not acknowledged, or end the meeting when that is impossible.
+    /// not acknowledged; when the server no longer knows the session, log in afresh and let the
+    /// conference rejoin. Commands keep coming meanwhile (the conference queues them, a leave
+    /// ends it); the meeting ends when nothing worked within `Timeouts::reconnect`.
     async fn recover(&mut self, why: &str) {
-        let Some(previd) = self
-            .session
-            .sm_id
-            .clone()
-            .filter(|_| !self.conference.is_ended())
-        else {
+        if !self.conference.can_reconnect() {
             return self.conference.connection_lost(why);
-        };
-        log::warn!("connection lost ({why}); resuming the session");
-        let _ = self.events.send(ConferenceEvent::ConnectionStateChanged {
-            state: ConnectionState::Reconnecting,
-        });
-        for (low, high) in RESUME_DELAYS_MS {
-            let delay = Duration::from_millis(rand::random_range(low..=high));
-            sleep_until(tokio::time::Instant::now() + delay).await;
-            match self.try_resume(&previd).await {
-                Ok(true) => {
+        }
+        log::warn!("connection lost ({why}); reconnecting");
+        let _ = tokio::time::timeout(CLOSE_WITHIN, self.socket.close()).await;
+        self.conference.suspend();
+        let now = Instant::now();
+        match &mut self.reconnect {
+            // The socket of a rejoin under way died: the next try after a pause.
+            Some(policy) => policy.failed(now, &mut jitter),
+            None => {
+                let _ = self.events.send(ConferenceEvent::ConnectionStateChanged {
+                    state: ConnectionState::Reconnecting,
+                });
+                let resumable = self.session.sm_id.is_some() && self.sm.is_enabled();
+                self.reconnect = Some(Reconnect::new(
+                    now,
+                    self.session.reconnect_within,
+                    resumable,
+                    &mut jitter,
+                ));
+            }
+        }
+        loop {
+            let Some(policy) = &self.reconnect else {
+                return;
+            };
+            let Some(at) = policy.next_at() else {
+                self.reconnect = None;
+                return self.conference.connection_lost(why);
+            };
+            let attempt = policy.attempt();
+            if !self.wait_serving_commands(at).await {
+                continue;
+            }
+            if self.conference.is_ended() {
+                self.reconnect = None;
+                return;
+            }
+            match self.try_reconnect(attempt).await {
+                Ok(Reconnected::Resumed) => {
+                    self.reconnect = None;
+                    self.conference.resumed(Instant::now());
                     let _ = self.events.send(ConferenceEvent::ConnectionStateChanged {
                         state: ConnectionState::Connected,
                     });
                     return;
                 }
-                Ok(false) => break,
-                Err(e) => log::warn!("resumption attempt failed: {e}"),
+                Ok(Reconnected::Fresh { socket, sm, sm_id }) => {
+                    log::info!("the server no longer knew our session; rejoining the room");
+                    self.socket = *socket;
+                    let unacked = std::mem::replace(&mut self.sm, sm).abandon();
+                    self.session.sm_id = sm_id;
+                    if let Some(policy) = &mut self.reconnect {
+                        policy.session_unknown(Instant::now());
+                    }
+                    // `Output::Rejoined` ends the reconnection once the room has us again.
+                    self.conference.rejoin(Instant::now(), unacked);
+                    return;
+                }
+                Err(e) => {
+                    log::warn!("reconnection attempt failed: {e}");
+                    if let Some(policy) = &mut self.reconnect {
+                        policy.failed(Instant::now(), &mut jitter);
+                    }
+                }
             }
         }
-        self.conference.connection_lost(why);
     }
 
-    /// Ok(false) when the server answered but no longer knows the session.
-    async fn try_resume(&mut self, previd: &str) -> Result<bool, Error> {
+    /// Waits until `at` while handling the app's commands. False when a network-change hint
+    /// moved the next try, so the caller looks at the schedule again.
+    async fn wait_serving_commands(&mut self, at: Instant) -> bool {
+        loop {
+            if self.conference.is_ended() {
+                return true;
+            }
+            tokio::select! {
+                _ = sleep_until(tokio::time::Instant::from_std(at)) => return true,
+                msg = self.commands.recv(), if self.commands_open => {
+                    let hint = matches!(&msg, Some(m) if m.command == Command::NetworkChanged);
+                    self.on_command(msg);
+                    self.answer_replies();
+                    if hint {
+                        if let Some(policy) = &mut self.reconnect {
+                            policy.network_changed(Instant::now());
+                        }
+                        return false;
+                    }
+                }
+            }
+        }
+    }
+
+    /// While the socket is down the conference only answers commands (or ends on a leave):
+    /// pass its replies on at once, leave the rest for the main loop.
+    fn answer_replies(&mut self) {
+        let mut rest = Vec::new();
+        while let Some(out) = self.conference.poll_output() {
+            match out {
+                Output::Reply(id, result) => {
+                    if let Some(tx) = self.replies.remove(&id) {
+                        let _ = tx.send(result);
+                    }
+                }
+                other => rest.push(other),
+            }
+        }
+        self.conference.push_back_outputs(rest);
+    }
+
+    async fn try_reconnect(&mut self, attempt: Attempt) -> Result<Reconnected, Error> {
         let mut url = self.session.url.clone();
-        // mod_auth_token reads previd to give the resumed session its old identity.
-        url.query_pairs_mut().append_pair("previd", previd);
+        let resume = match (attempt, &self.session.sm_id) {
+            (Attempt::Resume, Some(previd)) => {
+                // mod_auth_token reads previd to give the resumed session its old identity.
+                url.query_pairs_mut().append_pair("previd", previd);
+                Some(ResumeRequest {
+                    previd: previd.clone(),
+                    h: self.sm.handled(),
+                })
+            }
+            _ => None,
+        };
         let mut socket = XmppSocket::connect(&url, self.session.connect_timeout).await?;
         let deadline = tokio::time::Instant::now() + self.session.connect_timeout;
-        let resume = ResumeRequest {
-            previd: previd.to_string(),
-            h: self.sm.handled(),
-        };
-        match open_session(&mut socket, &self.session.domain, Some(resume), deadline).await? {
+        match open_session(&mut socket, &self.session.domain, resume, deadline).await? {
             Established::Resumed { h } => {
                 self.socket = socket;
                 for stanza in self.sm.replay_after_resume(h) {
                     self.send(&stanza).await;
                 }
-                Ok(true)
+                Ok(Reconnected::Resumed)
             }
-            Established::Bound { .. } => {
-                socket.close().await;
-                Ok(false)
+            Established::Bound {
+                jid,
+                sm_id,
+                sm_enabled,
+            } => {
+                log::info!("logged in again as {jid}");
+                let sm = if sm_enabled {
+                    StreamManagement::enabled()
+                } else {
+                    StreamManagement::disabled()
+                };
+                Ok(Reconnected::Fresh {
+                    socket: Box::new(socket),
+                    sm,
+                    sm_id,
+                })
             }
         }
     }

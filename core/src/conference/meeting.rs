@@ -166,6 +166,7 @@ async fn start(options: MeetingOptions, events: &EventSink) -> Result<Meeting, E
             url,
             domain: endpoints.domain.clone(),
             connect_timeout: options.timeouts.connect,
+            reconnect_within: options.timeouts.reconnect,
             sm_id,
         },
         sm,
@@ -179,6 +180,10 @@ async fn start(options: MeetingOptions, events: &EventSink) -> Result<Meeting, E
         participants: participants_tx,
         joined: Some(joined_tx),
         broken: None,
+        reconnect: None,
+        replies: std::collections::HashMap::new(),
+        next_reply: 0,
+        commands_open: true,
     };
     tokio::spawn(driver.run());
     joined_rx
@@ -415,6 +420,15 @@ impl Meeting {
     /// Resolves when the meeting has ended, whoever ended it.
     pub async fn ended(&self) {
         self.commands.closed().await
+    }
+
+    /// The device's network changed (another Wi-Fi, Wi-Fi to cellular, back from no network):
+    /// the SDK probes the server at once with a ping that must be answered within 2 s, and
+    /// reconnects (resuming, else rejoining) when it is not, instead of waiting up to 20 s for
+    /// keepalive to notice. While already reconnecting, the next try starts now. ICE is not
+    /// restarted on this hint yet.
+    pub async fn network_changed(&self) -> Result<(), Error> {
+        self.call(Command::NetworkChanged).await
     }
 
     /// Leaves the room; resolves once the meeting has ended (`ConferenceTerminated` sent).

@@ -9,7 +9,7 @@ use super::media_command::{BridgeCommand, MediaCommand, Muted};
 use super::p2p::P2pPolicy;
 use crate::bridge::ReceiverVideoConstraints;
 use crate::error::Error;
-use crate::events::{ConferenceEvent, Participant, Role, TerminationReason};
+use crate::events::{ConferenceEvent, ConnectionState, Participant, Role, TerminationReason};
 use crate::focus::{self, ConferenceRequest, FocusReply};
 use crate::jid::{EndpointId, Jid};
 use crate::muc::presence::{self, LocalPresence, RoomPresence};
@@ -27,6 +27,13 @@ use crate::xmpp::stanza::{error_reply, iq, StanzaError};
 
 /// How long we wait for the room to confirm we left before ending anyway.
 const LEAVE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long the server may take to answer the probe after a network-change hint: a live
+/// loopback or mobile path answers in well under a second; keepalive would take 20 s.
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+/// Commands the app may issue while the connection is down; beyond this they are refused.
+const MAX_QUEUED: usize = 256;
+/// Chat messages remembered to recognise the room's history replay after a rejoin.
+const SEEN_MESSAGES: usize = 256;
 
 #[derive(Debug, Clone)]
 pub struct ConferenceConfig {
@@ -83,6 +90,8 @@ pub enum Command {
         to: Option<EndpointId>,
         json: String,
     },
+    /// The app saw the network change: probe the server now rather than at the next keepalive.
+    NetworkChanged,
     Leave,
 }
 
@@ -97,6 +106,11 @@ pub enum Output {
     Media(MediaCommand),
     /// For the colibri-ws bridge channel, in order.
     Bridge(BridgeCommand),
+    /// The connection is dead although the socket is open (pings or the network-change probe
+    /// went unanswered): the driver drops it and reconnects.
+    ConnectionBroken(String),
+    /// A rejoin after a lost session completed: the driver's reconnection is over.
+    Rejoined,
     /// Nothing more will happen; the driver closes the connection.
     Ended {
         reason: TerminationReason,
@@ -125,6 +139,8 @@ enum Phase {
 enum IqPurpose {
     Conference,
     Ping,
+    /// The quick ping after a network-change hint.
+    Probe,
     /// A moderator request; the reply goes to the command when there is one.
     Admin(Option<ReplyId>),
     Recording(ReplyId),
@@ -157,6 +173,20 @@ pub struct Conference {
     bridge_open: bool,
     /// Whether the app was last told that media goes peer to peer.
     p2p_announced: bool,
+    /// The socket is gone and the driver is reconnecting: nothing can be sent.
+    link_down: bool,
+    /// Set from a rejoin's conference request until the room confirms us again.
+    rejoining: bool,
+    ever_joined: bool,
+    role_before_rejoin: Option<Role>,
+    /// Commands issued while the connection was down or the rejoin under way, run once the room
+    /// has us again, in order, each exactly once.
+    queued: Vec<(ReplyId, Command)>,
+    /// Our chat messages the old session never had acknowledged, sent again after the rejoin.
+    resend: Vec<Element>,
+    /// `from|id` of recent room messages (ours included): the room's history replay on a rejoin
+    /// must not deliver a message twice, nor make us send again one the room already has.
+    seen: VecDeque<String>,
 }
 
 impl Conference {
@@ -183,6 +213,13 @@ impl Conference {
             receiver_constraints: ReceiverVideoConstraints::default(),
             bridge_open: false,
             p2p_announced: false,
+            link_down: false,
+            rejoining: false,
+            ever_joined: false,
+            role_before_rejoin: None,
+            queued: Vec::new(),
+            resend: Vec::new(),
+            seen: VecDeque::new(),
             cfg,
         };
         c.send_conference_request(now);
@@ -191,6 +228,13 @@ impl Conference {
 
     pub fn poll_output(&mut self) -> Option<Output> {
         self.out.pop_front()
+    }
+
+    /// Outputs a caller took but leaves for later, kept in their order.
+    pub fn push_back_outputs(&mut self, outputs: Vec<Output>) {
+        for out in outputs.into_iter().rev() {
+            self.out.push_front(out);
+        }
     }
 
     pub fn participants(&self) -> Vec<Participant> {
@@ -228,6 +272,9 @@ impl Conference {
             match purpose {
                 IqPurpose::Conference => return self.fail_join(Error::FocusTimeout),
                 IqPurpose::Ping => self.ping_failed(),
+                IqPurpose::Probe => self.out.push_back(Output::ConnectionBroken(
+                    "the server did not answer the probe after a network change".into(),
+                )),
                 IqPurpose::Admin(Some(reply)) => self.reply(
                     reply,
                     Err(Error::Timeout("the room did not answer the request".into())),
@@ -277,15 +324,100 @@ impl Conference {
         }
     }
 
-    /// The transport failed under us.
+    /// The transport failed under us and will not come back.
     pub fn connection_lost(&mut self, detail: &str) {
         let error = Error::ConnectionLost(detail.to_string());
         match self.phase {
             Phase::Ended => {}
             Phase::Leaving { .. } => self.end(TerminationReason::HungUp, None),
-            Phase::Joined => self.end(TerminationReason::ConnectionLost, Some(error)),
+            _ if self.ever_joined => self.end(TerminationReason::ConnectionLost, Some(error)),
             _ => self.fail_join(error),
         }
+    }
+
+    /// Whether a lost connection is worth reconnecting: not once we are leaving or gone.
+    pub fn can_reconnect(&self) -> bool {
+        !matches!(self.phase, Phase::Leaving { .. } | Phase::Ended)
+    }
+
+    /// The socket died; the driver is reconnecting. Commands wait until it is back.
+    pub fn suspend(&mut self) {
+        self.link_down = true;
+    }
+
+    /// The XEP-0198 session resumed: everything continues, and what the app asked meanwhile
+    /// is done now.
+    pub fn resumed(&mut self, now: Instant) {
+        self.link_down = false;
+        self.pinger = Pinger::new(now);
+        if matches!(self.phase, Phase::Joined) {
+            self.run_queued(now);
+        }
+    }
+
+    /// The server no longer knew our session and we are logged in afresh: join the room again
+    /// as jitsi-meet does, with the same identity, presence (name, email, avatar, mute, hand)
+    /// and conference request. The old media sessions cannot continue (their signalling partner
+    /// saw us leave); the focus and the peer offer new ones once we are back. `unacked` is what
+    /// the old stream never had acknowledged: its chat messages are sent again after the join,
+    /// unless the room already reflected them.
+    pub fn rejoin(&mut self, now: Instant, unacked: Vec<Element>) {
+        if !self.can_reconnect() {
+            return;
+        }
+        self.link_down = false;
+        self.pinger = Pinger::new(now);
+        self.p2p_restart_at = None;
+        if let Some(session) = self.p2p.take() {
+            self.media(MediaCommand::Close { sid: session.sid });
+        }
+        if let Some(session) = self.jvb.take() {
+            self.media(MediaCommand::Close { sid: session.sid });
+            self.bridge(BridgeCommand::Close);
+            self.bridge_open = false;
+        }
+        self.end_screen_share_quietly();
+        self.sync_tracks();
+        for purpose in self.iqs.drain().collect::<Vec<_>>() {
+            if let IqPurpose::Admin(Some(id)) | IqPurpose::Recording(id) = purpose {
+                self.reply(
+                    id,
+                    Err(Error::ConnectionLost(
+                        "the connection dropped before the answer came; ask again".into(),
+                    )),
+                );
+            }
+        }
+        self.early.clear();
+        if self.ever_joined {
+            self.role_before_rejoin = self.roster.begin_resync();
+        }
+        for el in unacked {
+            let chat = el.name() == "message" && el.get_child("body", ns::CLIENT).is_some();
+            let reflected = el
+                .get_attr("id")
+                .is_some_and(|id| self.seen.contains(&self.seen_key(&self.occupant(), id)));
+            if chat && !reflected {
+                self.resend.push(el);
+            }
+        }
+        self.rejoining = true;
+        self.phase = Phase::RequestingFocus {
+            attempt: 0,
+            give_up_at: now + self.cfg.timeouts.focus,
+            retry_at: None,
+        };
+        self.send_conference_request(now);
+    }
+
+    fn run_queued(&mut self, now: Instant) {
+        for (id, command) in std::mem::take(&mut self.queued) {
+            self.handle_command(id, command, now);
+        }
+    }
+
+    fn seen_key(&self, from: &Jid, id: &str) -> String {
+        format!("{}|{id}", from.resource().unwrap_or(""))
     }
 
     pub fn handle_stanza(&mut self, el: &Element, now: Instant) {
@@ -307,6 +439,23 @@ impl Conference {
         }
         if command == Command::Leave {
             return self.leave(id, now);
+        }
+        if command == Command::NetworkChanged {
+            if !self.link_down {
+                self.probe(now);
+            }
+            return self.reply(id, Ok(()));
+        }
+        if self.link_down || self.rejoining {
+            if self.queued.len() >= MAX_QUEUED {
+                return self.reply(
+                    id,
+                    Err(Error::Refused(format!(
+                        "{MAX_QUEUED} commands already wait for the connection to come back"
+                    ))),
+                );
+            }
+            return self.queued.push((id, command));
         }
         if !matches!(self.phase, Phase::Joined) {
             return self.reply(id, Err(Error::MeetingEnded));
@@ -450,7 +599,7 @@ impl Conference {
             Command::SendEndpointMessage { to, json } => {
                 self.send_endpoint_message(id, to, &json)?;
             }
-            Command::Leave => unreachable!("handled before"),
+            Command::Leave | Command::NetworkChanged => unreachable!("handled before"),
         }
         Ok(())
     }
@@ -484,6 +633,10 @@ impl Conference {
 
     fn leave(&mut self, id: ReplyId, now: Instant) {
         self.leave_replies.push(id);
+        if self.link_down {
+            // Nobody to tell: the room drops us when the server's session goes.
+            return self.end(TerminationReason::HungUp, None);
+        }
         match self.phase {
             Phase::Leaving { .. } => {}
             Phase::Joined | Phase::Joining { .. } => {
@@ -575,19 +728,19 @@ impl Conference {
                         }
                         self.join_room(now);
                     }
-                    Ok(FocusReply::NotReady) => {
-                        if let Phase::RequestingFocus {
-                            attempt, retry_at, ..
-                        } = &mut self.phase
-                        {
-                            *retry_at = Some(now + focus::retry_delay(*attempt));
-                            *attempt += 1;
-                        }
+                    // After a server restart the focus may not have reconnected its component
+                    // yet when we are back: a rejoin asks again, within its deadline, as for a
+                    // focus that is not ready.
+                    Err(Error::FocusUnavailable(why)) if self.rejoining => {
+                        log::info!("the focus is not there yet ({why}); asking again");
+                        self.retry_conference_request(now);
                     }
+                    Ok(FocusReply::NotReady) => self.retry_conference_request(now),
                     Err(e) => self.fail_join(e),
                 }
             }
             IqPurpose::Ping => self.pinger.on_pong(),
+            IqPurpose::Probe => log::debug!("the server answered the network-change probe"),
             IqPurpose::Jingle => {
                 if let IqOutcome::Error(e) = outcome {
                     log::warn!("the peer refused a Jingle request: {}", e.condition);
@@ -651,16 +804,36 @@ impl Conference {
                     return;
                 }
                 self.phase = Phase::Joined;
-                self.emit(ConferenceEvent::ConferenceJoined {
-                    room: self.cfg.room_name.clone(),
-                    endpoint_id: self.cfg.presence.endpoint_id.clone(),
-                    role,
-                });
-                self.out.push_back(Output::Joined);
+                self.rejoining = false;
+                let rejoined = self.ever_joined;
+                if rejoined {
+                    self.emit(ConferenceEvent::ConnectionStateChanged {
+                        state: ConnectionState::Connected,
+                    });
+                    self.out.push_back(Output::Rejoined);
+                    if self.role_before_rejoin.take() != Some(role) {
+                        self.emit(ConferenceEvent::RoleChanged { role });
+                    }
+                } else {
+                    self.ever_joined = true;
+                    self.emit(ConferenceEvent::ConferenceJoined {
+                        room: self.cfg.room_name.clone(),
+                        endpoint_id: self.cfg.presence.endpoint_id.clone(),
+                        role,
+                    });
+                    self.out.push_back(Output::Joined);
+                }
                 for early in std::mem::take(&mut self.early) {
                     self.on_roster_change(early, now);
                 }
+                for gone in self.roster.end_resync() {
+                    self.on_roster_change(gone, now);
+                }
                 self.maybe_set_subject();
+                for message in std::mem::take(&mut self.resend) {
+                    self.send(message);
+                }
+                self.run_queued(now);
                 self.update_p2p(false);
             }
             RosterChange::SelfRoleChanged { role } => {
@@ -750,6 +923,21 @@ impl Conference {
 
     fn handle_message(&mut self, el: &Element) {
         let me = self.cfg.presence.endpoint_id.clone();
+        let key = el
+            .get_attr("from")
+            .and_then(Jid::parse)
+            .zip(el.get_attr("id"))
+            .map(|(from, id)| self.seen_key(&from, id));
+        if let Some(key) = key {
+            if self.seen.contains(&key) {
+                // The room's history replay after a rejoin: delivered before.
+                return;
+            }
+            if self.seen.len() == SEEN_MESSAGES {
+                self.seen.pop_front();
+            }
+            self.seen.push_back(key);
+        }
         match chat::parse(el, &self.cfg.room, &me, unix_ms()) {
             Some(chat::RoomMessage::Chat(mut message)) => {
                 message.from_name = self
@@ -763,6 +951,16 @@ impl Conference {
             }
             Some(chat::RoomMessage::Error(e)) => self.emit_error(&admin_error(e)),
             None => {}
+        }
+    }
+
+    fn retry_conference_request(&mut self, now: Instant) {
+        if let Phase::RequestingFocus {
+            attempt, retry_at, ..
+        } = &mut self.phase
+        {
+            *retry_at = Some(now + focus::retry_delay(*attempt));
+            *attempt += 1;
         }
     }
 
@@ -806,11 +1004,22 @@ impl Conference {
 
     fn ping_failed(&mut self) {
         if self.pinger.on_failure() {
-            self.connection_lost("the server stopped answering pings");
+            self.out.push_back(Output::ConnectionBroken(
+                "the server stopped answering pings".into(),
+            ));
         }
     }
 
+    fn probe(&mut self, now: Instant) {
+        let id = self.iqs.track(IqPurpose::Probe, now, PROBE_TIMEOUT);
+        self.send(iq("get", &id, &self.cfg.domain).child(Element::new("ping", ns::PING)));
+    }
+
     fn fail_join(&mut self, error: Error) {
+        if self.ever_joined {
+            // The rejoin after a lost session failed: to the app the meeting was lost.
+            return self.end(TerminationReason::ConnectionLost, Some(error));
+        }
         self.end(TerminationReason::JoinFailed, Some(error));
     }
 
@@ -840,6 +1049,10 @@ impl Conference {
         });
         for id in std::mem::take(&mut self.leave_replies) {
             self.out.push_back(Output::Reply(id, Ok(())));
+        }
+        for (id, _) in std::mem::take(&mut self.queued) {
+            let why = error.clone().unwrap_or(Error::MeetingEnded);
+            self.out.push_back(Output::Reply(id, Err(why)));
         }
         self.out.push_back(Output::Ended { reason, error });
     }
@@ -920,5 +1133,7 @@ mod bridge_tests;
 mod media;
 #[cfg(test)]
 mod p2p_tests;
+#[cfg(test)]
+mod rejoin_tests;
 #[cfg(test)]
 mod tests;

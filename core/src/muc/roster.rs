@@ -2,7 +2,7 @@
 //! focus (by the real JID the focus reply named, else by its `focus` nick) and keeps it out of
 //! the participant list, and tracks our own occupant.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::events::{Participant, Role};
 use crate::jid::{EndpointId, Jid};
@@ -41,6 +41,8 @@ pub struct Roster {
     members: BTreeMap<EndpointId, Participant>,
     /// Real JIDs the room reveals (Jitsi rooms are non-anonymous); moderators need them.
     real_jids: BTreeMap<EndpointId, Jid>,
+    /// While rejoining: members the room has not announced again yet.
+    unconfirmed: Option<BTreeSet<EndpointId>>,
 }
 
 const FOCUS_NICK: &str = "focus";
@@ -54,6 +56,7 @@ impl Roster {
             self_role: None,
             members: BTreeMap::new(),
             real_jids: BTreeMap::new(),
+            unconfirmed: None,
         }
     }
 
@@ -96,7 +99,36 @@ impl Roster {
         by_jid || p.nick.as_str() == FOCUS_NICK
     }
 
+    /// We are rejoining the room: keep the members, so those the room announces again unchanged
+    /// give no change, and note which ones it has not announced yet. Returns our role before.
+    pub fn begin_resync(&mut self) -> Option<Role> {
+        self.unconfirmed = Some(self.members.keys().cloned().collect());
+        self.focus_nick = None;
+        self.self_role.take()
+    }
+
+    /// Our own presence came back: the room announced everyone in it before it, so the members
+    /// it did not announce left while we were away.
+    pub fn end_resync(&mut self) -> Vec<RosterChange> {
+        let Some(gone) = self.unconfirmed.take() else {
+            return Vec::new();
+        };
+        gone.into_iter()
+            .filter_map(|id| {
+                self.real_jids.remove(&id);
+                self.members.remove(&id)
+            })
+            .map(|p| RosterChange::Left {
+                endpoint_id: p.endpoint_id,
+                display_name: p.display_name,
+            })
+            .collect()
+    }
+
     pub fn apply(&mut self, p: &OccupantPresence) -> Vec<RosterChange> {
+        if let Some(unconfirmed) = &mut self.unconfirmed {
+            unconfirmed.remove(&p.nick);
+        }
         if p.nick == self.me || p.statuses.contains(&110) {
             return self.apply_self(p);
         }
@@ -178,6 +210,43 @@ mod tests {
             hand_raised_at: None,
             destroyed: false,
         }
+    }
+
+    #[test]
+    fn a_rejoin_reports_only_who_really_changed() {
+        let mut r = Roster::new(EndpointId::new("me"));
+        let bob = occupant("bob", Some("b@meet.test/x"));
+        let cat = occupant("cat", Some("c@meet.test/y"));
+        r.apply(&bob);
+        r.apply(&cat);
+        let me = OccupantPresence {
+            role: Role::Moderator,
+            ..occupant("me", None)
+        };
+        r.apply(&me);
+        assert_eq!(r.begin_resync(), Some(Role::Moderator));
+        // The room announces Bob unchanged, a newcomer, and then us; Cat left meanwhile.
+        assert!(r.apply(&bob).is_empty());
+        let dan = occupant("dan", None);
+        assert!(
+            matches!(&r.apply(&dan)[..], [RosterChange::Joined(p)] if p.endpoint_id.as_str() == "dan")
+        );
+        assert!(matches!(
+            r.apply(&me)[..],
+            [RosterChange::SelfJoined { .. }]
+        ));
+        let left = r.end_resync();
+        assert!(
+            matches!(&left[..], [RosterChange::Left { endpoint_id, .. }] if endpoint_id.as_str() == "cat"),
+            "{left:?}"
+        );
+        assert!(r.end_resync().is_empty());
+        let ids: Vec<String> = r
+            .participants()
+            .iter()
+            .map(|p| p.endpoint_id.to_string())
+            .collect();
+        assert_eq!(ids, ["bob", "dan"]);
     }
 
     #[test]

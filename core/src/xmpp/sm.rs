@@ -57,7 +57,17 @@ impl StreamManagement {
             self.unacked.pop_front();
         }
         self.unacked.push_back(el.clone());
-        (self.unacked.len() as u32 % REQUEST_EVERY == 0).then(|| Element::new("r", ns::SM))
+        // A message is asked about at once: should the stream die, a message the server has
+        // acknowledged is not sent again on a new session, so the window for a duplicate is
+        // one round trip rather than five stanzas.
+        let due = el.name() == "message" || self.unacked.len() as u32 % REQUEST_EVERY == 0;
+        due.then(|| Element::new("r", ns::SM))
+    }
+
+    /// The stream is gone for good (the server no longer knows it): what it never acknowledged,
+    /// which the caller may still need to deliver on a new session.
+    pub fn abandon(&mut self) -> Vec<Element> {
+        self.unacked.drain(..).collect()
     }
 
     /// Looks at an incoming element. Returns `Some(reply)` when it was a stream-management
@@ -132,10 +142,31 @@ mod tests {
         assert_eq!(reply.get_attr("h"), Some("2"));
     }
 
+    fn presence(i: u32) -> Element {
+        Element::new("presence", ns::CLIENT).attr("id", i.to_string())
+    }
+
+    #[test]
+    fn every_message_asks_for_an_ack_and_what_is_unacked_can_be_abandoned() {
+        let mut sm = StreamManagement::enabled();
+        assert!(sm.on_send(&presence(1)).is_none());
+        assert!(sm.on_send(&msg(2)).is_some());
+        sm.on_receive(&Element::new("a", ns::SM).attr("h", "1"));
+        let left: Vec<_> = sm
+            .abandon()
+            .iter()
+            .map(|e| e.get_attr("id").unwrap().to_string())
+            .collect();
+        assert_eq!(left, ["2"]);
+        assert!(sm.abandon().is_empty());
+    }
+
     #[test]
     fn requests_acks_and_replays_only_unacknowledged_stanzas() {
         let mut sm = StreamManagement::enabled();
-        let requests: Vec<bool> = (1..=6).map(|i| sm.on_send(&msg(i)).is_some()).collect();
+        let requests: Vec<bool> = (1..=6)
+            .map(|i| sm.on_send(&presence(i)).is_some())
+            .collect();
         assert_eq!(requests, vec![false, false, false, false, true, false]);
         sm.on_receive(&Element::new("a", ns::SM).attr("h", "4"));
         let replay = sm.replay_after_resume(5);

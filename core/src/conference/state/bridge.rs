@@ -265,6 +265,17 @@ impl Conference {
     }
 
     /// The screen share is over, whether we stopped it or lost its session.
+    /// A rejoin drops the bridge session our screen went out on: the share ends, and the app is
+    /// told, but the presence saying so goes with the rejoin's join.
+    pub(super) fn end_screen_share_quietly(&mut self) {
+        if std::mem::take(&mut self.cfg.presence.screen_sharing) {
+            self.emit(ConferenceEvent::ScreenShareToggled {
+                endpoint_id: self.cfg.presence.endpoint_id.clone(),
+                on: false,
+            });
+        }
+    }
+
     fn end_screen_share(&mut self) {
         if !std::mem::take(&mut self.cfg.presence.screen_sharing) {
             return;
