@@ -7,6 +7,7 @@
 
 pub mod bridge;
 mod component;
+pub mod fault_proxy;
 pub mod focus;
 mod prosody;
 
@@ -32,9 +33,21 @@ pub enum TestbedError {
     Io(String),
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct TestbedOptions {
     pub focus: FocusBehaviour,
+    /// How long Prosody keeps a dropped client session resumable (`smacks_hibernation_time`,
+    /// whole seconds); 60 s as on a Jitsi deployment.
+    pub session_hibernation: Duration,
+}
+
+impl Default for TestbedOptions {
+    fn default() -> Self {
+        TestbedOptions {
+            focus: FocusBehaviour::default(),
+            session_hibernation: Duration::from_secs(60),
+        }
+    }
 }
 
 pub struct Testbed {
@@ -47,7 +60,7 @@ const COMPONENT_CONNECT_WITHIN: Duration = Duration::from_secs(10);
 
 impl Testbed {
     pub async fn start(options: TestbedOptions) -> Result<Testbed, TestbedError> {
-        let prosody = Prosody::start().await?;
+        let prosody = Prosody::start(options.session_hibernation).await?;
         let component = connect_focus(&prosody).await?;
         let bridge = if options.focus.bridge {
             let bridge = bridge::Bridge::start()
@@ -57,11 +70,13 @@ impl Testbed {
         } else {
             None
         };
-        let mut focus = Focus::new(options.focus, prosody::MUC, prosody::FOCUS);
-        if let Some(bridge) = &bridge {
-            focus = focus.with_bridge(bridge.clone());
-        }
-        let focus = tokio::spawn(component.serve(focus));
+        let focus = tokio::spawn(run_focus(
+            component,
+            prosody.ports.component,
+            prosody.component_secret.clone(),
+            options.focus,
+            bridge.clone(),
+        ));
         Ok(Testbed {
             prosody,
             focus,
@@ -110,6 +125,14 @@ impl Testbed {
         self.prosody.stanzas_delivered().await
     }
 
+    /// Kills Prosody and starts it again on the same ports: every client session and room is
+    /// lost, and the focus reconnects its component as Jicofo reconnects to its XMPP server.
+    /// Returns when Prosody accepts WebSocket clients again.
+    pub async fn restart_prosody(&mut self) -> Result<Instant, TestbedError> {
+        self.prosody.restart().await?;
+        Ok(Instant::now())
+    }
+
     pub async fn stop(mut self) {
         self.focus.abort();
         self.prosody.stop().await;
@@ -119,6 +142,40 @@ impl Testbed {
 impl Drop for Testbed {
     fn drop(&mut self) {
         self.focus.abort();
+    }
+}
+
+/// The focus for the testbed's lifetime. When Prosody goes away the component stream ends; the
+/// focus's conferences go with it (their bridge endpoints are expired), and a fresh focus
+/// serves the reconnected component, so the next conference request recreates the room.
+async fn run_focus(
+    mut component: Component,
+    port: u16,
+    secret: String,
+    behaviour: FocusBehaviour,
+    bridge: Option<std::sync::Arc<bridge::Bridge>>,
+) {
+    loop {
+        let mut focus = Focus::new(behaviour.clone(), prosody::MUC, prosody::FOCUS);
+        if let Some(bridge) = &bridge {
+            focus = focus.with_bridge(bridge.clone());
+        }
+        component.serve(focus).await;
+        log::info!("focus: the component stream ended; reconnecting");
+        if let Some(bridge) = &bridge {
+            bridge.expire_all();
+        }
+        component = loop {
+            match Component::connect(port, prosody::FOCUS, &secret).await {
+                Ok(c) => break c,
+                Err(e) => {
+                    log::debug!("focus: not reconnected yet: {e}");
+                    // Prosody offers no readiness signal; this loop lives as long as the
+                    // testbed, which aborts it.
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        };
     }
 }
 

@@ -15,6 +15,7 @@ async fn a_focus_that_is_not_ready_yet_is_asked_again() {
             not_ready_replies: 2,
             ..FocusBehaviour::default()
         },
+        ..TestbedOptions::default()
     })
     .await
     .unwrap();
@@ -29,6 +30,7 @@ async fn a_silent_focus_times_out_with_a_typed_error() {
             silent: true,
             ..FocusBehaviour::default()
         },
+        ..TestbedOptions::default()
     })
     .await
     .unwrap();

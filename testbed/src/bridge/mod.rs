@@ -166,6 +166,19 @@ impl Bridge {
         self.runtime.spawn(send(outs));
     }
 
+    /// Expires every endpoint of every conference: the focus that allocated them is gone.
+    pub fn expire_all(&self) {
+        let mut core = lock(&self.core);
+        let endpoints: Vec<(String, String)> = core
+            .conferences
+            .iter()
+            .flat_map(|(c, conf)| conf.endpoints.keys().map(move |e| (c.clone(), e.clone())))
+            .collect();
+        for (conference, endpoint) in endpoints {
+            drop(core.remove(&conference, &endpoint));
+        }
+    }
+
     pub fn is_connected(&self, conference: &str, endpoint: &str) -> bool {
         lock(&self.core)
             .conferences

@@ -1,0 +1,317 @@
+//! Faults a phone meets, injected on purpose, each a named scenario: the signalling socket cut
+//! while the server can still resume the session, cut until the server forgot it (full rejoin),
+//! Prosody restarted mid-call (sessions and rooms gone), and a network-change hint while the
+//! path is a blackhole. After each, both sides hear each other again, the one who stayed is not
+//! reported as leaving and joining, and a chat message sent during the outage arrives once.
+//! Ann reaches Prosody through the fault proxy; Bob directly. Times from the end of the fault to
+//! audio are printed for the README.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use omni_jitsi_core::media::audio::{Channels, FrameDuration, RemoteAudio};
+use omni_jitsi_core::media::signal::{rms, ToneGenerator};
+use omni_jitsi_core::{ConferenceEvent, ConnectionState, MeetingOptions, Timeouts};
+use omni_jitsi_testbed::fault_proxy::FaultProxy;
+use omni_jitsi_testbed::{Testbed, TestbedOptions};
+use tokio::time::{interval, MissedTickBehavior};
+
+const FRAME: FrameDuration = FrameDuration::Ms20;
+/// The test's audio device: 20 ms ticks. A clock, not a synchronisation sleep.
+const TICK: Duration = Duration::from_millis(20);
+const AUDIBLE_RMS: f64 = 500.0;
+/// Every recovery must be heard within this; the reconnection total is 45 s below it.
+const AUDIO_WITHIN: Duration = Duration::from_secs(40);
+
+async fn testbed_with(hibernation: Duration) -> Testbed {
+    let _ = env_logger::builder().is_test(true).try_init();
+    Testbed::start(TestbedOptions {
+        session_hibernation: hibernation,
+        ..TestbedOptions::default()
+    })
+    .await
+    .expect("the testbed starts")
+}
+
+fn with_timeouts(mut o: MeetingOptions) -> MeetingOptions {
+    o.timeouts = Timeouts {
+        reconnect: Duration::from_secs(45),
+        ..Timeouts::default()
+    };
+    o
+}
+
+/// Ann through the proxy, Bob directly, each seeing the other.
+async fn call(tb: &Testbed, room: &str) -> (FaultProxy, Client, Client) {
+    let ws = url::Url::parse(&tb.websocket_url()).unwrap();
+    let proxy = FaultProxy::start(ws.port().unwrap()).await.unwrap();
+    let mut bob = join(with_timeouts(options(tb, room, "Bob"))).await;
+    let mut ann_options = with_timeouts(options(tb, room, "Ann"));
+    ann_options.server_url = format!("ws://127.0.0.1:{}/xmpp-websocket", proxy.port());
+    ann_options
+        .config_overrides
+        .insert("hosts.domain".into(), tb.domain().into());
+    let mut ann = join(ann_options).await;
+    bob.expect_joined_participant("Ann").await;
+    ann.expect_joined_participant("Bob").await;
+    (proxy, ann, bob)
+}
+
+/// Plays a tone from each side and returns once each has heard the other for 10 frames in a
+/// row; the time it took.
+async fn until_both_hear(ann: &Client, bob: &Client) -> Duration {
+    let started = Instant::now();
+    let sources = (format!("{}-a0", bob.id()), format!("{}-a0", ann.id()));
+    let mut tones = (
+        ToneGenerator::new(440.0, 8000, Channels::Mono),
+        ToneGenerator::new(880.0, 8000, Channels::Mono),
+    );
+    let mut audible = (0usize, 0usize);
+    let mut clock = interval(TICK);
+    clock.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    while audible.0 < 10 || audible.1 < 10 {
+        assert!(
+            started.elapsed() < AUDIO_WITHIN,
+            "no audio both ways within {AUDIO_WITHIN:?} (Ann {} Bob {} frames in a row)",
+            audible.0,
+            audible.1
+        );
+        clock.tick().await;
+        ann.meeting
+            .push_audio(&tones.0.next_frame(FRAME))
+            .await
+            .unwrap();
+        bob.meeting
+            .push_audio(&tones.1.next_frame(FRAME))
+            .await
+            .unwrap();
+        let heard = |c: &Client, source: &str| {
+            c.meeting
+                .remote_audio(source)
+                .map(|a: RemoteAudio| a.pull(FRAME.samples_per_channel()).unwrap().samples)
+                .is_some_and(|s| rms(&s) > AUDIBLE_RMS)
+        };
+        audible.0 = if heard(ann, &sources.0) {
+            audible.0 + 1
+        } else {
+            0
+        };
+        audible.1 = if heard(bob, &sources.1) {
+            audible.1 + 1
+        } else {
+            0
+        };
+    }
+    started.elapsed()
+}
+
+/// Events until `connected` again; fails on the meeting's end. Returns the names seen.
+async fn until_connected_again(client: &mut Client) -> Vec<ConferenceEvent> {
+    let mut seen = Vec::new();
+    client
+        .expect("reconnecting", |e| {
+            matches!(
+                e,
+                ConferenceEvent::ConnectionStateChanged {
+                    state: ConnectionState::Reconnecting
+                }
+            )
+            .then_some(())
+        })
+        .await;
+    client
+        .expect("connected again", |e| match e {
+            ConferenceEvent::ConnectionStateChanged {
+                state: ConnectionState::Connected,
+            } => Some(()),
+            ConferenceEvent::ConferenceTerminated { .. } => panic!("the meeting ended: {e:?}"),
+            other => {
+                seen.push(other.clone());
+                None
+            }
+        })
+        .await;
+    seen
+}
+
+fn roster_flicker(events: &[ConferenceEvent], who: &str) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            ConferenceEvent::ParticipantJoined { participant }
+                if participant.display_name.as_deref() == Some(who) =>
+            {
+                Some(format!("joined {who}"))
+            }
+            ConferenceEvent::ParticipantLeft { display_name, .. }
+                if display_name.as_deref() == Some(who) =>
+            {
+                Some(format!("left {who}"))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Sends a chat message without waiting for the answer: sent while the connection is down, its
+/// answer comes once the message is out after the reconnection.
+fn send_during_outage(client: &Client, text: &str) -> tokio::task::JoinHandle<()> {
+    let meeting = client.meeting.clone();
+    let text = text.to_string();
+    tokio::spawn(async move { meeting.send_chat(&text, None).await.unwrap() })
+}
+
+/// The message sent during the outage arrives exactly once, before a marker sent after.
+async fn arrives_once(from: &Client, to: &mut Client, text: &str) {
+    let marker = format!("after {text}");
+    let got = to.chats_until(text).await;
+    assert!(got.is_empty(), "unexpected chats before {text:?}: {got:?}");
+    from.meeting.send_chat(&marker, None).await.unwrap();
+    let got = to.chats_until(&marker).await;
+    assert!(got.is_empty(), "{text:?} or others arrived again: {got:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn socket_cut_with_a_resumable_session_resumes_without_a_rejoin() {
+    let tb = testbed_with(Duration::from_secs(60)).await;
+    let (proxy, mut ann, mut bob) = call(&tb, "fault-cut-resume").await;
+    until_both_hear(&ann, &bob).await;
+
+    proxy.cut();
+    let restored = Instant::now();
+    let sent = send_during_outage(&ann, "cut, resumable");
+    let during = until_connected_again(&mut ann).await;
+    assert!(roster_flicker(&during, "Bob").is_empty(), "{during:?}");
+    assert!(
+        !during
+            .iter()
+            .any(|e| matches!(e, ConferenceEvent::RemoteTrackRemoved { .. })),
+        "a resumption keeps the media session: {during:?}"
+    );
+    sent.await.unwrap();
+    arrives_once(&ann, &mut bob, "cut, resumable").await;
+    let audio = until_both_hear(&ann, &bob).await;
+    eprintln!(
+        "measured: cut+resume: connected {:?} after the cut, audio checked in {audio:?}",
+        restored.elapsed()
+    );
+    ann.hang_up().await;
+    bob.hang_up().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn socket_cut_after_the_server_forgot_the_session_rejoins_with_the_roster_intact() {
+    // Prosody keeps a dropped session resumable for 1 s here (a deployment: 60 s).
+    let tb = testbed_with(Duration::from_secs(1)).await;
+    let (proxy, mut ann, mut bob) = call(&tb, "fault-cut-rejoin").await;
+    ann.meeting.set_hand_raised(true).await.unwrap();
+    ann.meeting.set_video_muted(true).await.unwrap();
+    until_both_hear(&ann, &bob).await;
+
+    proxy.down();
+    let sent = send_during_outage(&ann, "cut, forgotten");
+    // The server forgetting Ann is what Bob sees: she leaves the room.
+    let ann_id = ann.id();
+    bob.expect("participant_left Ann", |e| match e {
+        ConferenceEvent::ParticipantLeft { endpoint_id, .. } if *endpoint_id == ann_id => Some(()),
+        _ => None,
+    })
+    .await;
+    let restored = proxy.restore();
+    let during = until_connected_again(&mut ann).await;
+    assert!(roster_flicker(&during, "Bob").is_empty(), "{during:?}");
+    let back = bob.expect_joined_participant("Ann").await;
+    assert_eq!(back.endpoint_id, ann.id(), "the same endpoint rejoined");
+    assert_eq!(back.email.as_deref(), Some("ann@example.org"));
+    assert_eq!(
+        back.avatar_url.as_deref(),
+        Some("https://example.org/ann.png")
+    );
+    assert!(back.hand_raised_at.is_some(), "the hand stays raised");
+    assert!(back.video_muted, "video stays muted");
+    sent.await.unwrap();
+    arrives_once(&ann, &mut bob, "cut, forgotten").await;
+    let audio = until_both_hear(&ann, &bob).await;
+    let participants = ann.meeting.participants();
+    assert_eq!(participants.len(), 1);
+    assert_eq!(participants[0].display_name.as_deref(), Some("Bob"));
+    eprintln!(
+        "measured: cut+rejoin: audio both ways {:?} after the path was restored",
+        restored.elapsed()
+    );
+    let _ = audio;
+    ann.hang_up().await;
+    bob.hang_up().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prosody_restart_mid_call_both_rejoin_and_hear_each_other() {
+    let mut tb = testbed_with(Duration::from_secs(60)).await;
+    let (_proxy, mut ann, mut bob) = call(&tb, "fault-prosody-restart").await;
+    until_both_hear(&ann, &bob).await;
+
+    let back = tb.restart_prosody().await.expect("prosody starts again");
+    let sent = send_during_outage(&ann, "restart");
+    until_connected_again(&mut ann).await;
+    until_connected_again(&mut bob).await;
+    sent.await.unwrap();
+    arrives_once(&ann, &mut bob, "restart").await;
+    until_both_hear(&ann, &bob).await;
+    eprintln!(
+        "measured: prosody restart: audio both ways {:?} after prosody was back",
+        back.elapsed()
+    );
+    ann.hang_up().await;
+    bob.hang_up().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn network_change_hint_during_a_blackhole_is_detected_in_seconds() {
+    let tb = testbed_with(Duration::from_secs(60)).await;
+    let (proxy, mut ann, mut bob) = call(&tb, "fault-blackhole-hint").await;
+    until_both_hear(&ann, &bob).await;
+
+    proxy.blackhole();
+    let hinted = Instant::now();
+    ann.meeting.network_changed().await.unwrap();
+    ann.expect("reconnecting", |e| {
+        matches!(
+            e,
+            ConferenceEvent::ConnectionStateChanged {
+                state: ConnectionState::Reconnecting
+            }
+        )
+        .then_some(())
+    })
+    .await;
+    let detected = hinted.elapsed();
+    // The probe allows 2 s; keepalive alone would take 15 to 35 s.
+    assert!(
+        detected < Duration::from_secs(3),
+        "detected after {detected:?}"
+    );
+    let sent = send_during_outage(&ann, "blackhole");
+    let restored = proxy.restore();
+    // The app hears from the OS that the network is usable again.
+    ann.meeting.network_changed().await.unwrap();
+    ann.expect("connected again", |e| match e {
+        ConferenceEvent::ConnectionStateChanged {
+            state: ConnectionState::Connected,
+        } => Some(()),
+        ConferenceEvent::ConferenceTerminated { .. } => panic!("the meeting ended: {e:?}"),
+        _ => None,
+    })
+    .await;
+    let connected = restored.elapsed();
+    sent.await.unwrap();
+    arrives_once(&ann, &mut bob, "blackhole").await;
+    until_both_hear(&ann, &bob).await;
+    eprintln!(
+        "measured: blackhole+hint: detected {detected:?} after the hint, connected {connected:?} after restore, audio {:?} after restore",
+        restored.elapsed()
+    );
+    ann.hang_up().await;
+    bob.hang_up().await;
+}
