@@ -320,6 +320,7 @@ impl Driver {
             };
             let Some(at) = policy.next_at() else {
                 self.reconnect = None;
+                self.report_undelivered();
                 return self.conference.connection_lost(why);
             };
             let attempt = policy.attempt();
@@ -358,6 +359,27 @@ impl Driver {
                     }
                 }
             }
+        }
+    }
+
+    /// Chat messages handed to the socket before it died, which the server never acknowledged,
+    /// are lost with the meeting: the app was told they were sent, so it is told they were not.
+    fn report_undelivered(&mut self) {
+        let lost = self
+            .sm
+            .abandon()
+            .iter()
+            .filter(|e| {
+                e.name() == "message" && e.get_child("body", crate::xmpp::ns::CLIENT).is_some()
+            })
+            .count();
+        if lost > 0 {
+            let _ = self.events.send(ConferenceEvent::Error {
+                error: "chat_not_delivered".into(),
+                message: format!(
+                    "{lost} chat message(s) sent just before the connection was lost never reached the server"
+                ),
+            });
         }
     }
 

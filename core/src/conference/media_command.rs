@@ -47,6 +47,8 @@ pub enum MediaCommand {
         names: Vec<(u32, String)>,
     },
     SetMuted(Muted),
+    /// The SSRCs sessions opened from now on send with (a rejoin announces fresh ones).
+    SetLocalSsrcs(crate::conference::state::LocalSsrcs),
     /// Add (or unmute) the screen-share track; `offer` is the remote description with the m-line
     /// it goes out on, to apply first, when that m-line is new.
     StartScreen {

@@ -180,7 +180,9 @@ impl MediaEngine {
             | MediaCommand::StartScreen { sid, .. }
             | MediaCommand::StopScreen { sid }
             | MediaCommand::Close { sid } => Some(sid.clone()),
-            MediaCommand::SetMuted(_) | MediaCommand::LimitVideo { .. } => None,
+            MediaCommand::SetMuted(_)
+            | MediaCommand::SetLocalSsrcs(_)
+            | MediaCommand::LimitVideo { .. } => None,
         };
         match self.run(command).await {
             Ok(input) => input,
@@ -245,6 +247,10 @@ impl MediaEngine {
             }
             MediaCommand::NameSources { sid, names } => {
                 self.name(&sid, &names);
+                Ok(None)
+            }
+            MediaCommand::SetLocalSsrcs(ssrcs) => {
+                self.ssrcs = ssrcs;
                 Ok(None)
             }
             MediaCommand::SetMuted(muted) => {

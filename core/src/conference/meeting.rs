@@ -147,11 +147,7 @@ async fn start(options: MeetingOptions, events: &EventSink) -> Result<Meeting, E
             start_video_muted: options.video_muted,
         },
         timeouts: options.timeouts,
-        local_ssrcs: LocalSsrcs {
-            audio: random_ssrc(),
-            video: random_ssrc(),
-            screen: random_ssrc(),
-        },
+        local_ssrcs: LocalSsrcs::random(),
         p2p: P2pPolicy::from_overrides(&options.config_overrides),
     };
     let (media, media_handles) = MediaEngine::new(endpoint_id.clone(), config.local_ssrcs);
@@ -196,11 +192,6 @@ async fn start(options: MeetingOptions, events: &EventSink) -> Result<Meeting, E
         participants,
         media: media_handles,
     })
-}
-
-fn random_ssrc() -> u32 {
-    // Zero is avoided: some stacks treat it as "no SSRC".
-    rand::random::<u32>().max(1)
 }
 
 /// A frame racing the session's end is dropped like one sent before it started.

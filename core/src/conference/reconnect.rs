@@ -72,10 +72,14 @@ impl Reconnect {
         self.next_at = now;
     }
 
-    /// A try failed (the server could not be reached, or the rejoin failed on the way).
+    /// A try failed (the server could not be reached, or the rejoin failed on the way). The
+    /// last try is made at the deadline itself rather than skipped.
     pub fn failed(&mut self, now: Instant, jitter: &mut impl FnMut(u64, u64) -> u64) {
         self.tries += 1;
         self.next_at = now + self.delay(jitter);
+        if now < self.give_up_at {
+            self.next_at = self.next_at.min(self.give_up_at);
+        }
     }
 
     /// The app says the network changed: the path may be back, so try now.
@@ -124,10 +128,10 @@ mod tests {
             tries += 1;
             r.failed(now, &mut low);
         }
-        // 1.5 + 3 + 4.5 + 4.5 + 4.5 = 18 s: five tries fit in 20 s, the sixth would not.
-        assert_eq!(tries, 5);
-        assert_eq!(now, t0 + Duration::from_millis(18_000));
-        assert!(r.give_up_at() < now + Duration::from_millis(4500));
+        // 1.5 + 3 + 4.5 + 4.5 + 4.5 = 18 s, then a last try at the deadline, 20 s.
+        assert_eq!(tries, 6);
+        assert_eq!(now, t0 + Duration::from_secs(20));
+        assert_eq!(r.give_up_at(), now);
     }
 
     #[test]

@@ -62,6 +62,18 @@ pub struct LocalSsrcs {
     pub screen: u32,
 }
 
+impl LocalSsrcs {
+    pub fn random() -> LocalSsrcs {
+        // Zero is avoided: some stacks treat it as "no SSRC".
+        let ssrc = || rand::random::<u32>().max(1);
+        LocalSsrcs {
+            audio: ssrc(),
+            video: ssrc(),
+            screen: ssrc(),
+        }
+    }
+}
+
 /// Identifies a command so its reply can be routed back by the driver.
 pub type ReplyId = u64;
 
@@ -378,6 +390,11 @@ impl Conference {
         }
         self.end_screen_share_quietly();
         self.sync_tracks();
+        // The others saw us leave; like jitsi-meet reloading, we come back with new SSRCs, so
+        // no receiver has to take back a source it removed (a webrtc-rs receiver on the bridge
+        // did not, in the bridged rejoin scenario of testbed/tests/reconnect.rs).
+        self.cfg.local_ssrcs = LocalSsrcs::random();
+        self.media(MediaCommand::SetLocalSsrcs(self.cfg.local_ssrcs));
         for purpose in self.iqs.drain().collect::<Vec<_>>() {
             if let IqPurpose::Admin(Some(id)) | IqPurpose::Recording(id) = purpose {
                 self.reply(
