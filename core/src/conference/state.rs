@@ -821,13 +821,14 @@ impl Conference {
                     return;
                 }
                 self.phase = Phase::Joined;
-                self.rejoining = false;
-                let rejoined = self.ever_joined;
-                if rejoined {
+                if std::mem::take(&mut self.rejoining) {
+                    // Also when the connection was lost before the first join completed.
                     self.emit(ConferenceEvent::ConnectionStateChanged {
                         state: ConnectionState::Connected,
                     });
                     self.out.push_back(Output::Rejoined);
+                }
+                if self.ever_joined {
                     if self.role_before_rejoin.take() != Some(role) {
                         self.emit(ConferenceEvent::RoleChanged { role });
                     }

@@ -241,3 +241,23 @@ fn a_network_change_probes_with_a_short_timeout_and_an_unanswered_probe_breaks_t
     c.handle_timeout(t0 + PROBE_TIMEOUT);
     assert!(matches!(drain(&mut c)[..], [Output::ConnectionBroken(_)]));
 }
+
+#[test]
+fn a_connection_lost_before_the_first_join_rejoins_and_then_reports_the_join() {
+    let now = Instant::now();
+    let mut c = Conference::new(config(), now);
+    drain(&mut c);
+    c.suspend();
+    c.rejoin(now, Vec::new());
+    let out = join_room(&mut c, now, &[bob()]);
+    assert_eq!(
+        names(&out),
+        [
+            "connection_state_changed",
+            "conference_joined",
+            "participant_joined"
+        ]
+    );
+    assert!(out.contains(&Output::Joined));
+    assert!(out.contains(&Output::Rejoined));
+}
