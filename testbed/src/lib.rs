@@ -33,21 +33,13 @@ pub enum TestbedError {
     Io(String),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct TestbedOptions {
     pub focus: FocusBehaviour,
-    /// How long Prosody keeps a dropped client session resumable (`smacks_hibernation_time`,
-    /// whole seconds); 60 s as on a Jitsi deployment.
-    pub session_hibernation: Duration,
-}
-
-impl Default for TestbedOptions {
-    fn default() -> Self {
-        TestbedOptions {
-            focus: FocusBehaviour::default(),
-            session_hibernation: Duration::from_secs(60),
-        }
-    }
+    /// How long Prosody keeps a dropped client's session for XEP-0198 resumption
+    /// (`smacks_hibernation_time`, whole seconds); 60 s, as on a deployment, when None. Short,
+    /// it makes the server forget sessions.
+    pub session_hibernation: Option<Duration>,
 }
 
 pub struct Testbed {
@@ -60,7 +52,10 @@ const COMPONENT_CONNECT_WITHIN: Duration = Duration::from_secs(10);
 
 impl Testbed {
     pub async fn start(options: TestbedOptions) -> Result<Testbed, TestbedError> {
-        let prosody = Prosody::start(options.session_hibernation).await?;
+        let hibernation = options
+            .session_hibernation
+            .unwrap_or(Duration::from_secs(60));
+        let prosody = Prosody::start(hibernation).await?;
         let component = connect_focus(&prosody).await?;
         let bridge = if options.focus.bridge {
             let bridge = bridge::Bridge::start()

@@ -28,7 +28,7 @@ const AUDIO_WITHIN: Duration = Duration::from_secs(40);
 async fn testbed_with(hibernation: Duration) -> Testbed {
     let _ = env_logger::builder().is_test(true).try_init();
     Testbed::start(TestbedOptions {
-        session_hibernation: hibernation,
+        session_hibernation: Some(hibernation),
         ..TestbedOptions::default()
     })
     .await

@@ -3,9 +3,12 @@
 //! The first three tries follow lib-jitsi-meet's ResumeTask (growing, jittered delays); each one
 //! resumes the XEP-0198 session while the server may still know it. Once the server has said it
 //! does not (or there was never a resumable session), the next try logs in afresh and the
-//! conference rejoins, as jitsi-meet does when resumption fails; that happens at once, since the
-//! server just answered. Later tries keep ResumeTask's last delay range. Everything stops at the
-//! bounded total (`Timeouts::reconnect`), after which the meeting ends with `connection_lost`.
+//! conference rejoins, as jitsi-meet does when resumption fails. jitsi-meet reloads the
+//! conference after a 10-30 s countdown (its PageReloadDialog); we rejoin at once instead, since
+//! the server just answered and the countdown is there for a person to read. When the three
+//! tries could not reach the server at all, later tries (fresh logins) come every 10-30 s, as
+//! jitsi-meet's reloads do. Everything stops at the bounded total (`Timeouts::reconnect`), after
+//! which the meeting ends with `connection_lost`.
 //! A network-change hint from the app cuts the current wait short, as ResumeTask retries when
 //! the browser comes back online.
 
@@ -13,6 +16,8 @@ use std::time::{Duration, Instant};
 
 /// lib-jitsi-meet's ResumeTask: three tries, with growing, jittered delays (ms, low..=high).
 pub const RESUME_DELAYS_MS: [(u64, u64); 3] = [(1500, 3000), (3000, 9000), (4500, 27000)];
+/// jitsi-meet's reload countdown, `10 + randomInt(0, 20)` seconds, for every try after those.
+pub const REJOIN_DELAY_MS: (u64, u64) = (10_000, 30_000);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Attempt {
@@ -88,7 +93,10 @@ impl Reconnect {
     }
 
     fn delay(&self, jitter: &mut impl FnMut(u64, u64) -> u64) -> Duration {
-        let (low, high) = RESUME_DELAYS_MS[self.tries.min(RESUME_DELAYS_MS.len() - 1)];
+        let (low, high) = RESUME_DELAYS_MS
+            .get(self.tries)
+            .copied()
+            .unwrap_or(REJOIN_DELAY_MS);
         Duration::from_millis(jitter(low, high))
     }
 }
@@ -117,9 +125,9 @@ mod tests {
     }
 
     #[test]
-    fn later_tries_keep_the_last_range_and_stop_at_the_total() {
+    fn later_tries_follow_the_reload_countdown_and_stop_at_the_total() {
         let t0 = Instant::now();
-        let mut r = Reconnect::new(t0, Duration::from_secs(20), false, &mut low);
+        let mut r = Reconnect::new(t0, Duration::from_secs(40), false, &mut low);
         assert_eq!(r.attempt(), Attempt::Fresh);
         let mut now = t0;
         let mut tries = 0;
@@ -128,9 +136,10 @@ mod tests {
             tries += 1;
             r.failed(now, &mut low);
         }
-        // 1.5 + 3 + 4.5 + 4.5 + 4.5 = 18 s, then a last try at the deadline, 20 s.
-        assert_eq!(tries, 6);
-        assert_eq!(now, t0 + Duration::from_secs(20));
+        // ResumeTask's tries at 1.5, 4.5 and 9 s; then jitsi-meet's reload countdown (10 s at
+        // the low end): 19, 29, 39 s; then a last try at the deadline, 40 s.
+        assert_eq!(tries, 7);
+        assert_eq!(now, t0 + Duration::from_secs(40));
         assert_eq!(r.give_up_at(), now);
     }
 
