@@ -47,8 +47,12 @@ pub enum MediaCommand {
         names: Vec<(u32, String)>,
     },
     SetMuted(Muted),
-    /// The SSRCs sessions opened from now on send with (a rejoin announces fresh ones).
-    SetLocalSsrcs(crate::conference::state::LocalSsrcs),
+    /// The SSRCs, and the suffix of the msid track ids, that sessions opened from now on send
+    /// with: a rejoin announces fresh ones.
+    SetLocalIdentity {
+        ssrcs: crate::conference::state::LocalSsrcs,
+        track_suffix: String,
+    },
     /// Add (or unmute) the screen-share track; `offer` is the remote description with the m-line
     /// it goes out on, to apply first, when that m-line is new.
     StartScreen {

@@ -45,6 +45,8 @@ pub(super) struct MediaHandles {
 pub(super) struct MediaEngine {
     endpoint: EndpointId,
     ssrcs: LocalSsrcs,
+    /// Appended to the msid track ids after a rejoin (see `Conference::rejoin`).
+    track_suffix: String,
     muted: Muted,
     /// What the bridge last asked of our camera and screen (`SenderSourceConstraints`).
     limits: Limits,
@@ -151,6 +153,7 @@ impl MediaEngine {
         let engine = MediaEngine {
             endpoint,
             ssrcs,
+            track_suffix: String::new(),
             muted: Muted::default(),
             limits: Limits::default(),
             sharing: false,
@@ -181,7 +184,7 @@ impl MediaEngine {
             | MediaCommand::StopScreen { sid }
             | MediaCommand::Close { sid } => Some(sid.clone()),
             MediaCommand::SetMuted(_)
-            | MediaCommand::SetLocalSsrcs(_)
+            | MediaCommand::SetLocalIdentity { .. }
             | MediaCommand::LimitVideo { .. } => None,
         };
         match self.run(command).await {
@@ -249,8 +252,12 @@ impl MediaEngine {
                 self.name(&sid, &names);
                 Ok(None)
             }
-            MediaCommand::SetLocalSsrcs(ssrcs) => {
+            MediaCommand::SetLocalIdentity {
+                ssrcs,
+                track_suffix,
+            } => {
                 self.ssrcs = ssrcs;
+                self.track_suffix = track_suffix;
                 Ok(None)
             }
             MediaCommand::SetMuted(muted) => {
@@ -305,9 +312,10 @@ impl MediaEngine {
         config.screen_ssrc = self.ssrcs.screen;
         // Matches the msid `LocalSource`s announce in Jingle.
         config.stream_id = format!("{me}-stream");
-        config.audio_track_id = format!("{me}-a0");
-        config.video_track_id = format!("{me}-v0");
-        config.screen_track_id = format!("{me}-v1");
+        let suffix = &self.track_suffix;
+        config.audio_track_id = format!("{me}-a0{suffix}");
+        config.video_track_id = format!("{me}-v0{suffix}");
+        config.screen_track_id = format!("{me}-v1{suffix}");
         let (events_tx, events) = mpsc::unbounded_channel();
         let media = Arc::new(
             MediaSession::new(config, events_tx)

@@ -199,6 +199,8 @@ pub struct Conference {
     /// `from|id` of recent room messages (ours included): the room's history replay on a rejoin
     /// must not deliver a message twice, nor make us send again one the room already has.
     seen: VecDeque<String>,
+    /// Rejoins so far: names the msid track ids of the sessions after each.
+    rejoins: u32,
 }
 
 impl Conference {
@@ -232,6 +234,7 @@ impl Conference {
             queued: Vec::new(),
             resend: Vec::new(),
             seen: VecDeque::new(),
+            rejoins: 0,
             cfg,
         };
         c.send_conference_request(now);
@@ -391,10 +394,16 @@ impl Conference {
         self.end_screen_share_quietly();
         self.sync_tracks();
         // The others saw us leave; like jitsi-meet reloading, we come back with new SSRCs, so
-        // no receiver has to take back a source it removed (a webrtc-rs receiver on the bridge
-        // did not, in the bridged rejoin scenario of testbed/tests/reconnect.rs).
+        // no receiver has to take back a source it removed.
+        // New msid track ids too: a webrtc-rs receiver on the bridge does not surface a track
+        // whose id it saw removed before (a leave and a join with the same endpoint id is not
+        // heard either, without a rejoin), where a browser's reload would bring random ones.
         self.cfg.local_ssrcs = LocalSsrcs::random();
-        self.media(MediaCommand::SetLocalSsrcs(self.cfg.local_ssrcs));
+        self.rejoins += 1;
+        self.media(MediaCommand::SetLocalIdentity {
+            ssrcs: self.cfg.local_ssrcs,
+            track_suffix: self.track_suffix(),
+        });
         for purpose in self.iqs.drain().collect::<Vec<_>>() {
             if let IqPurpose::Admin(Some(id)) | IqPurpose::Recording(id) = purpose {
                 self.reply(
@@ -425,6 +434,14 @@ impl Conference {
             retry_at: None,
         };
         self.send_conference_request(now);
+    }
+
+    /// What our msid track ids end with: nothing before the first rejoin.
+    pub(super) fn track_suffix(&self) -> String {
+        match self.rejoins {
+            0 => String::new(),
+            n => format!("-r{n}"),
+        }
     }
 
     fn run_queued(&mut self, now: Instant) {

@@ -293,7 +293,7 @@ impl Conference {
             me,
             self.cfg.local_ssrcs.screen,
             None,
-            format!("{me}-stream {me}-v1"),
+            format!("{me}-stream {me}-v1{}", self.track_suffix()),
         )
     }
 

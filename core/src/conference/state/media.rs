@@ -38,10 +38,16 @@ impl Conference {
     pub(super) fn local_sources(&self) -> Vec<LocalSource> {
         let me = &self.cfg.presence.endpoint_id;
         let ssrcs = self.cfg.local_ssrcs;
+        let suffix = self.track_suffix();
         // The msid the media engine gives its tracks (stream id, track id).
         vec![
-            LocalSource::microphone(me, ssrcs.audio, format!("{me}-stream {me}-a0")),
-            LocalSource::camera(me, ssrcs.video, None, format!("{me}-stream {me}-v0")),
+            LocalSource::microphone(me, ssrcs.audio, format!("{me}-stream {me}-a0{suffix}")),
+            LocalSource::camera(
+                me,
+                ssrcs.video,
+                None,
+                format!("{me}-stream {me}-v0{suffix}"),
+            ),
         ]
     }
 

@@ -261,3 +261,25 @@ fn a_connection_lost_before_the_first_join_rejoins_and_then_reports_the_join() {
     assert!(out.contains(&Output::Joined));
     assert!(out.contains(&Output::Rejoined));
 }
+
+#[test]
+fn a_rejoin_comes_back_with_new_ssrcs_and_msid_track_ids() {
+    let now = Instant::now();
+    let mut c = in_call(now);
+    let before = config().local_ssrcs;
+    c.suspend();
+    c.rejoin(now, Vec::new());
+    let out = drain(&mut c);
+    let identity = out.iter().find_map(|o| match o {
+        Output::Media(MediaCommand::SetLocalIdentity {
+            ssrcs,
+            track_suffix,
+        }) => Some((*ssrcs, track_suffix.clone())),
+        _ => None,
+    });
+    let (ssrcs, suffix) = identity.expect("the media engine learns the new identity");
+    assert_ne!(ssrcs.audio, before.audio);
+    assert_eq!(suffix, "-r1");
+    let msids: Vec<String> = c.local_sources().iter().map(|s| format!("{s:?}")).collect();
+    assert!(msids[0].contains(&format!("{ME}-a0-r1")), "{msids:?}");
+}
