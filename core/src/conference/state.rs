@@ -201,6 +201,8 @@ pub struct Conference {
     seen: VecDeque<String>,
     /// Rejoins so far: names the msid track ids of the sessions after each.
     rejoins: u32,
+    /// Our request to change the room password (IQ id, new password) until the room answers.
+    password_change: Option<(String, Option<String>)>,
 }
 
 impl Conference {
@@ -235,6 +237,7 @@ impl Conference {
             resend: Vec::new(),
             seen: VecDeque::new(),
             rejoins: 0,
+            password_change: None,
             cfg,
         };
         c.send_conference_request(now);
@@ -569,6 +572,7 @@ impl Conference {
                 self.require_moderator()?;
                 let iq_id = self.track_admin(Some(id), now);
                 self.send(admin::set_password(&iq_id, &room, password.as_deref()));
+                self.password_change = Some((iq_id, password));
             }
             Command::SetLobbyEnabled(enabled) => {
                 self.require_moderator()?;
@@ -792,6 +796,16 @@ impl Conference {
                     IqOutcome::Result(_) => Ok(()),
                     IqOutcome::Error(e) => Err(admin_error(e)),
                 };
+                let id = el.get_attr("id");
+                if let Some((_, password)) = self
+                    .password_change
+                    .take_if(|(pending, _)| Some(pending.as_str()) == id)
+                {
+                    if result.is_ok() {
+                        // A rejoin must unlock the room we locked ourselves.
+                        self.cfg.password = password;
+                    }
+                }
                 match reply {
                     Some(id) => self.reply(id, result),
                     None => {

@@ -263,6 +263,30 @@ fn a_connection_lost_before_the_first_join_rejoins_and_then_reports_the_join() {
 }
 
 #[test]
+fn a_rejoin_unlocks_the_room_with_the_password_we_set() {
+    let now = Instant::now();
+    let mut c = in_call(now);
+    c.handle_command(1, Command::SetPassword(Some("s3cret".into())), now);
+    let out = drain(&mut c);
+    let id = sent(&out)[0].get_attr("id").unwrap().to_string();
+    c.handle_stanza(
+        &el(&format!(
+            "<iq xmlns='jabber:client' type='result' id='{id}' from='{ROOM}'/>"
+        )),
+        now,
+    );
+    assert_eq!(drain(&mut c), vec![Output::Reply(1, Ok(()))]);
+    c.suspend();
+    c.rejoin(now, Vec::new());
+    let out = drain(&mut c);
+    let request = sent(&out)[0].get_attr("id").unwrap().to_string();
+    c.handle_stanza(&focus_ready(&request), now);
+    let join = drain(&mut c);
+    let xml = sent(&join)[0].to_xml();
+    assert!(xml.contains("<password>s3cret</password>"), "{xml}");
+}
+
+#[test]
 fn a_rejoin_comes_back_with_new_ssrcs_and_msid_track_ids() {
     let now = Instant::now();
     let mut c = in_call(now);
