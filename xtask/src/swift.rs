@@ -215,8 +215,13 @@ fn swift_test(
     ];
     let mut cmd = toolchain.chroot.command(
         &env,
-        "swift",
+        // Into a pipe the test binary's stdio is block-buffered, and a test killed for hanging
+        // would take its `Test Case '...' started` line with it.
+        "stdbuf",
         [
+            "-oL",
+            "-eL",
+            "swift",
             "test",
             "-Xswiftc",
             "-warnings-as-errors",
