@@ -96,26 +96,43 @@ impl Watch for JUnit {
     }
 }
 
-/// `FooTest.kt` declaring `package a.b` holds the class `a.b.FooTest`.
+/// Every source under `dir` with a `@Test` method, as a class name: `FooTest.kt` declaring
+/// `package a.b` holds the class `a.b.FooTest`. A file with tests that does not declare the
+/// class it is named after is an error, since its tests would otherwise silently not run.
 pub fn test_classes(dir: &Path) -> Result<Vec<String>, String> {
     let mut files = Vec::new();
     collect_kotlin(dir, &mut files)?;
     let mut classes = Vec::new();
     for file in files {
-        let Some(stem) = file.file_stem().and_then(|s| s.to_str()) else {
-            continue;
-        };
-        if !stem.ends_with("Test") {
-            continue;
-        }
         let text = fs::read_to_string(&file)
             .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-        match package_of(&text) {
-            Some(package) => classes.push(format!("{package}.{stem}")),
-            None => return Err(format!("{} declares no package", file.display())),
+        if !text.contains("@Test") {
+            continue;
         }
+        let stem = file
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
+        classes.push(test_class(&text, stem).map_err(|e| format!("{}: {e}", file.display()))?);
     }
     Ok(classes)
+}
+
+/// JUnit is given classes by name, taken from the file name.
+fn test_class(source: &str, stem: &str) -> Result<String, String> {
+    let declared = source.lines().any(|l| {
+        l.split_whitespace()
+            .skip_while(|w| *w != "class")
+            .nth(1)
+            .is_some_and(|name| name.split(['(', '{', ':', '<']).next() == Some(stem))
+    });
+    if !declared {
+        return Err(format!(
+            "it has @Test methods but no class {stem}, the name JUnit would be given"
+        ));
+    }
+    let package = package_of(source).ok_or("it declares no package")?;
+    Ok(format!("{package}.{stem}"))
 }
 
 fn package_of(source: &str) -> Option<&str> {
@@ -135,6 +152,17 @@ mod tests {
     fn the_package_line_names_the_test_class_package() {
         let source = "// Tests of the flow.\n\npackage org.example.flow\n\nimport org.junit.Test\n";
         assert_eq!(package_of(source), Some("org.example.flow"));
+    }
+
+    #[test]
+    fn a_file_with_tests_must_declare_the_class_it_is_named_after() {
+        let source = "package a.b\n\nclass FlowTests {\n    @Test fun works() {}\n}\n";
+        assert_eq!(test_class(source, "FlowTests"), Ok("a.b.FlowTests".into()));
+        let open = "package a.b\nopen class FlowTest() : Base() {\n";
+        assert_eq!(test_class(open, "FlowTest"), Ok("a.b.FlowTest".into()));
+        let err = test_class(source, "Flows").unwrap_err();
+        assert!(err.contains("no class Flows"), "{err}");
+        assert!(test_class("class FlowTests {}\n", "FlowTests").is_err());
     }
 
     #[test]
