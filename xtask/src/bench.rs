@@ -161,7 +161,7 @@ fn kotlin_join(ws: &Workspace, tools: &tools::KotlinTools) -> Result<Vec<Value>,
     ] {
         kotlin::collect_kotlin(&dir, &mut sources)?;
     }
-    kotlin::compile_sources(ws, tools, &sources, &classes)?;
+    kotlin::compile_sources(ws, tools, &sources, &[], &classes)?;
     let testbed = Testbed::start(ws)?;
     let mut classpath = vec![classes];
     classpath.extend(tools.run_classpath());

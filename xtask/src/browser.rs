@@ -4,9 +4,10 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::process::{output, run, run_with_timeout, which};
+use crate::process::{output, run_watched, run_with_timeout, which, Watch};
 use crate::report::{secs, Report};
 use crate::testbed::Testbed;
 use crate::tools::Apt;
@@ -18,8 +19,13 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const LJM_PACKAGE: &str = "@lyno/lib-jitsi-meet@2.6726.2";
 const LJM_TARBALL: &str = "lyno-lib-jitsi-meet-2.6726.2.tgz";
 const LJM_SHA1: &str = "c3cd6ca0c41406f9acdc6d97ce8c85fe81197468";
-/// Each scenario waits at most 15 s per step; this only catches a hung browser.
+/// The suite took 142 s here under load and each scenario waits at most 15 s per step, so this
+/// only ends a hang (the error names the test that was running).
 const LIMIT: Duration = Duration::from_secs(600);
+/// `npm ci` and `npm pack` download; a stalled registry must fail the phase, not hang it.
+const NPM_LIMIT: Duration = Duration::from_secs(600);
+/// Prints each test's name as it starts and ends, for the error when the limit is reached.
+const PROGRESS_REPORTER: &str = "./lib/progress-reporter.mjs";
 
 pub struct BrowserTools {
     pub node: PathBuf,
@@ -65,9 +71,12 @@ fn install_npm_project(ws: &Workspace) -> Result<(), String> {
     if fs::read(&stamp).is_ok_and(|installed| installed == wanted) {
         return Ok(());
     }
-    run(std::process::Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund"])
-        .current_dir(&dir))?;
+    run_with_timeout(
+        Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&dir),
+        NPM_LIMIT,
+    )?;
     fs::write(&stamp, wanted).map_err(|e| format!("cannot write {}: {e}", stamp.display()))
 }
 
@@ -80,11 +89,14 @@ fn ensure_lib_jitsi_meet(ws: &Workspace) -> Result<PathBuf, String> {
         return Ok(bundle);
     }
     fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    run(std::process::Command::new("npm")
-        .args(["pack", LJM_PACKAGE])
-        .current_dir(&dir))?;
+    run_with_timeout(
+        Command::new("npm")
+            .args(["pack", LJM_PACKAGE])
+            .current_dir(&dir),
+        NPM_LIMIT,
+    )?;
     let tarball = dir.join(LJM_TARBALL);
-    let sum = output(std::process::Command::new("sha1sum").arg(&tarball))?;
+    let sum = output(Command::new("sha1sum").arg(&tarball))?;
     if sum.split_whitespace().next() != Some(LJM_SHA1) {
         let _ = fs::remove_file(&tarball);
         return Err(format!(
@@ -92,9 +104,12 @@ fn ensure_lib_jitsi_meet(ws: &Workspace) -> Result<PathBuf, String> {
             sum.trim()
         ));
     }
-    run(std::process::Command::new("tar")
-        .args(["xzf", LJM_TARBALL])
-        .current_dir(&dir))?;
+    run_with_timeout(
+        Command::new("tar")
+            .args(["xzf", LJM_TARBALL])
+            .current_dir(&dir),
+        NPM_LIMIT,
+    )?;
     let _ = fs::remove_file(&tarball);
     if bundle.is_file() {
         Ok(bundle)
@@ -160,18 +175,120 @@ fn run_tests(ws: &Workspace, tools: &BrowserTools) -> Result<(), String> {
         return Err(format!("{} is missing", cli.display()));
     }
     let testbed = Testbed::start(ws)?;
-    let result = run_with_timeout(
+    let result = run_watched(
         ws.command(&tools.node)
             .current_dir(ws.root.join("interop"))
-            .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
+            .args(["--test", "--test-concurrency=1"])
+            .args(["--test-reporter=spec", "--test-reporter-destination=stdout"])
+            .arg(format!("--test-reporter={PROGRESS_REPORTER}"))
+            .arg("--test-reporter-destination=stderr")
             .env("OMNI_JITSI_TESTBED", &testbed.ready)
             .env("OMNI_JITSI_CLI", &cli)
             .env("CHROMIUM", CHROMIUM)
             .env("LIB_JITSI_MEET", &tools.lib_jitsi_meet),
         LIMIT,
+        NodeTests::default(),
+        |status, seen| match (seen.tests, seen.passed) {
+            (_, _) if !status.success() => Err(format!("node --test failed ({status})")),
+            (Some(tests), Some(passed)) if tests > 0 && passed == tests => {
+                Ok(format!("{passed} tests passed"))
+            }
+            (tests, passed) => Err(format!(
+                "node --test ran {} tests and {} passed: nothing may pass by running nothing",
+                count(tests),
+                count(passed)
+            )),
+        },
     );
     if let Err(e) = testbed.stop() {
         eprintln!("xtask: warning: {e}");
     }
-    result
+    println!("interop: {}", result?);
+    Ok(())
+}
+
+fn count(n: Option<u32>) -> String {
+    n.map_or_else(|| "an unknown number of".to_string(), |n| n.to_string())
+}
+
+/// The progress reporter's `interop: started PATH` / `interop: finished PATH` lines (PATH is
+/// `file: suite > test`) and the spec reporter's closing counts.
+#[derive(Default)]
+struct NodeTests {
+    running: Vec<String>,
+    tests: Option<u32>,
+    passed: Option<u32>,
+}
+
+impl Watch for NodeTests {
+    fn line(&mut self, line: &str) {
+        if let Some(test) = line.strip_prefix("interop: started ") {
+            self.running.push(test.to_string());
+        } else if let Some(test) = line.strip_prefix("interop: finished ") {
+            self.running.retain(|r| r != test);
+        } else if let Some(n) = closing_count(line, "tests") {
+            self.tests = Some(n);
+        } else if let Some(n) = closing_count(line, "pass") {
+            self.passed = Some(n);
+        }
+    }
+
+    /// The innermost: a suite is running while one of its tests is.
+    fn running(&self) -> Vec<String> {
+        self.running
+            .iter()
+            .filter(|outer| {
+                !self
+                    .running
+                    .iter()
+                    .any(|inner| inner.starts_with(&format!("{outer} > ")))
+            })
+            .cloned()
+            .collect()
+    }
+}
+
+/// `ℹ pass 18` (spec reporter) or `# pass 18` (TAP).
+fn closing_count(line: &str, what: &str) -> Option<u32> {
+    let rest = line
+        .strip_prefix("\u{2139} ")
+        .or_else(|| line.strip_prefix("# "))?;
+    rest.strip_prefix(what)?
+        .strip_prefix(' ')?
+        .trim()
+        .parse()
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn watch(output: &str) -> NodeTests {
+        let mut seen = NodeTests::default();
+        output.lines().for_each(|l| seen.line(l));
+        seen
+    }
+
+    #[test]
+    fn the_closing_counts_are_read_from_spec_or_tap() {
+        let spec =
+            watch("\u{2139} tests 18\n\u{2139} suites 6\n\u{2139} pass 17\n\u{2139} fail 1\n");
+        assert_eq!((spec.tests, spec.passed), (Some(18), Some(17)));
+        let tap = watch("# tests 0\n# pass 0\n");
+        assert_eq!((tap.tests, tap.passed), (Some(0), Some(0)));
+        let neither = watch("\u{2139} duration_ms 2033.5\n# Subtest: pass 3\n");
+        assert_eq!((neither.tests, neither.passed), (None, None));
+    }
+
+    #[test]
+    fn the_innermost_unfinished_test_is_running() {
+        let seen = watch(
+            "interop: started test/media.test.mjs: P2P\n\
+             interop: started test/media.test.mjs: P2P > audio\n\
+             interop: finished test/media.test.mjs: P2P > audio\n\
+             interop: started test/media.test.mjs: P2P > video\n",
+        );
+        assert_eq!(seen.running(), ["test/media.test.mjs: P2P > video"]);
+    }
 }

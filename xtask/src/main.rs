@@ -8,9 +8,12 @@ mod client;
 mod demo;
 mod events;
 mod ios;
+mod junit;
 mod kotlin;
+mod libtest;
 mod mobile;
 mod process;
+mod readme;
 mod report;
 mod samples;
 mod signals;
@@ -28,10 +31,13 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   test [--skip-kotlin] [--skip-swift] [--skip-browser]
+       [--only cargo-test|kotlin|samples|swift|interop]
                                 install what is missing, then fmt, clippy, cargo test, the
-                                Kotlin and Swift binding tests, the samples' JVM and Swift tests
-                                and the lib-jitsi-meet interop tests in Chromium (CI=true turns
-                                a missing tool into a failure)
+                                Kotlin and Swift binding tests (and the README quick starts
+                                compiled), the samples' JVM and Swift tests and the
+                                lib-jitsi-meet interop tests in Chromium, each with a time limit
+                                (CI=true turns a missing tool into a failure and refuses the
+                                --skip and --only flags)
   demo [--server URL] [--room NAME]
                                 three CLI clients chat, mute and leave on a local testbed; with
                                 --server, two clients join that deployment instead

@@ -2,8 +2,9 @@
 
 use std::fs;
 use std::path::Path;
+use std::time::Duration;
 
-use crate::process::{output, run};
+use crate::process::{output, run, run_with_timeout};
 use crate::workspace::Workspace;
 
 /// Rust targets from `wanted` that rustup has not installed (all of them without rustup).
@@ -41,6 +42,9 @@ pub fn generate_bindings(ws: &Workspace, language: &str, out: &Path) -> Result<(
     bindgen(ws, language, out)
 }
 
+/// Generation takes a second or two; the limit only keeps a hung generator from hanging a phase.
+const BINDGEN_LIMIT: Duration = Duration::from_secs(300);
+
 /// Generates into a fresh `out`; expects the bindings crate already built with `--features bindgen`.
 pub fn bindgen(ws: &Workspace, language: &str, out: &Path) -> Result<(), String> {
     let bindgen = ws.debug_bin("uniffi-bindgen");
@@ -55,13 +59,15 @@ pub fn bindgen(ws: &Workspace, language: &str, out: &Path) -> Result<(), String>
     }
     // Stale files from a renamed type would otherwise still compile in.
     recreate(out)?;
-    run(ws
-        .command(&bindgen)
-        .args(["generate", "--library"])
-        .arg(&lib)
-        .args(["--language", language, "--out-dir"])
-        .arg(out)
-        .args(["--no-format", "--config", "uniffi.toml"]))
+    run_with_timeout(
+        ws.command(&bindgen)
+            .args(["generate", "--library"])
+            .arg(&lib)
+            .args(["--language", language, "--out-dir"])
+            .arg(out)
+            .args(["--no-format", "--config", "uniffi.toml"]),
+        BINDGEN_LIMIT,
+    )
 }
 
 pub fn recreate(dir: &Path) -> Result<(), String> {

@@ -1,9 +1,12 @@
 //! Running commands and supervising long-lived children.
 
+use std::collections::{BTreeSet, HashMap};
 use std::env;
-use std::io::Write;
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -47,28 +50,200 @@ pub fn run(cmd: &mut Command) -> Result<(), String> {
 
 /// Like `run`, but a hung child (a test waiting forever on a socket) cannot hang us.
 pub fn run_with_timeout(cmd: &mut Command, limit: Duration) -> Result<(), String> {
+    let shown = show(cmd);
+    run_watched(cmd, limit, Silent, |status, _| succeeded(&shown, status))
+}
+
+/// The error for a command (as `show` gives it) that exited unsuccessfully.
+pub fn succeeded(shown: &str, status: ExitStatus) -> Result<(), String> {
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{shown}` failed ({status})"))
+    }
+}
+
+/// What a test runner's output says while it runs, so that a run killed at its limit can name
+/// the tests that were still running.
+pub trait Watch: Send + 'static {
+    fn line(&mut self, line: &str);
+    /// What was running when the limit was reached, as a reader would look for it.
+    fn running(&self) -> Vec<String>;
+}
+
+/// For commands whose output names nothing worth reporting.
+struct Silent;
+
+impl Watch for Silent {
+    fn line(&mut self, _: &str) {}
+    fn running(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// How long the output may keep flowing after the child exited: a grandchild it left behind
+/// can hold the pipes open forever, and that must not hang us either.
+const DRAIN: Duration = Duration::from_secs(10);
+
+/// Runs `cmd` with its stdout and stderr echoed line by line and shown to `watch`. After
+/// `limit` the child and everything below it are killed and the error names what `watch` saw
+/// running; otherwise `verdict` judges the exit status with what `watch` saw.
+pub fn run_watched<W: Watch, T>(
+    cmd: &mut Command,
+    limit: Duration,
+    watch: W,
+    verdict: impl FnOnce(ExitStatus, &W) -> Result<T, String>,
+) -> Result<T, String> {
     println!("$ {}", show(cmd));
     let _ = std::io::stdout().flush();
-    let child = cmd
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot run {}: {e}", program(cmd)))?;
+    let watch = Arc::new(Mutex::new(watch));
+    let (done_tx, done_rx) = mpsc::channel();
+    let mut readers = 0;
+    if let Some(out) = child.stdout.take() {
+        readers += 1;
+        echo(out, false, Arc::clone(&watch), done_tx.clone());
+    }
+    if let Some(err) = child.stderr.take() {
+        readers += 1;
+        echo(err, true, Arc::clone(&watch), done_tx);
+    }
     let mut child = Supervised::new(&program(cmd), child);
-    match child.wait_for_exit(limit)? {
-        Some(status) => check(cmd, status),
+    let status = child.wait_for_exit(limit)?;
+    if status.is_none() {
+        kill_tree(child.id());
+    }
+    let drain_until = Instant::now() + DRAIN;
+    for _ in 0..readers {
+        let left = drain_until.saturating_duration_since(Instant::now());
+        if done_rx.recv_timeout(left).is_err() {
+            eprintln!(
+                "xtask: the output of `{}` is still open; not waiting for it",
+                show(cmd)
+            );
+            break;
+        }
+    }
+    let watch = watch
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    match status {
+        Some(status) => verdict(status, &watch),
         None => Err(format!(
-            "`{}` did not finish within {} s and was killed",
-            show(cmd),
-            limit.as_secs()
+            "killed after {} s, {} (`{}`)",
+            limit.as_secs(),
+            still_running(&watch.running()),
+            show(cmd)
         )),
     }
 }
 
-fn check(cmd: &Command, status: ExitStatus) -> Result<(), String> {
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("`{}` failed ({status})", show(cmd)))
+fn still_running(running: &[String]) -> String {
+    match running {
+        [] => "its output named no running test".to_string(),
+        names => format!("still running: {}", names.join(", ")),
     }
+}
+
+/// Copies a child's output to ours a line at a time (so the two streams keep their order as
+/// well as the child gave it) and to `watch`.
+fn echo<R: Read + Send + 'static, W: Watch>(
+    from: R,
+    to_stderr: bool,
+    watch: Arc<Mutex<W>>,
+    done: mpsc::Sender<()>,
+) {
+    thread::spawn(move || {
+        let mut reader = BufReader::new(from);
+        let mut buf = Vec::new();
+        // Lines, not `lines()`: a test printing invalid UTF-8 must not end the echo.
+        while reader.read_until(b'\n', &mut buf).is_ok_and(|n| n > 0) {
+            let line = String::from_utf8_lossy(&buf);
+            let line = line.trim_end_matches(['\n', '\r']);
+            if to_stderr {
+                eprintln!("{line}");
+            } else {
+                println!("{line}");
+            }
+            watch
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .line(line);
+            buf.clear();
+        }
+        let _ = done.send(());
+    });
+}
+
+/// Kills `root` and every process below it. They are stopped first, so that none can start
+/// another while the tree is collected, then killed together: a test runner killed alone would
+/// leave its test processes (and their Prosody, Chromium, ...) running as orphans.
+pub fn kill_tree(root: u32) {
+    let mut stopped = BTreeSet::new();
+    let mut found = vec![root];
+    while !found.is_empty() {
+        for pid in found {
+            signal(pid, libc::SIGSTOP);
+            stopped.insert(pid);
+        }
+        found = descendants(root)
+            .into_iter()
+            .filter(|pid| !stopped.contains(pid))
+            .collect();
+    }
+    for pid in stopped {
+        signal(pid, libc::SIGKILL);
+    }
+}
+
+fn signal(pid: u32, signal: libc::c_int) {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return;
+    };
+    // SAFETY: kill has no memory preconditions; a process that is gone gives ESRCH.
+    unsafe {
+        libc::kill(pid, signal);
+    }
+}
+
+/// From /proc: a process knows its parent, not its children.
+fn descendants(root: u32) -> Vec<u32> {
+    let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
+    for entry in fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse().ok()) else {
+            continue;
+        };
+        if let Some(parent) = fs::read_to_string(entry.path().join("stat"))
+            .ok()
+            .and_then(|stat| parent_of(&stat))
+        {
+            children.entry(parent).or_default().push(pid);
+        }
+    }
+    let mut out = Vec::new();
+    let mut queue = vec![root];
+    while let Some(pid) = queue.pop() {
+        for &child in children.get(&pid).into_iter().flatten() {
+            out.push(child);
+            queue.push(child);
+        }
+    }
+    out
+}
+
+/// `/proc/PID/stat` is `pid (comm) state ppid ...`, and comm may hold spaces and parentheses.
+fn parent_of(stat: &str) -> Option<u32> {
+    let after_comm = &stat[stat.rfind(')')? + 1..];
+    after_comm.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn check(cmd: &Command, status: ExitStatus) -> Result<(), String> {
+    succeeded(&show(cmd), status)
 }
 
 /// Runs quietly and answers only whether it worked: for probing what is installed.
@@ -163,7 +338,7 @@ impl Supervised {
             self.name,
             limit.as_secs()
         );
-        let _ = self.child.kill();
+        kill_tree(self.child.id());
         self.child
             .wait()
             .map_err(|e| format!("cannot wait for {}: {e}", self.name))
@@ -173,5 +348,55 @@ impl Supervised {
 impl Drop for Supervised {
     fn drop(&mut self) {
         let _ = self.finish(GRACE);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_parent_follows_the_command_name_whatever_it_holds() {
+        assert_eq!(parent_of("4242 (cargo) S 17 4242 17 0 -1"), Some(17));
+        assert_eq!(parent_of("99 (a (b) c) R 3 99 3 0"), Some(3));
+        assert_eq!(parent_of("garbage"), None);
+    }
+
+    /// Shares the first line (the pid of the grandchild below) with the test.
+    struct FirstLine(Arc<Mutex<Option<String>>>);
+
+    impl Watch for FirstLine {
+        fn line(&mut self, line: &str) {
+            self.0
+                .lock()
+                .unwrap()
+                .get_or_insert_with(|| line.to_string());
+        }
+        fn running(&self) -> Vec<String> {
+            vec!["the sleeper".to_string()]
+        }
+    }
+
+    #[test]
+    fn a_hung_child_and_its_children_are_killed_at_the_limit() {
+        let first_line = Arc::new(Mutex::new(None));
+        let started = Instant::now();
+        let err = run_watched(
+            Command::new("sh").args(["-c", "sleep 300 & echo $!; wait"]),
+            Duration::from_secs(1),
+            FirstLine(Arc::clone(&first_line)),
+            |_, _| Ok(()),
+        )
+        .unwrap_err();
+        assert!(err.starts_with("killed after 1 s"), "{err}");
+        assert!(err.contains("still running: the sleeper"), "{err}");
+        // The grandchild held the output open: had it survived, draining would have waited.
+        assert!(started.elapsed() < DRAIN, "took {:?}", started.elapsed());
+        let pid = first_line.lock().unwrap().clone().expect("the pid line");
+        let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let alive = stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| !rest.starts_with('Z'));
+        assert!(!alive, "sleep {pid} outlived the kill: {stat}");
     }
 }

@@ -1,10 +1,11 @@
 //! `cargo xtask test`: every check CI runs, in one command that installs what it needs.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::browser;
 use crate::kotlin;
-use crate::process;
+use crate::libtest::Libtest;
+use crate::process::{self, run_watched, run_with_timeout};
 use crate::report::{secs, Report};
 use crate::samples;
 use crate::swift;
@@ -20,90 +21,182 @@ const SELECTION: [&str; 4] = [
     "omni-jitsi-meet/bindgen",
 ];
 
-pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
-    let mut want = Wanted {
+/// Wall-clock limits, so that nothing can hang the run. The whole suite takes about eight
+/// minutes on this shared 2-core machine; each limit is several times what its step took there
+/// under load (other builds running, load average 15), so only a hang fails. fmt takes seconds.
+const FMT_LIMIT: Duration = Duration::from_secs(120);
+/// A cold build (webrtc, OpenH264 and libopus from source) took 21 minutes with other builds
+/// sharing the two cores.
+const BUILD_LIMIT: Duration = Duration::from_secs(60 * 60);
+/// clippy re-checks the built workspace: less work than a cold build.
+const CLIPPY_LIMIT: Duration = Duration::from_secs(30 * 60);
+/// `cargo test` took 75 s here after the build (302 tests in 28 binaries; doc-tests still
+/// compile). On a kill the error names the tests libtest reported as running for over 60 s
+/// and the binary they were in.
+const CARGO_TEST_LIMIT: Duration = Duration::from_secs(15 * 60);
+
+const USAGE: &str = "usage: test [--skip-kotlin] [--skip-swift] [--skip-browser] \
+                     [--only cargo-test|kotlin|samples|swift|interop]";
+
+/// The phases after the build; `--only` runs one of them.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Phase {
+    CargoTest,
+    Kotlin,
+    Samples,
+    Swift,
+    Interop,
+}
+
+impl Phase {
+    fn parse(name: &str) -> Result<Phase, String> {
+        Ok(match name {
+            "cargo-test" => Phase::CargoTest,
+            "kotlin" => Phase::Kotlin,
+            "samples" => Phase::Samples,
+            "swift" => Phase::Swift,
+            "interop" => Phase::Interop,
+            other => return Err(format!("unknown phase {other:?}; {USAGE}")),
+        })
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct Options {
+    kotlin: bool,
+    swift: bool,
+    browser: bool,
+    only: Option<Phase>,
+}
+
+impl Options {
+    fn runs(&self, phase: Phase) -> bool {
+        self.only.is_none_or(|only| only == phase)
+    }
+}
+
+/// CI must run everything: a flag that leaves a phase out is refused there.
+fn parse(args: &[String], ci: bool) -> Result<Options, String> {
+    let mut options = Options {
         kotlin: true,
         swift: true,
         browser: true,
+        only: None,
     };
-    for arg in args {
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--skip-kotlin" => want.kotlin = false,
-            "--skip-swift" => want.swift = false,
-            "--skip-browser" => want.browser = false,
-            other => {
-                return Err(format!(
-                    "unknown option {other:?}; usage: test [--skip-kotlin] [--skip-swift] [--skip-browser]"
-                ))
+            "--skip-kotlin" => options.kotlin = false,
+            "--skip-swift" => options.swift = false,
+            "--skip-browser" => options.browser = false,
+            "--only" => {
+                let phase = args
+                    .next()
+                    .ok_or_else(|| format!("--only needs a phase; {USAGE}"))?;
+                options.only = Some(Phase::parse(phase)?);
             }
+            other => return Err(format!("unknown option {other:?}; {USAGE}")),
+        }
+        if ci {
+            return Err(format!(
+                "{arg} is refused with CI=true: CI runs every phase, so none can pass by being left out"
+            ));
         }
     }
+    if let Some(only) = options.only {
+        options.kotlin = matches!(only, Phase::Kotlin | Phase::Samples);
+        options.swift = only == Phase::Swift;
+        options.browser = only == Phase::Interop;
+    }
+    Ok(options)
+}
+
+pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
     let ci = is_ci();
+    let options = parse(args, ci)?;
     let start = Instant::now();
     let mut report = Report::new();
 
+    let want = Wanted {
+        kotlin: options.kotlin,
+        swift: options.swift,
+        browser: options.browser,
+    };
     let tools = tools::ensure(ws, &mut report, want, ci);
 
-    report.step("cargo fmt --check", || {
-        process::run(ws.cargo().args(["fmt", "--all", "--", "--check"]))
-    });
+    if options.only.is_none() {
+        report.step("cargo fmt --check", || {
+            run_with_timeout(
+                ws.cargo().args(["fmt", "--all", "--", "--check"]),
+                FMT_LIMIT,
+            )
+        });
+    }
     let built = report
         .step("cargo build", || {
-            process::run(ws.cargo().arg("build").args(SELECTION))
+            run_with_timeout(ws.cargo().arg("build").args(SELECTION), BUILD_LIMIT)
         })
         .is_some();
-    report.step("cargo clippy", || {
-        process::run(
-            ws.cargo()
-                .arg("clippy")
-                .args(SELECTION)
-                .args(["--", "-D", "warnings"]),
-        )
-    });
+    if options.only.is_none() {
+        report.step("cargo clippy", || {
+            run_with_timeout(
+                ws.cargo()
+                    .arg("clippy")
+                    .args(SELECTION)
+                    .args(["--", "-D", "warnings"]),
+                CLIPPY_LIMIT,
+            )
+        });
+    }
 
-    if !built {
-        report.skip("cargo test", "the build failed");
-    } else {
-        match &tools.prosody {
-            Ok(()) => {
-                report.step("cargo test", || {
-                    process::run(
-                        ws.cargo()
-                            .args(["test", "--workspace"])
-                            .args(&SELECTION[2..]),
-                    )
-                });
-            }
-            Err(why) => {
-                // Unit tests need no server; only the integration tests start Prosody.
-                report.step("cargo test (unit tests only)", || {
-                    process::run(
-                        ws.cargo()
-                            .args(["test", "--workspace", "--lib", "--bins"])
-                            .args(&SELECTION[2..]),
-                    )
-                });
-                report.skip("integration tests (testbed/tests, cli/tests)", why);
-            }
+    match (&tools.prosody, built) {
+        _ if !options.runs(Phase::CargoTest) => {}
+        (_, false) => report.skip("cargo test", "the build failed"),
+        (Ok(()), true) => {
+            report.step("cargo test", || {
+                cargo_test(
+                    ws.cargo()
+                        .args(["test", "--workspace"])
+                        .args(&SELECTION[2..]),
+                )
+            });
+        }
+        (Err(why), true) => {
+            // Unit tests need no server; only the integration tests start Prosody.
+            report.step("cargo test (unit tests only)", || {
+                cargo_test(
+                    ws.cargo()
+                        .args(["test", "--workspace", "--lib", "--bins"])
+                        .args(&SELECTION[2..]),
+                )
+            });
+            report.skip("integration tests (testbed/tests, cli/tests)", why);
         }
     }
 
     match (&tools.kotlin, built) {
+        _ if !options.runs(Phase::Kotlin) && !options.runs(Phase::Samples) => {}
         (Err(why), _) => report.skip("Kotlin binding and sample tests", why),
         (Ok(_), false) => report.skip("Kotlin binding and sample tests", "the build failed"),
         (Ok(kotlin_tools), true) => {
-            kotlin::run_phase(ws, kotlin_tools, &tools.prosody, &mut report);
-            samples::run_phase(ws, kotlin_tools, &tools.prosody, &mut report);
+            if options.runs(Phase::Kotlin) {
+                kotlin::run_phase(ws, kotlin_tools, &tools.prosody, &mut report);
+            }
+            if options.runs(Phase::Samples) {
+                samples::run_phase(ws, kotlin_tools, &tools.prosody, &mut report);
+            }
         }
     }
 
     match (&tools.swift, built) {
+        _ if !options.runs(Phase::Swift) => {}
         (Err(why), _) => report.skip("Swift binding tests", why),
         (Ok(_), false) => report.skip("Swift binding tests", "the build failed"),
         (Ok(toolchain), true) => swift::run_phase(ws, toolchain, &tools.prosody, &mut report),
     }
 
     match (&tools.browser, &tools.prosody, built) {
+        _ if !options.runs(Phase::Interop) => {}
         (Err(why), _, _) | (_, Err(why), _) => {
             report.skip("interop: lib-jitsi-meet in Chromium", why)
         }
@@ -117,5 +210,48 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
     match report.failures().as_slice() {
         [] => Ok(()),
         failed => Err(format!("failed: {}", failed.join(", "))),
+    }
+}
+
+fn cargo_test(cmd: &mut std::process::Command) -> Result<(), String> {
+    let shown = process::show(cmd);
+    run_watched(cmd, CARGO_TEST_LIMIT, Libtest::default(), |status, _| {
+        process::succeeded(&shown, status)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|a| a.to_string()).collect()
+    }
+
+    #[test]
+    fn skipping_or_picking_a_phase_is_refused_in_ci() {
+        for flags in [
+            &["--skip-kotlin"][..],
+            &["--skip-swift"],
+            &["--skip-browser"],
+            &["--only", "kotlin"],
+        ] {
+            let err = parse(&args(flags), true).unwrap_err();
+            assert!(err.contains("refused with CI=true"), "{err}");
+            assert!(parse(&args(flags), false).is_ok());
+        }
+        assert!(parse(&[], true).is_ok());
+    }
+
+    #[test]
+    fn only_one_phase_wants_only_its_tools() {
+        let only = parse(&args(&["--only", "samples"]), false).unwrap();
+        assert_eq!(
+            (only.kotlin, only.swift, only.browser),
+            (true, false, false)
+        );
+        assert!(only.runs(Phase::Samples) && !only.runs(Phase::Kotlin));
+        assert!(parse(&args(&["--only", "everything"]), false).is_err());
+        assert!(parse(&args(&["--only"]), false).is_err());
     }
 }
