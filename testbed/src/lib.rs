@@ -12,7 +12,7 @@ mod prosody;
 
 use std::time::{Duration, Instant};
 
-pub use focus::FocusBehaviour;
+pub use focus::{ConferenceRequests, FocusBehaviour};
 
 use component::Component;
 use focus::Focus;
@@ -35,19 +35,26 @@ pub enum TestbedError {
 #[derive(Debug, Clone, Default)]
 pub struct TestbedOptions {
     pub focus: FocusBehaviour,
+    /// How long Prosody keeps a dropped client's session for XEP-0198 resumption
+    /// (`smacks_hibernation_time`); 60 s when None. Short, it makes the server forget sessions.
+    pub session_hibernation: Option<Duration>,
 }
 
 pub struct Testbed {
     prosody: Prosody,
     focus: tokio::task::JoinHandle<()>,
     bridge: Option<std::sync::Arc<bridge::Bridge>>,
+    conference_requests: ConferenceRequests,
 }
 
 const COMPONENT_CONNECT_WITHIN: Duration = Duration::from_secs(10);
 
 impl Testbed {
     pub async fn start(options: TestbedOptions) -> Result<Testbed, TestbedError> {
-        let prosody = Prosody::start().await?;
+        let hibernation = options
+            .session_hibernation
+            .unwrap_or(Duration::from_secs(60));
+        let prosody = Prosody::start(hibernation).await?;
         let component = connect_focus(&prosody).await?;
         let bridge = if options.focus.bridge {
             let bridge = bridge::Bridge::start()
@@ -61,11 +68,13 @@ impl Testbed {
         if let Some(bridge) = &bridge {
             focus = focus.with_bridge(bridge.clone());
         }
+        let conference_requests = focus.conference_requests();
         let focus = tokio::spawn(component.serve(focus));
         Ok(Testbed {
             prosody,
             focus,
             bridge,
+            conference_requests,
         })
     }
 
@@ -93,6 +102,11 @@ impl Testbed {
     /// The videobridge, when the focus runs one (`FocusBehaviour::bridge`).
     pub fn bridge(&self) -> Option<&bridge::Bridge> {
         self.bridge.as_deref()
+    }
+
+    /// Conference requests the focus has received so far.
+    pub fn conference_requests(&self) -> usize {
+        self.conference_requests.count()
     }
 
     /// Prosody's log, for reading after a failure.

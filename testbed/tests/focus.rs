@@ -15,10 +15,16 @@ async fn a_focus_that_is_not_ready_yet_is_asked_again() {
             not_ready_replies: 2,
             ..FocusBehaviour::default()
         },
+        ..TestbedOptions::default()
     })
     .await
     .unwrap();
     let ann = join(options(&tb, "meet-patience", "Ann")).await;
+    assert_eq!(
+        tb.conference_requests(),
+        3,
+        "two refusals with ready='false', then the request that got the room"
+    );
     ann.hang_up().await;
 }
 
@@ -29,6 +35,7 @@ async fn a_silent_focus_times_out_with_a_typed_error() {
             silent: true,
             ..FocusBehaviour::default()
         },
+        ..TestbedOptions::default()
     })
     .await
     .unwrap();

@@ -59,6 +59,7 @@ async fn a_moderator_starts_and_stops_a_recording_and_everyone_sees_the_status()
             jibri: true,
             ..Default::default()
         },
+        ..TestbedOptions::default()
     })
     .await
     .expect("testbed");

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test binary uses a different subset
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use omni_jitsi_core::{
@@ -15,10 +17,77 @@ use tokio::sync::mpsc;
 pub const WAIT: Duration = Duration::from_secs(20);
 
 pub async fn testbed() -> Testbed {
-    let _ = env_logger::builder().is_test(true).try_init();
+    init_logging();
     Testbed::start(TestbedOptions::default())
         .await
         .expect("the testbed starts (is prosody installed? `cargo xtask test` installs it)")
+}
+
+/// The test binary's logger: env_logger for what RUST_LOG asks to print, and, while a test
+/// captures, every record at every level, formatted, for tests that check what the SDK logs.
+struct CapturingLogger {
+    print: env_logger::Logger,
+    capturing: AtomicBool,
+    records: Mutex<Vec<String>>,
+}
+
+impl log::Log for CapturingLogger {
+    fn enabled(&self, metadata: &log::Metadata) -> bool {
+        self.capturing.load(Ordering::Relaxed) || log::Log::enabled(&self.print, metadata)
+    }
+
+    fn log(&self, record: &log::Record) {
+        if self.capturing.load(Ordering::Relaxed) {
+            let line = format!("{} {}: {}", record.level(), record.target(), record.args());
+            self.records.lock().unwrap().push(line);
+        }
+        log::Log::log(&self.print, record);
+    }
+
+    fn flush(&self) {
+        log::Log::flush(&self.print);
+    }
+}
+
+static LOGGER: OnceLock<&'static CapturingLogger> = OnceLock::new();
+
+fn logger() -> &'static CapturingLogger {
+    LOGGER.get_or_init(|| {
+        let logger: &'static CapturingLogger = Box::leak(Box::new(CapturingLogger {
+            print: env_logger::Builder::from_default_env()
+                .is_test(true)
+                .build(),
+            capturing: AtomicBool::new(false),
+            records: Mutex::new(Vec::new()),
+        }));
+        log::set_logger(logger).expect("no other logger in a testbed test binary");
+        log::set_max_level(log::LevelFilter::Trace);
+        logger
+    })
+}
+
+pub fn init_logging() {
+    logger();
+}
+
+/// Records every log line, at every level and from every crate, until the returned capture
+/// ends; tests running meanwhile in the same binary are recorded too.
+pub fn capture_logs() -> LogCapture {
+    let logger = logger();
+    logger.records.lock().unwrap().clear();
+    logger.capturing.store(true, Ordering::Relaxed);
+    LogCapture
+}
+
+pub struct LogCapture;
+
+impl LogCapture {
+    /// Stops recording and hands over what was logged.
+    pub fn finish(self) -> Vec<String> {
+        let logger = logger();
+        logger.capturing.store(false, Ordering::Relaxed);
+        std::mem::take(&mut *logger.records.lock().unwrap())
+    }
 }
 
 pub fn options(tb: &Testbed, room: &str, name: &str) -> MeetingOptions {
@@ -33,6 +102,8 @@ pub struct Client {
     pub name: String,
     pub meeting: Meeting,
     pub events: mpsc::UnboundedReceiver<ConferenceEvent>,
+    /// Every event `expect` has taken from `events`, in order.
+    pub history: Vec<ConferenceEvent>,
 }
 
 impl Client {
@@ -44,15 +115,27 @@ impl Client {
     pub async fn expect<T>(
         &mut self,
         what: &str,
+        pred: impl FnMut(&ConferenceEvent) -> Option<T>,
+    ) -> T {
+        self.expect_within(WAIT, what, pred).await
+    }
+
+    /// `expect` with a bound of its own, for what legitimately takes longer than `WAIT`.
+    pub async fn expect_within<T>(
+        &mut self,
+        wait: Duration,
+        what: &str,
         mut pred: impl FnMut(&ConferenceEvent) -> Option<T>,
     ) -> T {
         let mut seen = Vec::new();
-        let found = tokio::time::timeout(WAIT, async {
+        let found = tokio::time::timeout(wait, async {
             while let Some(event) = self.events.recv().await {
-                if let Some(t) = pred(&event) {
-                    return Some(t);
-                }
+                let found = pred(&event);
                 seen.push(event.name());
+                self.history.push(event);
+                if found.is_some() {
+                    return found;
+                }
             }
             None
         })
@@ -139,6 +222,7 @@ pub async fn join(options: MeetingOptions) -> Client {
         name,
         meeting,
         events,
+        history: Vec::new(),
     }
 }
 
@@ -171,10 +255,13 @@ pub async fn until_moderator(client: &mut Client) {
 }
 
 /// A loopback TCP relay in front of Prosody whose connections can be cut, to drop a client's
-/// socket the way a flaky mobile network does.
+/// socket the way a flaky mobile network does, and which can refuse new connections, as a
+/// network that is down does.
 pub struct Relay {
     pub port: u16,
     cut: tokio::sync::watch::Sender<u64>,
+    refusing: Arc<AtomicBool>,
+    attempts: Arc<AtomicUsize>,
 }
 
 impl Relay {
@@ -182,8 +269,15 @@ impl Relay {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let (cut, cuts) = tokio::sync::watch::channel(0u64);
+        let refusing = Arc::new(AtomicBool::new(false));
+        let attempts = Arc::new(AtomicUsize::new(0));
+        let (refuse, count) = (refusing.clone(), attempts.clone());
         tokio::spawn(async move {
             while let Ok((mut inbound, _)) = listener.accept().await {
+                count.fetch_add(1, Ordering::SeqCst);
+                if refuse.load(Ordering::SeqCst) {
+                    continue; // dropped: the client sees its connection closed at once
+                }
                 let mut cuts = cuts.clone();
                 cuts.mark_unchanged();
                 tokio::spawn(async move {
@@ -199,11 +293,45 @@ impl Relay {
                 });
             }
         });
-        Relay { port, cut }
+        Relay {
+            port,
+            cut,
+            refusing,
+            attempts,
+        }
     }
 
-    /// Drops every connection open right now; new ones are relayed again.
+    /// Drops every connection open right now; new ones are relayed again unless refused.
     pub fn cut(&self) {
         self.cut.send_modify(|n| *n += 1);
     }
+
+    /// From now on, new connections are closed at once (or relayed again, with false).
+    pub fn refuse(&self, refuse: bool) {
+        self.refusing.store(refuse, Ordering::SeqCst);
+    }
+
+    /// Connections clients have opened to the relay so far, refused ones included.
+    pub fn attempts(&self) -> usize {
+        self.attempts.load(Ordering::SeqCst)
+    }
+}
+
+/// `name` joins `room` through `relay` (a WebSocket URL on the relay's port, the testbed's
+/// domain given, as the relay's address is not it).
+pub fn options_via(tb: &Testbed, relay: &Relay, room: &str, name: &str) -> MeetingOptions {
+    let mut o = options(tb, room, name);
+    o.server_url = format!("ws://127.0.0.1:{}/xmpp-websocket", relay.port);
+    o.config_overrides
+        .insert("hosts.domain".into(), tb.domain().into());
+    o
+}
+
+/// A relay in front of the testbed's Prosody.
+pub async fn relay_to(tb: &Testbed) -> Relay {
+    let port = url::Url::parse(&tb.websocket_url())
+        .unwrap()
+        .port()
+        .expect("the testbed's WebSocket URL has a port");
+    Relay::start(port).await
 }
