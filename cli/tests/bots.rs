@@ -88,15 +88,19 @@ impl Bot {
     }
 }
 
+async fn testbed() -> Testbed {
+    Testbed::start(TestbedOptions::default())
+        .await
+        .expect("the testbed starts (is prosody installed? `cargo xtask test` installs it)")
+}
+
 fn is(v: &Value, event: &str) -> bool {
     v["event"] == event
 }
 
 #[tokio::test]
 async fn bots_join_chat_mute_and_leave_through_json_lines() {
-    let tb = Testbed::start(TestbedOptions::default())
-        .await
-        .expect("testbed");
+    let tb = testbed().await;
     let mut ann = Bot::join(&tb, "bot-room", "Ann");
     let joined = ann
         .expect("conference_joined", |v| is(v, "conference_joined"))
@@ -208,9 +212,7 @@ async fn usage_errors_and_failed_joins_exit_non_zero() {
 /// from the deployment's config.js beside the WebSocket, as a browser client does, and joins.
 #[tokio::test]
 async fn a_websocket_url_on_an_address_learns_the_domain_from_config_js() {
-    let tb = Testbed::start(TestbedOptions::default())
-        .await
-        .expect("testbed");
+    let tb = testbed().await;
     let ws = tb.websocket_url();
     assert!(ws.starts_with("ws://127.0.0.1:"), "{ws}");
     let mut ann = Bot::spawn(
@@ -235,9 +237,7 @@ async fn a_websocket_url_on_an_address_learns_the_domain_from_config_js() {
 /// the domain, and says which setting to change.
 #[tokio::test]
 async fn an_unserved_domain_names_the_url_and_the_setting_to_change() {
-    let tb = Testbed::start(TestbedOptions::default())
-        .await
-        .expect("testbed");
+    let tb = testbed().await;
     let ws = tb.websocket_url();
     let out = run(&[
         "join",

@@ -10,7 +10,7 @@ mod common;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use common::{join, join_all, options, testbed, Client, WAIT};
+use common::{join, join_all, options, pictures_of, testbed, Client, WAIT};
 use omni_jitsi_core::media::audio::{Channels, FrameDuration, RemoteAudio, SAMPLE_RATE};
 use omni_jitsi_core::media::signal::{dominant_frequency, psnr, rms, TestPattern, ToneGenerator};
 use omni_jitsi_core::{ConferenceEvent, ReceiverConstraints};
@@ -704,13 +704,7 @@ async fn decode_ann_at_bob(
             .unwrap();
         *index += 1;
         ticks += 1;
-        loop {
-            match pictures.try_recv() {
-                Ok(p) if p.source_name == camera => decoded += 1,
-                Ok(_) | Err(TryRecvError::Lagged(_)) => {}
-                Err(_) => break,
-            }
-        }
+        decoded += pictures_of(pictures, camera);
     }
     decoded
 }

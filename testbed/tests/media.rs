@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{join_all, testbed, Client, WAIT};
+use common::{join_all, pictures_of, testbed, Client, WAIT};
 use omni_jitsi_core::media::audio::{Channels, FrameDuration, RemoteAudio, SAMPLE_RATE};
 use omni_jitsi_core::media::signal::{dominant_frequency, psnr, rms, TestPattern, ToneGenerator};
 use omni_jitsi_core::{ConferenceEvent, MediaKind, ReceiverConstraints};
@@ -250,13 +250,7 @@ async fn p2p_video_keeps_flowing_when_the_bridge_says_nobody_watches() {
             clock.tick().await;
             a.meeting.push_video(&pattern.frame(index)).await.unwrap();
             index += 1;
-            loop {
-                match pictures.try_recv() {
-                    Ok(p) if p.source_name == camera => decoded += 1,
-                    Ok(_) | Err(TryRecvError::Lagged(_)) => {}
-                    Err(_) => break,
-                }
-            }
+            decoded += pictures_of(&mut pictures, &camera);
         }
         decoded
     };

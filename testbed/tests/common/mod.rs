@@ -8,10 +8,11 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use omni_jitsi_core::{
-    ConferenceEvent, EndpointId, Error, Meeting, MeetingOptions, Participant, TerminationReason,
+    ConferenceEvent, EndpointId, Error, Meeting, MeetingOptions, Participant, RemoteVideoFrame,
+    TerminationReason,
 };
 use omni_jitsi_testbed::{Testbed, TestbedOptions};
-use tokio::sync::mpsc;
+use tokio::sync::{broadcast, mpsc};
 
 /// Generous: CI machines are slow, and a wait only takes this long when a test fails.
 pub const WAIT: Duration = Duration::from_secs(20);
@@ -236,6 +237,19 @@ pub async fn join_all(tb: &Testbed, room: &str, names: &[&str]) -> Vec<Client> {
         client.expect_joined_participants(names).await;
     }
     clients
+}
+
+/// How many decoded pictures of `source` have arrived since the last call; others are skipped,
+/// and pictures the receiver was too slow for are not counted.
+pub fn pictures_of(pictures: &mut broadcast::Receiver<RemoteVideoFrame>, source: &str) -> usize {
+    let mut n = 0;
+    loop {
+        match pictures.try_recv() {
+            Ok(p) if p.source_name == source => n += 1,
+            Ok(_) | Err(broadcast::error::TryRecvError::Lagged(_)) => {}
+            Err(_) => return n,
+        }
+    }
 }
 
 /// Waits until this client is a moderator (the focus grants it to the first participant).

@@ -1,7 +1,7 @@
 //! The bridge Jingle session and the colibri channel as the state machine runs them, with
 //! Jicofo's stanzas (hand-written fixtures) and the engines' answers fed back by hand.
 
-use super::p2p_tests::{jingle_iq, jingle_sent, joined_with, media};
+use super::p2p_tests::{jingle_iq, jingle_sent, joined_with, media, trickle};
 use super::tests::{drain, events, occupant};
 use super::*;
 use crate::bridge::BridgeEvent;
@@ -558,16 +558,6 @@ fn the_bridge_s_sender_constraints_on_our_sources_reach_the_engine() {
     assert!(drain(&mut c).is_empty());
 }
 
-fn bridge_transport_info(ufrag: &str, pwd: &str, port: u16) -> String {
-    format!(
-        "<jingle xmlns='urn:xmpp:jingle:1' action='transport-info' sid='{SID}'>\
-         <content creator='initiator' name='audio'>\
-         <transport xmlns='urn:xmpp:jingle:transports:ice-udp:1' ufrag='{ufrag}' pwd='{pwd}'>\
-         <candidate foundation='2' component='1' protocol='udp' priority='1' ip='192.0.2.9' \
-         port='{port}' type='host' generation='0'/></transport></content></jingle>"
-    )
-}
-
 fn added_candidates(outputs: &[Output]) -> Vec<&str> {
     media(outputs)
         .into_iter()
@@ -588,7 +578,7 @@ fn an_in_place_ice_restart_from_the_bridge_is_refused_while_trickle_still_works(
     let (ufrag, pwd) = ("4h8cc1ifj3qp2o", "1ouls4k2u4h6lqqh1mb4bn0amf");
 
     c.handle_stanza(
-        &jingle_iq(FOCUS, "t1", &bridge_transport_info(ufrag, pwd, 10000)),
+        &jingle_iq(FOCUS, "t1", &trickle(SID, "audio", (ufrag, pwd), 10000)),
         now,
     );
     let out = drain(&mut c);
@@ -603,7 +593,7 @@ fn an_in_place_ice_restart_from_the_bridge_is_refused_while_trickle_still_works(
         &jingle_iq(
             FOCUS,
             "t2",
-            &bridge_transport_info("n3wufr4g", "n3wpwd0000000000000000", 10001),
+            &trickle(SID, "audio", ("n3wufr4g", "n3wpwd0000000000000000"), 10001),
         ),
         now,
     );
