@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::*;
 use omni_jitsi_core::{ConferenceEvent, ConnectionState, TerminationReason};
-use omni_jitsi_testbed::{Testbed, TestbedOptions};
+use omni_jitsi_testbed::TestbedOptions;
 
 /// lib-jitsi-meet's three resumption tries wait up to 3 + 9 + 27 s; a little more for the rest.
 const ALL_RETRIES: Duration = Duration::from_secs(75);
@@ -105,13 +105,11 @@ async fn when_every_resumption_attempt_fails_the_meeting_ends_after_three() {
 #[tokio::test]
 async fn when_the_server_no_longer_knows_the_session_the_meeting_ends() {
     // Prosody forgets a dropped session after a second instead of a minute.
-    let tb = Testbed::start(TestbedOptions {
+    let tb = testbed_with(TestbedOptions {
         session_hibernation: Some(Duration::from_secs(1)),
         ..TestbedOptions::default()
     })
-    .await
-    .expect("the testbed starts");
-    init_logging();
+    .await;
     let relay = relay_to(&tb).await;
     let mut bob = join(options(&tb, "meet-forgotten", "Bob")).await;
     let mut ann = join(options_via(&tb, &relay, "meet-forgotten", "Ann")).await;

@@ -11,15 +11,28 @@ use omni_jitsi_core::{
     ConferenceEvent, EndpointId, Error, Meeting, MeetingOptions, Participant, RemoteVideoFrame,
     TerminationReason,
 };
-use omni_jitsi_testbed::{Testbed, TestbedOptions};
+use omni_jitsi_testbed::{FocusBehaviour, Testbed, TestbedOptions};
 use tokio::sync::{broadcast, mpsc};
 
 /// Generous: CI machines are slow, and a wait only takes this long when a test fails.
 pub const WAIT: Duration = Duration::from_secs(20);
 
 pub async fn testbed() -> Testbed {
+    testbed_with(TestbedOptions::default()).await
+}
+
+/// A testbed whose focus behaves as `focus` says.
+pub async fn testbed_with_focus(focus: FocusBehaviour) -> Testbed {
+    testbed_with(TestbedOptions {
+        focus,
+        ..TestbedOptions::default()
+    })
+    .await
+}
+
+pub async fn testbed_with(options: TestbedOptions) -> Testbed {
     init_logging();
-    Testbed::start(TestbedOptions::default())
+    Testbed::start(options)
         .await
         .expect("the testbed starts (is prosody installed? `cargo xtask test` installs it)")
 }
