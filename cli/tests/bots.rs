@@ -88,15 +88,19 @@ impl Bot {
     }
 }
 
+async fn testbed() -> Testbed {
+    Testbed::start(TestbedOptions::default())
+        .await
+        .expect("the testbed starts (is prosody installed? `cargo xtask test` installs it)")
+}
+
 fn is(v: &Value, event: &str) -> bool {
     v["event"] == event
 }
 
 #[tokio::test]
 async fn bots_join_chat_mute_and_leave_through_json_lines() {
-    let tb = Testbed::start(TestbedOptions::default())
-        .await
-        .expect("testbed");
+    let tb = testbed().await;
     let mut ann = Bot::join(&tb, "bot-room", "Ann");
     let joined = ann
         .expect("conference_joined", |v| is(v, "conference_joined"))
@@ -164,37 +168,98 @@ async fn bots_join_chat_mute_and_leave_through_json_lines() {
     .await;
 }
 
+/// Runs the CLI to its end, within `WAIT`.
+async fn run(args: &[&str]) -> std::process::Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_omni-jitsi"))
+        .args(args)
+        .kill_on_drop(true)
+        .output();
+    tokio::time::timeout(WAIT, out)
+        .await
+        .unwrap_or_else(|_| panic!("omni-jitsi {args:?} did not end within {WAIT:?}"))
+        .expect("run omni-jitsi")
+}
+
 #[tokio::test]
 async fn usage_errors_and_failed_joins_exit_non_zero() {
-    let out = Command::new(env!("CARGO_BIN_EXE_omni-jitsi"))
-        .arg("join")
-        .output()
-        .await
-        .unwrap();
+    let out = run(&["join"]).await;
     assert_eq!(out.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("--room"),
         "usage names what is missing"
     );
 
-    let out = Command::new(env!("CARGO_BIN_EXE_omni-jitsi"))
-        .args([
-            "join",
-            "--server",
-            "https://meet.example",
-            "--room",
-            "no rooms with spaces",
-            "--name",
-            "X",
-        ])
-        .output()
-        .await
-        .unwrap();
+    let out = run(&[
+        "join",
+        "--server",
+        "https://meet.example",
+        "--room",
+        "no rooms with spaces",
+        "--name",
+        "X",
+    ])
+    .await;
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("\"conference_terminated\""), "{stdout}");
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("room"),
         "the error is explained"
+    );
+}
+
+/// A direct WebSocket URL on an address that is not the XMPP domain: the CLI learns the domain
+/// from the deployment's config.js beside the WebSocket, as a browser client does, and joins.
+#[tokio::test]
+async fn a_websocket_url_on_an_address_learns_the_domain_from_config_js() {
+    let tb = testbed().await;
+    let ws = tb.websocket_url();
+    assert!(ws.starts_with("ws://127.0.0.1:"), "{ws}");
+    let mut ann = Bot::spawn(
+        &[
+            "join", "--server", &ws, "--room", "ws-room", "--name", "Ann",
+        ],
+        "Ann",
+    );
+    let joined = ann
+        .expect("conference_joined", |v| {
+            assert!(!is(v, "conference_terminated"), "{v}");
+            is(v, "conference_joined")
+        })
+        .await;
+    assert_eq!(joined["room"], "ws-room");
+    ann.say("leave").await;
+    ann.expect("terminated", |v| is(v, "conference_terminated"))
+        .await;
+}
+
+/// When the server does not serve the XMPP domain asked for, the error names the server URL and
+/// the domain, and says which setting to change.
+#[tokio::test]
+async fn an_unserved_domain_names_the_url_and_the_setting_to_change() {
+    let tb = testbed().await;
+    let ws = tb.websocket_url();
+    let out = run(&[
+        "join",
+        "--server",
+        &ws,
+        "--room",
+        "r",
+        "--name",
+        "X",
+        "--set",
+        "hosts.domain=elsewhere.test",
+    ])
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("invalid server URL \"{ws}\"")),
+        "the URL is named: {stderr}"
+    );
+    assert!(
+        stderr.contains("\"elsewhere.test\" is not served here (host-unknown)")
+            && stderr.contains("set the config override hosts.domain"),
+        "says what to set: {stderr}"
     );
 }

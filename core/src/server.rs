@@ -55,7 +55,7 @@ pub async fn resolve(
     let mut found = match url.scheme() {
         "ws" | "wss" => ConfigKeys {
             websocket: Some(url.to_string()),
-            ..ConfigKeys::default()
+            ..hosts_beside_websocket(&url, overrides).await
         },
         "http" | "https" => {
             let mut config_url = url.clone();
@@ -92,6 +92,37 @@ pub async fn resolve(
         domain,
         websocket,
     })
+}
+
+/// For a direct WebSocket URL, the domain, MUC and focus the deployment's config.js names, read
+/// from beside the WebSocket the way a browser client loads it from the same host (`wss://H/P/
+/// xmpp-websocket` -> `https://H/P/config.js`): the URL's host is often not the XMPP domain (an
+/// IP address, a load balancer). Nothing when `hosts.domain` is set or config.js cannot be read;
+/// the WebSocket itself then reports an unreachable server.
+async fn hosts_beside_websocket(ws: &Url, overrides: &BTreeMap<String, String>) -> ConfigKeys {
+    if overrides.contains_key("hosts.domain") {
+        return ConfigKeys::default();
+    }
+    let mut config_url = ws.clone();
+    if config_url
+        .set_scheme(if ws.scheme() == "ws" { "http" } else { "https" })
+        .is_err()
+    {
+        return ConfigKeys::default();
+    }
+    let dir = ws.path().rsplit_once('/').map_or("", |(dir, _)| dir);
+    config_url.set_path(&format!("{dir}/config.js"));
+    config_url.set_query(None);
+    match http::get(&config_url, CONFIG_TIMEOUT).await {
+        Ok(js) => ConfigKeys {
+            websocket: None,
+            ..ConfigKeys::scan(&js)
+        },
+        Err(e) => {
+            log::debug!("no config.js beside the WebSocket at {config_url}: {e}");
+            ConfigKeys::default()
+        }
+    }
 }
 
 /// config.js often gives `//host/path` or `wss://...`; make it a WebSocket URL.

@@ -3,6 +3,8 @@
 //! accepted and bytes read, but nothing goes through until it is restored, as TCP behaves when
 //! packets vanish and are retransmitted once the path is back), or delay every chunk.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -25,6 +27,7 @@ pub struct FaultProxy {
     port: u16,
     path: watch::Sender<Path>,
     cuts: watch::Sender<u64>,
+    attempts: Arc<AtomicUsize>,
     task: JoinHandle<()>,
 }
 
@@ -35,8 +38,11 @@ impl FaultProxy {
         let port = listener.local_addr()?.port();
         let (path, paths) = watch::channel(Path::Up);
         let (cuts, cut_rx) = watch::channel(0u64);
+        let attempts = Arc::new(AtomicUsize::new(0));
+        let counted = attempts.clone();
         let task = tokio::spawn(async move {
             while let Ok((inbound, _)) = listener.accept().await {
+                counted.fetch_add(1, Ordering::SeqCst);
                 if *paths.borrow() == Path::Down {
                     drop(inbound);
                     continue;
@@ -50,6 +56,7 @@ impl FaultProxy {
             port,
             path,
             cuts,
+            attempts,
             task,
         })
     }
@@ -76,6 +83,11 @@ impl FaultProxy {
 
     pub fn delay(&self, by: Duration) {
         self.path.send_replace(Path::Delay(by));
+    }
+
+    /// Connections clients have opened so far, refused ones included: how often a client tried.
+    pub fn attempts(&self) -> usize {
+        self.attempts.load(Ordering::SeqCst)
     }
 
     /// The path works again; returns when that happened, to measure recovery from.

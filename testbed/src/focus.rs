@@ -5,6 +5,8 @@
 //! (`focus::mute`), and leaves a room once it is alone.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use omni_jitsi_core::xml::Element;
 use omni_jitsi_core::xmpp::ns;
@@ -39,6 +41,17 @@ impl Default for FocusBehaviour {
     }
 }
 
+/// How many conference requests the focus has received, readable while it runs in its task:
+/// what a test checks to see that the client asked again, and how often.
+#[derive(Debug, Clone, Default)]
+pub struct ConferenceRequests(Arc<AtomicUsize>);
+
+impl ConferenceRequests {
+    pub fn count(&self) -> usize {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct Occupant {
     nick: String,
@@ -67,6 +80,7 @@ pub struct Focus {
     not_ready_left: usize,
     next_id: u64,
     media: Option<crate::bridge::signalling::JingleSessions>,
+    requests: ConferenceRequests,
 }
 
 impl Focus {
@@ -80,7 +94,15 @@ impl Focus {
             rooms: HashMap::new(),
             next_id: 0,
             media: None,
+            requests: ConferenceRequests::default(),
         }
+    }
+
+    /// Counts into `requests` instead of a count of its own: a focus started again after a
+    /// Prosody restart goes on with the same count.
+    pub fn counting_into(mut self, requests: ConferenceRequests) -> Focus {
+        self.requests = requests;
+        self
     }
 
     /// Hands media sessions to the bridge: offers go out from the focus occupant.
@@ -166,6 +188,7 @@ impl Focus {
         id: &str,
         conference: &Element,
     ) -> Vec<Element> {
+        self.requests.0.fetch_add(1, Ordering::Relaxed);
         if self.behaviour.silent {
             return Vec::new();
         }

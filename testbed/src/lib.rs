@@ -13,7 +13,7 @@ mod prosody;
 
 use std::time::{Duration, Instant};
 
-pub use focus::FocusBehaviour;
+pub use focus::{ConferenceRequests, FocusBehaviour};
 
 use component::Component;
 use focus::Focus;
@@ -46,6 +46,7 @@ pub struct Testbed {
     prosody: Prosody,
     focus: tokio::task::JoinHandle<()>,
     bridge: Option<std::sync::Arc<bridge::Bridge>>,
+    conference_requests: ConferenceRequests,
 }
 
 const COMPONENT_CONNECT_WITHIN: Duration = Duration::from_secs(10);
@@ -65,17 +66,20 @@ impl Testbed {
         } else {
             None
         };
+        let conference_requests = ConferenceRequests::default();
         let focus = tokio::spawn(run_focus(
             component,
             prosody.ports.component,
             prosody.component_secret.clone(),
             options.focus,
             bridge.clone(),
+            conference_requests.clone(),
         ));
         Ok(Testbed {
             prosody,
             focus,
             bridge,
+            conference_requests,
         })
     }
 
@@ -103,6 +107,11 @@ impl Testbed {
     /// The videobridge, when the focus runs one (`FocusBehaviour::bridge`).
     pub fn bridge(&self) -> Option<&bridge::Bridge> {
         self.bridge.as_deref()
+    }
+
+    /// Conference requests the focus has received so far.
+    pub fn conference_requests(&self) -> usize {
+        self.conference_requests.count()
     }
 
     /// Prosody's log, for reading after a failure.
@@ -149,9 +158,11 @@ async fn run_focus(
     secret: String,
     behaviour: FocusBehaviour,
     bridge: Option<std::sync::Arc<bridge::Bridge>>,
+    requests: ConferenceRequests,
 ) {
     loop {
-        let mut focus = Focus::new(behaviour.clone(), prosody::MUC, prosody::FOCUS);
+        let mut focus = Focus::new(behaviour.clone(), prosody::MUC, prosody::FOCUS)
+            .counting_into(requests.clone());
         if let Some(bridge) = &bridge {
             focus = focus.with_bridge(bridge.clone());
         }

@@ -103,18 +103,22 @@ async fn three_participants_hear_each_other_and_the_loudest_is_dominant() {
     };
     let mut clock = interval(Duration::from_millis(20));
     clock.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let mut dominant = None;
     for _ in 0..150 {
         clock.tick().await;
         room.tick().await;
     }
-    while dominant.is_none() {
-        match next_message(&mut sockets[1]).await {
-            FromBridge::DominantSpeaker { endpoint, .. } => dominant = Some(endpoint),
-            _ => continue,
+    let first = timeout(WAIT, async {
+        loop {
+            if let FromBridge::DominantSpeaker { endpoint, .. } =
+                next_message(&mut sockets[1]).await
+            {
+                return endpoint;
+            }
         }
-    }
-    assert_eq!(dominant.as_deref(), Some("ann"));
+    })
+    .await
+    .expect("a dominant speaker message in time");
+    assert_eq!(first, "ann");
 
     for (i, id) in ids.iter().enumerate() {
         for (j, other) in ids.iter().enumerate() {
@@ -177,11 +181,17 @@ async fn endpoint_messages_reach_one_or_everyone_and_junk_is_dropped() {
     sockets[2].send(Message::text(everyone)).await.unwrap();
 
     let mut bob_got = Vec::new();
-    while bob_got.len() < 2 {
-        if let FromBridge::EndpointMessage { from, payload } = next_message(&mut sockets[1]).await {
-            bob_got.push((from, payload["type"].as_str().unwrap_or("").to_string()));
+    timeout(WAIT, async {
+        while bob_got.len() < 2 {
+            if let FromBridge::EndpointMessage { from, payload } =
+                next_message(&mut sockets[1]).await
+            {
+                bob_got.push((from, payload["type"].as_str().unwrap_or("").to_string()));
+            }
         }
-    }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("Bob got only {bob_got:?}"));
     bob_got.sort();
     assert_eq!(
         bob_got,
@@ -191,13 +201,19 @@ async fn endpoint_messages_reach_one_or_everyone_and_junk_is_dropped() {
         ]
     );
     // Ann gets only the broadcast: the message to Bob was his alone.
-    loop {
-        if let FromBridge::EndpointMessage { from, payload } = next_message(&mut sockets[0]).await {
-            assert_eq!(from.as_deref(), Some("cat"));
-            assert_eq!(payload["type"], "all");
-            break;
+    let (from, payload) = timeout(WAIT, async {
+        loop {
+            if let FromBridge::EndpointMessage { from, payload } =
+                next_message(&mut sockets[0]).await
+            {
+                return (from, payload);
+            }
         }
-    }
+    })
+    .await
+    .expect("an endpoint message for Ann in time");
+    assert_eq!(from.as_deref(), Some("cat"));
+    assert_eq!(payload["type"], "all");
 }
 
 #[tokio::test]

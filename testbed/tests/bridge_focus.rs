@@ -4,28 +4,23 @@
 //! participant that refuses the offer or advertises no Jingle is left alone. The later joiner
 //! then hears the earlier one's tone through the bridge, with the SDK's translator on both sides.
 
-use std::sync::Arc;
-use std::time::Duration;
+mod bridge_common;
 
-use omni_jitsi_core::jingle::{
-    encode_jingle, jingle_to_sdp, parse_jingle, remote_sources, sdp_to_jingle, Action,
-    AnswerOptions, Creator, Jingle, LocalSource, OfferOptions, Owner, Peer, Sdp,
-};
+use std::sync::Arc;
+
+use bridge_common::{answer_offer, tone_heard, until_connected};
+use omni_jitsi_core::jingle::{encode_jingle, parse_jingle, remote_sources, Action, Jingle, Owner};
 use omni_jitsi_core::xml::{parse, Element, XmlLimits};
 use omni_jitsi_core::xmpp::ns;
 use omni_jitsi_core::EndpointId;
-use omni_jitsi_media::audio::{Channels, FrameDuration};
-use omni_jitsi_media::session::{ConnectionState, MediaSession, SessionConfig, SessionEvent};
-use omni_jitsi_media::signal::{dominant_frequency, ToneGenerator};
+use omni_jitsi_media::session::{MediaSession, SessionEvent};
 use omni_jitsi_testbed::bridge::Bridge;
 use omni_jitsi_testbed::focus::Focus;
 use omni_jitsi_testbed::FocusBehaviour;
-use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
-use tokio::time::{interval, timeout, MissedTickBehavior};
+use tokio::sync::mpsc::UnboundedReceiver;
 
 const MUC: &str = "conference.meet.test";
 const ROOM: &str = "standup@conference.meet.test";
-const WAIT: Duration = Duration::from_secs(20);
 
 fn el(xml: &str) -> Element {
     parse(xml, &XmlLimits::default()).unwrap()
@@ -99,53 +94,8 @@ struct Member {
 
 /// Answers an offer as the SDK will: SDP through the translator, session-accept with our sources.
 async fn answer(focus: &mut Focus, nick: &str, offer: &Jingle) -> (Member, Vec<Element>) {
-    let mut config = SessionConfig::new(nick);
-    config.udp_addrs = vec!["127.0.0.1:0".into()];
-    let (tx, events) = unbounded_channel();
-    let session = MediaSession::new(config, tx).await.unwrap();
-    for s in remote_sources(&offer.contents, None).unwrap() {
-        if let (Some(name), Some(ssrc)) = (&s.name, s.primary_ssrc()) {
-            session.set_remote_source_name(ssrc, name);
-        }
-    }
-    let sdp = jingle_to_sdp(
-        offer,
-        &OfferOptions {
-            peer: Peer::Bridge,
-            session_id: 7,
-        },
-    )
-    .unwrap();
-    let answer = session.accept_offer(&sdp.to_string()).await.unwrap();
-    let candidate = offer.contents[0].transport.as_ref().unwrap().candidates[0].clone();
-    session
-        .add_remote_candidate(&format!(
-            "candidate:1 1 udp {} {} {} typ host",
-            candidate.priority, candidate.ip, candidate.port
-        ))
-        .await
-        .unwrap();
-    let me = EndpointId::new(nick);
-    let (a, v) = session.local_ssrcs();
-    let local = [
-        LocalSource::microphone(&me, a, format!("{nick}-stream {nick}-a0")),
-        LocalSource::camera(&me, v, None, format!("{nick}-stream {nick}-v0")),
-    ];
-    let accept = sdp_to_jingle(
-        &Sdp::parse(&answer).unwrap(),
-        &AnswerOptions {
-            peer: Peer::Bridge,
-            creator: Creator::Responder,
-            local_sources: &local,
-        },
-    )
-    .unwrap()
-    .into_jingle(
-        Action::SessionAccept,
-        &offer.sid,
-        None,
-        Some(format!("{nick}@meet.test/r")),
-    );
+    let (session, events, accept) =
+        answer_offer(nick, offer, Some(format!("{nick}@meet.test/r"))).await;
     let iq = Element::new("iq", "jabber:component:accept")
         .attr("type", "set")
         .attr("id", format!("accept-{nick}"))
@@ -205,7 +155,7 @@ async fn the_focus_puts_jingle_participants_on_the_bridge() {
         "{url}"
     );
     assert!(owners(&ann_offer).is_empty(), "nobody else yet");
-    let (ann, _) = answer(&mut focus, "ann", &ann_offer).await;
+    let (mut ann, _) = answer(&mut focus, "ann", &ann_offer).await;
 
     // An offer answered with an error: the participant stays, without media.
     let out = join(&mut focus, "eve", &av);
@@ -238,48 +188,9 @@ async fn the_focus_puts_jingle_participants_on_the_bridge() {
     );
 
     // Bob's offer had Ann's audio: he hears her tone through the bridge.
-    let connected = timeout(WAIT, async {
-        let mut ann_events = ann.events;
-        let mut up = (false, false);
-        let connected = |e: Option<SessionEvent>| {
-            matches!(
-                e,
-                Some(SessionEvent::ConnectionState(ConnectionState::Connected))
-            )
-        };
-        while up != (true, true) {
-            tokio::select! {
-                e = bob.events.recv() => up.0 |= connected(e),
-                e = ann_events.recv() => up.1 |= connected(e),
-            }
-        }
-        ann_events
-    })
-    .await;
-    let Ok(_ann_events) = connected else {
-        panic!("both connect to the bridge");
-    };
-    let mut tone = ToneGenerator::new(523.0, 8000, Channels::Mono);
-    let mut clock = interval(Duration::from_millis(20));
-    clock.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let (mut remote, mut heard) = (None, Vec::new());
-    for _ in 0..100 {
-        clock.tick().await;
-        ann.session
-            .send_audio(&tone.next_frame(FrameDuration::Ms20))
-            .await
-            .unwrap();
-        while let Ok(event) = bob.events.try_recv() {
-            if let SessionEvent::RemoteAudio { source, audio } = event {
-                assert_eq!(source.name.as_deref(), Some("ann-a0"));
-                remote = Some(audio);
-            }
-        }
-        if let Some(audio) = &remote {
-            heard.extend(audio.pull(960).unwrap().samples);
-        }
-    }
-    let hz = dominant_frequency(&heard[heard.len().saturating_sub(24_000)..], 48_000);
+    until_connected(&mut bob.events, "bob").await;
+    until_connected(&mut ann.events, "ann").await;
+    let hz = tone_heard(&ann.session, &mut bob.events, "ann-a0", 523.0).await;
     assert!((hz - 523.0).abs() < 15.0, "bob hears {hz} Hz");
 
     let out = focus.handle(&presence("ann", "type='unavailable'"));

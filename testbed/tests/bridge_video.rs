@@ -14,7 +14,7 @@ use omni_jitsi_core::bridge::message::{parse, FromBridge};
 use omni_jitsi_media::session::SessionEvent;
 use omni_jitsi_media::signal::{psnr, TestPattern};
 use omni_jitsi_testbed::bridge::Bridge;
-use tokio::time::{interval, timeout, MissedTickBehavior};
+use tokio::time::{interval, timeout, Interval, MissedTickBehavior};
 use tokio_tungstenite::tungstenite::Message;
 
 const MIN_PSNR_DB: f64 = 30.0;
@@ -36,6 +36,36 @@ fn decoded(p: &mut Participant, ann_video: u32, pattern: &TestPattern) -> Vec<(u
     out
 }
 
+/// Ann's camera: the moving test pattern at 30 pictures a second.
+struct Camera {
+    pattern: TestPattern,
+    clock: Interval,
+    index: u32,
+}
+
+impl Camera {
+    fn new() -> Camera {
+        let mut clock = interval(Duration::from_millis(33));
+        clock.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        Camera {
+            pattern: TestPattern::new(320, 180),
+            clock,
+            index: 0,
+        }
+    }
+
+    /// Waits for the next tick and sends the next picture from `sender`.
+    async fn picture(&mut self, sender: &Participant) {
+        self.clock.tick().await;
+        sender
+            .session
+            .send_video(&self.pattern.frame(self.index))
+            .await
+            .unwrap();
+        self.index += 1;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn video_is_forwarded_intact_and_max_height_zero_stops_it() {
     let bridge = Bridge::start().await.expect("bridge");
@@ -47,21 +77,12 @@ async fn video_is_forwarded_intact_and_max_height_zero_stops_it() {
     let (mut cat_ws, _) = tokio_tungstenite::connect_async(&participants[2].web_socket)
         .await
         .unwrap();
-    let pattern = TestPattern::new(320, 180);
-    let mut clock = interval(Duration::from_millis(33));
-    clock.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut camera = Camera::new();
     let (mut at_bob, mut at_cat) = (Vec::new(), Vec::new());
-    let mut index = 0;
-    while index < 45 {
-        clock.tick().await;
-        participants[0]
-            .session
-            .send_video(&pattern.frame(index))
-            .await
-            .unwrap();
-        index += 1;
-        at_bob.extend(decoded(&mut participants[1], ann_video, &pattern));
-        at_cat.extend(decoded(&mut participants[2], ann_video, &pattern));
+    for _ in 0..45 {
+        camera.picture(&participants[0]).await;
+        at_bob.extend(decoded(&mut participants[1], ann_video, &camera.pattern));
+        at_cat.extend(decoded(&mut participants[2], ann_video, &camera.pattern));
     }
     for (who, frames) in [("bob", &at_bob), ("cat", &at_cat)] {
         assert!(frames.len() >= 30, "{who} decoded {} of 45", frames.len());
@@ -92,15 +113,9 @@ async fn video_is_forwarded_intact_and_max_height_zero_stops_it() {
     // Frames in flight when the constraint arrived may still land; after that, only Bob.
     let (bob_before, cat_before) = (at_bob.len(), at_cat.len());
     for _ in 0..30 {
-        clock.tick().await;
-        participants[0]
-            .session
-            .send_video(&pattern.frame(index))
-            .await
-            .unwrap();
-        index += 1;
-        at_bob.extend(decoded(&mut participants[1], ann_video, &pattern));
-        at_cat.extend(decoded(&mut participants[2], ann_video, &pattern));
+        camera.picture(&participants[0]).await;
+        at_bob.extend(decoded(&mut participants[1], ann_video, &camera.pattern));
+        at_cat.extend(decoded(&mut participants[2], ann_video, &camera.pattern));
     }
     assert!(
         at_bob.len() - bob_before >= 20,
@@ -140,15 +155,9 @@ async fn video_is_forwarded_intact_and_max_height_zero_stops_it() {
     let mut sent = 0;
     while at_cat.len() - cat_before < 10 {
         assert!(sent < 150, "cat's video did not come back within 5 s");
-        clock.tick().await;
-        participants[0]
-            .session
-            .send_video(&pattern.frame(index))
-            .await
-            .unwrap();
-        index += 1;
+        camera.picture(&participants[0]).await;
         sent += 1;
-        at_cat.extend(decoded(&mut participants[2], ann_video, &pattern));
+        at_cat.extend(decoded(&mut participants[2], ann_video, &camera.pattern));
     }
     for (i, db) in &at_cat[cat_before..] {
         assert!(

@@ -5,26 +5,20 @@
 //! source-add. Raw clients, so the focus and bridge are checked stanza by stanza apart from the
 //! SDK's conference (which `conference_bridge.rs` runs on them).
 
+mod bridge_common;
 mod common;
 
-use std::time::Duration;
-
 use futures_util::{SinkExt, StreamExt};
-use omni_jitsi_core::jingle::{
-    encode_jingle, jingle_to_sdp, parse_jingle, remote_sources, sdp_to_jingle, Action,
-    AnswerOptions, Creator, Jingle, LocalSource, OfferOptions, Peer, Sdp,
-};
+use omni_jitsi_core::jingle::{encode_jingle, parse_jingle, remote_sources, Jingle};
 use omni_jitsi_core::xml::{parse, Element, XmlLimits};
 use omni_jitsi_core::xmpp::ns;
-use omni_jitsi_core::EndpointId;
-use omni_jitsi_media::audio::{Channels, FrameDuration};
-use omni_jitsi_media::session::{ConnectionState, MediaSession, SessionConfig, SessionEvent};
-use omni_jitsi_media::signal::{dominant_frequency, ToneGenerator};
-use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
-use tokio::time::{interval, timeout, MissedTickBehavior};
+use omni_jitsi_media::session::{MediaSession, SessionEvent};
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
+use bridge_common::{answer_offer, tone_heard, until_connected};
 use common::{testbed, WAIT};
 
 type Ws =
@@ -175,48 +169,7 @@ async fn take_offer(mut client: Client, room: &str, nick: &str) -> Member {
         .await;
     let offer = parse_jingle(initiate.get_child("jingle", ns::JINGLE).unwrap()).unwrap();
 
-    let mut config = SessionConfig::new(nick);
-    config.udp_addrs = vec!["127.0.0.1:0".into()];
-    let (tx, events) = unbounded_channel();
-    let session = MediaSession::new(config, tx).await.unwrap();
-    for s in remote_sources(&offer.contents, None).unwrap() {
-        if let (Some(name), Some(ssrc)) = (&s.name, s.primary_ssrc()) {
-            session.set_remote_source_name(ssrc, name);
-        }
-    }
-    let sdp = jingle_to_sdp(
-        &offer,
-        &OfferOptions {
-            peer: Peer::Bridge,
-            session_id: 3,
-        },
-    )
-    .unwrap();
-    let answer = session.accept_offer(&sdp.to_string()).await.unwrap();
-    let candidate = offer.contents[0].transport.as_ref().unwrap().candidates[0].clone();
-    session
-        .add_remote_candidate(&format!(
-            "candidate:1 1 udp {} {} {} typ host",
-            candidate.priority, candidate.ip, candidate.port
-        ))
-        .await
-        .unwrap();
-    let me = EndpointId::new(nick);
-    let (a, v) = session.local_ssrcs();
-    let local = [
-        LocalSource::microphone(&me, a, format!("{nick}-stream {nick}-a0")),
-        LocalSource::camera(&me, v, None, format!("{nick}-stream {nick}-v0")),
-    ];
-    let accept = sdp_to_jingle(
-        &Sdp::parse(&answer).unwrap(),
-        &AnswerOptions {
-            peer: Peer::Bridge,
-            creator: Creator::Responder,
-            local_sources: &local,
-        },
-    )
-    .unwrap()
-    .into_jingle(Action::SessionAccept, &offer.sid, None, None);
+    let (session, events, accept) = answer_offer(nick, &offer, None).await;
     let iq = Element::new("iq", "jabber:client")
         .attr("type", "set")
         .attr("id", "accept")
@@ -235,19 +188,6 @@ async fn take_offer(mut client: Client, room: &str, nick: &str) -> Member {
         events,
         offer,
     }
-}
-
-async fn connected(m: &mut Member) {
-    let up = timeout(WAIT, async {
-        while let Some(e) = m.events.recv().await {
-            if let SessionEvent::ConnectionState(ConnectionState::Connected) = e {
-                return true;
-            }
-        }
-        false
-    })
-    .await;
-    assert_eq!(up, Ok(true), "media connected through the bridge");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -292,28 +232,8 @@ async fn two_jingle_clients_meet_on_the_bridge_through_prosody() {
         .iter()
         .all(|s| s.endpoint().map(|e| e.to_string()).as_deref() == Some("bob")));
 
-    connected(&mut ann).await;
-    connected(&mut bob).await;
-    let mut tone = ToneGenerator::new(587.0, 8000, Channels::Mono);
-    let mut clock = interval(Duration::from_millis(20));
-    clock.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let (mut remote, mut heard) = (None, Vec::new());
-    for _ in 0..100 {
-        clock.tick().await;
-        ann.session
-            .send_audio(&tone.next_frame(FrameDuration::Ms20))
-            .await
-            .unwrap();
-        while let Ok(event) = bob.events.try_recv() {
-            if let SessionEvent::RemoteAudio { source, audio } = event {
-                assert_eq!(source.name.as_deref(), Some("ann-a0"));
-                remote = Some(audio);
-            }
-        }
-        if let Some(audio) = &remote {
-            heard.extend(audio.pull(960).unwrap().samples);
-        }
-    }
-    let hz = dominant_frequency(&heard[heard.len().saturating_sub(24_000)..], 48_000);
+    until_connected(&mut ann.events, "ann").await;
+    until_connected(&mut bob.events, "bob").await;
+    let hz = tone_heard(&ann.session, &mut bob.events, "ann-a0", 587.0).await;
     assert!((hz - 587.0).abs() < 15.0, "bob hears {hz} Hz");
 }

@@ -10,7 +10,7 @@ mod common;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use common::{join, join_all, options, testbed, Client, WAIT};
+use common::{join, join_all, options, pictures_of, testbed, Client, WAIT};
 use omni_jitsi_core::media::audio::{Channels, FrameDuration, RemoteAudio, SAMPLE_RATE};
 use omni_jitsi_core::media::signal::{dominant_frequency, psnr, rms, TestPattern, ToneGenerator};
 use omni_jitsi_core::{ConferenceEvent, ReceiverConstraints};
@@ -447,9 +447,7 @@ impl Room {
         for _ in 0..STEADY {
             self.tick().await;
         }
-        while !self.ears.iter().all(Ears::all_steady) {
-            self.tick().await;
-        }
+        self.until_everyone_hears_everyone().await;
         self.assert_frequencies();
         let gaps: Vec<usize> = self
             .ears
@@ -622,8 +620,19 @@ async fn when_nobody_watches_the_camera_stops_sending_and_resumes_when_wanted() 
     let mut room = ann_bob_and_cat("watchers", &[8000, 8000, 8000]).await;
     let pattern = TestPattern::new(160, 90);
     let mut index: u32 = 0;
+    let camera = format!("{}-v0", room.clients[0].id());
 
-    // Ann sends her camera; Bob and Cat want no video at all.
+    // While Bob watches, Ann's camera goes out and Bob decodes it.
+    let before = camera_frames_sent(&room.clients[0]).await;
+    let mut pictures = room.clients[1].meeting.remote_video();
+    let decoded = decode_ann_at_bob(&mut room, &mut pictures, &pattern, &mut index, &camera).await;
+    let flowing = camera_frames_sent(&room.clients[0]).await;
+    assert!(
+        flowing > before,
+        "Ann's camera sent nothing while Bob decoded {decoded} of her pictures"
+    );
+
+    // Bob and Cat now want no video at all.
     for watcher in 1..3 {
         room.clients[watcher]
             .meeting
@@ -667,26 +676,35 @@ async fn when_nobody_watches_the_camera_stops_sending_and_resumes_when_wanted() 
         .await
         .unwrap();
     let mut pictures = room.clients[1].meeting.remote_video();
-    let camera = format!("{}-v0", room.clients[0].id());
+    decode_ann_at_bob(&mut room, &mut pictures, &pattern, &mut index, &camera).await;
+    assert!(camera_frames_sent(&room.clients[0]).await > last);
+    room.hang_up().await;
+}
+
+/// Ann sends her camera each tick until Bob has decoded 5 of her pictures; returns how many.
+async fn decode_ann_at_bob(
+    room: &mut Room,
+    pictures: &mut tokio::sync::broadcast::Receiver<omni_jitsi_core::RemoteVideoFrame>,
+    pattern: &TestPattern,
+    index: &mut u32,
+    camera: &str,
+) -> usize {
     let mut decoded = 0;
+    let mut ticks = 0;
     while decoded < 5 {
         assert!(
-            (index as usize) < 2 * MAX_TICKS,
-            "Bob decoded {decoded} of Ann's pictures after asking again"
+            ticks < MAX_TICKS,
+            "Bob decoded {decoded} of Ann's pictures in {ticks} frames"
         );
         room.tick().await;
         room.clients[0]
             .meeting
-            .push_video(&pattern.frame(index))
+            .push_video(&pattern.frame(*index))
             .await
             .unwrap();
-        index += 1;
-        while let Ok(p) = pictures.try_recv() {
-            if p.source_name == camera {
-                decoded += 1;
-            }
-        }
+        *index += 1;
+        ticks += 1;
+        decoded += pictures_of(pictures, camera);
     }
-    assert!(camera_frames_sent(&room.clients[0]).await > last);
-    room.hang_up().await;
+    decoded
 }

@@ -1,15 +1,16 @@
 //! Two SDK participants in one room talk peer to peer through the public API: each hears the
 //! other's tone at the right frequency, muting silences the other side within a bounded number
-//! of frames, and the moving test pattern arrives intact. Real Prosody, real Jingle, real UDP.
+//! of frames and keeps it silent, and the moving test pattern arrives intact. Real Prosody, real
+//! Jingle, real UDP.
 
 mod common;
 
 use std::time::Duration;
 
-use common::{join_all, testbed, Client, WAIT};
+use common::{join_all, pictures_of, testbed, Client, WAIT};
 use omni_jitsi_core::media::audio::{Channels, FrameDuration, RemoteAudio, SAMPLE_RATE};
 use omni_jitsi_core::media::signal::{dominant_frequency, psnr, rms, TestPattern, ToneGenerator};
-use omni_jitsi_core::{ConferenceEvent, MediaKind};
+use omni_jitsi_core::{ConferenceEvent, MediaKind, ReceiverConstraints};
 use tokio::sync::broadcast::error::TryRecvError;
 use tokio::time::{interval, MissedTickBehavior};
 
@@ -23,6 +24,10 @@ const MAX_REACTION_FRAMES: usize = 15;
 const MAX_TICKS: usize = (20_000 / 20) as usize;
 /// A tone at amplitude 8000 has an RMS near 5660; silence and concealment fade-out stay far below.
 const AUDIBLE_RMS: f64 = 500.0;
+/// What counts as silence: well under the tone, above the noise a muted stream may decode to.
+const SILENT_RMS: f64 = AUDIBLE_RMS / 10.0;
+/// Frames of silence in a row that show a mute holds, not one quiet packet: half a second.
+const SILENT_STRETCH: usize = 25;
 
 /// Waits for the other participant's track of `kind` and returns its source name.
 async fn remote_track(client: &mut Client, from: &Client, kind: MediaKind) -> String {
@@ -75,6 +80,13 @@ impl Ear {
             && self.heard[self.heard.len() - n..]
                 .iter()
                 .all(|f| rms(f) > AUDIBLE_RMS)
+    }
+
+    fn last_frames_silent(&self, n: usize) -> bool {
+        self.heard.len() >= n
+            && self.heard[self.heard.len() - n..]
+                .iter()
+                .all(|f| rms(f) <= SILENT_RMS)
     }
 
     fn frequency_of_last(&self, n: usize) -> f64 {
@@ -133,10 +145,15 @@ async fn two_participants_hear_each_others_tone_and_mute_silences_it() {
 
     a.meeting.set_audio_muted(true).await.unwrap();
     let mut frames = 0;
-    while rms(at_b.heard.last().unwrap()) > AUDIBLE_RMS / 10.0 {
+    while !at_b.last_frames_silent(SILENT_STRETCH) {
         assert!(
-            frames < MAX_REACTION_FRAMES,
-            "Bob still hears Ann {frames} frames after she muted"
+            frames < MAX_REACTION_FRAMES + SILENT_STRETCH,
+            "Bob does not hear {SILENT_STRETCH} silent frames in a row within \
+             {MAX_REACTION_FRAMES} frames of Ann muting; levels since: {:?}",
+            at_b.heard[at_b.heard.len() - frames..]
+                .iter()
+                .map(|f| rms(f) as u32)
+                .collect::<Vec<_>>()
         );
         clock.tick().await;
         tick(&a, &b, &mut at_a, &mut at_b).await;
@@ -205,4 +222,61 @@ async fn the_moving_pattern_arrives_intact_at_the_other_participant() {
         "pictures out of order or repeated"
     );
     b.hang_up().await;
+}
+
+/// The bridge's sender constraints bind the bridge session only: when Bob tells the bridge he
+/// wants no video, the bridge tells Ann nobody watches her camera, and her camera still reaches
+/// Bob over P2P.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn p2p_video_keeps_flowing_when_the_bridge_says_nobody_watches() {
+    let tb = testbed().await;
+    let mut clients = join_all(&tb, "p2p-constraints", &["Ann", "Bob"]).await;
+    let mut b = clients.pop().unwrap();
+    let mut a = clients.pop().unwrap();
+    a.expect("p2p_status_changed true", |e| {
+        matches!(e, ConferenceEvent::P2pStatusChanged { active: true }).then_some(())
+    })
+    .await;
+    let camera = format!("{}-v0", a.id());
+    let mut pictures = b.meeting.remote_video();
+    let pattern = TestPattern::new(160, 90);
+    let mut clock = interval(Duration::from_millis(33));
+    clock.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut index = 0;
+    // Sends Ann's pattern for `ticks` pictures; how many of them Bob decoded.
+    let mut send = async |ticks: u32, a: &Client| {
+        let mut decoded = 0;
+        for _ in 0..ticks {
+            clock.tick().await;
+            a.meeting.push_video(&pattern.frame(index)).await.unwrap();
+            index += 1;
+            decoded += pictures_of(&mut pictures, &camera);
+        }
+        decoded
+    };
+    let before = send(60, &a).await;
+    assert!(before >= 20, "Bob decoded {before} of 60 pictures over P2P");
+
+    b.meeting
+        .set_receiver_constraints(ReceiverConstraints {
+            last_n: Some(0),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    b.expect("forwarded_sources_changed to none", |e| match e {
+        ConferenceEvent::ForwardedSourcesChanged { sources } if sources.is_empty() => Some(()),
+        _ => None,
+    })
+    .await;
+    // The bridge's SenderSourceConstraints (height 0) went to Ann with that; a second of slack
+    // for it to arrive, then Ann's camera must still reach Bob.
+    send(30, &a).await;
+    let after = send(60, &a).await;
+    assert!(
+        after >= 20,
+        "Bob decoded {after} of 60 pictures over P2P once the bridge said nobody watches"
+    );
+    b.hang_up().await;
+    a.hang_up().await;
 }

@@ -25,14 +25,13 @@ const AUDIBLE_RMS: f64 = 500.0;
 /// Every recovery must be heard within this; the reconnection total is 45 s below it.
 const AUDIO_WITHIN: Duration = Duration::from_secs(40);
 
-async fn testbed_with(hibernation: Duration) -> Testbed {
-    let _ = env_logger::builder().is_test(true).try_init();
-    Testbed::start(TestbedOptions {
+/// Prosody keeps a dropped session for `hibernation`: 60 s as deployed, 1 s to make it forget.
+async fn hibernating(hibernation: Duration) -> Testbed {
+    testbed_with(TestbedOptions {
         session_hibernation: Some(hibernation),
         ..TestbedOptions::default()
     })
     .await
-    .expect("the testbed starts")
 }
 
 fn with_timeouts(mut o: MeetingOptions) -> MeetingOptions {
@@ -45,15 +44,9 @@ fn with_timeouts(mut o: MeetingOptions) -> MeetingOptions {
 
 /// Ann through the proxy, Bob directly, each seeing the other.
 async fn call(tb: &Testbed, room: &str) -> (FaultProxy, Client, Client) {
-    let ws = url::Url::parse(&tb.websocket_url()).unwrap();
-    let proxy = FaultProxy::start(ws.port().unwrap()).await.unwrap();
+    let proxy = relay_to(tb).await;
     let mut bob = join(with_timeouts(options(tb, room, "Bob"))).await;
-    let mut ann_options = with_timeouts(options(tb, room, "Ann"));
-    ann_options.server_url = format!("ws://127.0.0.1:{}/xmpp-websocket", proxy.port());
-    ann_options
-        .config_overrides
-        .insert("hosts.domain".into(), tb.domain().into());
-    let mut ann = join(ann_options).await;
+    let mut ann = join(with_timeouts(options_via(tb, &proxy, room, "Ann"))).await;
     bob.expect_joined_participant("Ann").await;
     ann.expect_joined_participant("Bob").await;
     (proxy, ann, bob)
@@ -175,7 +168,7 @@ async fn arrives_once(from: &Client, to: &mut Client, text: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn socket_cut_with_a_resumable_session_resumes_without_a_rejoin() {
-    let tb = testbed_with(Duration::from_secs(60)).await;
+    let tb = hibernating(Duration::from_secs(60)).await;
     let (proxy, mut ann, mut bob) = call(&tb, "fault-cut-resume").await;
     until_both_hear(&ann, &bob).await;
 
@@ -204,7 +197,7 @@ async fn socket_cut_with_a_resumable_session_resumes_without_a_rejoin() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn socket_cut_after_the_server_forgot_the_session_rejoins_with_the_roster_intact() {
     // Prosody keeps a dropped session resumable for 1 s here (a deployment: 60 s).
-    let tb = testbed_with(Duration::from_secs(1)).await;
+    let tb = hibernating(Duration::from_secs(1)).await;
     let (proxy, mut ann, mut bob) = call(&tb, "fault-cut-rejoin").await;
     ann.meeting.set_hand_raised(true).await.unwrap();
     ann.meeting.set_video_muted(true).await.unwrap();
@@ -248,7 +241,7 @@ async fn socket_cut_after_the_server_forgot_the_session_rejoins_with_the_roster_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prosody_restart_mid_call_both_rejoin_and_hear_each_other() {
-    let mut tb = testbed_with(Duration::from_secs(60)).await;
+    let mut tb = hibernating(Duration::from_secs(60)).await;
     let (_proxy, mut ann, mut bob) = call(&tb, "fault-prosody-restart").await;
     until_both_hear(&ann, &bob).await;
 
@@ -269,7 +262,7 @@ async fn prosody_restart_mid_call_both_rejoin_and_hear_each_other() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn network_change_hint_during_a_blackhole_is_detected_in_seconds() {
-    let tb = testbed_with(Duration::from_secs(60)).await;
+    let tb = hibernating(Duration::from_secs(60)).await;
     let (proxy, mut ann, mut bob) = call(&tb, "fault-blackhole-hint").await;
     until_both_hear(&ann, &bob).await;
 
@@ -318,7 +311,7 @@ async fn network_change_hint_during_a_blackhole_is_detected_in_seconds() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rejoin_in_a_bridged_call_takes_media_back_through_the_bridge() {
-    let tb = testbed_with(Duration::from_secs(1)).await;
+    let tb = hibernating(Duration::from_secs(1)).await;
     let (proxy, mut ann, mut bob) = call(&tb, "fault-bridge-rejoin").await;
     let mut cat = join(with_timeouts(options(&tb, "fault-bridge-rejoin", "Cat"))).await;
     cat.expect_joined_participants(&["Ann", "Bob"]).await;
@@ -350,13 +343,9 @@ async fn a_rejoin_in_a_bridged_call_takes_media_back_through_the_bridge() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_path_down_longer_than_the_reconnect_total_ends_with_connection_lost() {
-    let tb = testbed_with(Duration::from_secs(1)).await;
-    let ws = url::Url::parse(&tb.websocket_url()).unwrap();
-    let proxy = FaultProxy::start(ws.port().unwrap()).await.unwrap();
-    let mut o = options(&tb, "fault-give-up", "Ann");
-    o.server_url = format!("ws://127.0.0.1:{}/xmpp-websocket", proxy.port());
-    o.config_overrides
-        .insert("hosts.domain".into(), tb.domain().into());
+    let tb = hibernating(Duration::from_secs(1)).await;
+    let proxy = relay_to(&tb).await;
+    let mut o = options_via(&tb, &proxy, "fault-give-up", "Ann");
     o.timeouts.reconnect = Duration::from_secs(4);
     let mut ann = join(o).await;
 

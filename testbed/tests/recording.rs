@@ -3,11 +3,11 @@
 
 mod common;
 
-use common::{join, options, testbed, until_moderator, Client};
+use common::{join, options, testbed, testbed_with_focus, until_moderator, Client};
 use omni_jitsi_core::{
     ConferenceEvent, Error, RecordingMode, RecordingRequest, RecordingState, RecordingStatus,
 };
-use omni_jitsi_testbed::{FocusBehaviour, Testbed, TestbedOptions};
+use omni_jitsi_testbed::{FocusBehaviour, Testbed};
 
 /// Ann joins first (the focus makes her moderator), then Bob.
 async fn ann_and_bob(tb: &Testbed, room: &str) -> Vec<Client> {
@@ -54,15 +54,11 @@ async fn without_a_jibri_a_recording_is_refused_with_a_typed_error() {
 
 #[tokio::test]
 async fn a_moderator_starts_and_stops_a_recording_and_everyone_sees_the_status() {
-    let tb = Testbed::start(TestbedOptions {
-        focus: FocusBehaviour {
-            jibri: true,
-            ..Default::default()
-        },
-        ..TestbedOptions::default()
+    let tb = testbed_with_focus(FocusBehaviour {
+        jibri: true,
+        ..FocusBehaviour::default()
     })
-    .await
-    .expect("testbed");
+    .await;
     let mut clients = ann_and_bob(&tb, "rec-jibri").await;
     let ann = clients[0].id();
 

@@ -174,7 +174,7 @@ impl Driver {
             }
             return;
         }
-        log::trace!("<- {}", el.to_xml());
+        log::debug!("<- {}", shape(&el));
         self.conference.handle_stanza(&el, Instant::now());
     }
 
@@ -268,13 +268,7 @@ impl Driver {
     }
 
     async fn send(&mut self, el: &Element) {
-        // Outgoing stanzas can carry the token or a room password: log their shape only.
-        log::trace!(
-            "-> <{} to={:?} type={:?}>",
-            el.name(),
-            el.get_attr("to"),
-            el.get_attr("type")
-        );
+        log::debug!("-> {}", shape(el));
         let request = self.sm.on_send(el);
         let mut result = self.socket.send(el).await;
         if let (Ok(()), Some(r)) = (&result, request) {
@@ -492,6 +486,18 @@ impl Driver {
             let _ = msg.reply.send(Err(Error::MeetingEnded));
         }
     }
+}
+
+/// A stanza as logged: name, addresses and type only, as stanzas can carry the token or a
+/// room password both ways.
+fn shape(el: &Element) -> String {
+    format!(
+        "<{} from={:?} to={:?} type={:?}>",
+        el.name(),
+        el.get_attr("from"),
+        el.get_attr("to"),
+        el.get_attr("type")
+    )
 }
 
 fn far_future() -> tokio::time::Instant {

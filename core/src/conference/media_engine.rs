@@ -479,3 +479,61 @@ async fn forward(sid: String, mut events: mpsc::UnboundedReceiver<SessionEvent>,
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine() -> MediaEngine {
+        let ssrcs = LocalSsrcs {
+            audio: 2002,
+            video: 4004,
+            screen: 6006,
+        };
+        MediaEngine::new(EndpointId::new("me000001"), ssrcs).0
+    }
+
+    fn target(engine: &MediaEngine, sid: &str) -> u32 {
+        engine.sessions[sid].media.video_target_bitrate()
+    }
+
+    /// The bridge's `SenderSourceConstraints` cap the camera on the bridge session at
+    /// lib-jitsi-meet's bitrates per height; the P2P session, which the bridge does not see, keeps
+    /// its own.
+    #[tokio::test]
+    async fn sender_constraints_cap_the_bridge_session_per_height_and_spare_p2p() {
+        let mut engine = engine();
+        engine.open("jvb", Peer::Bridge).await.unwrap();
+        engine.open("p2p", Peer::P2p).await.unwrap();
+        let p2p_start = target(&engine, "p2p");
+        for (height, cap) in [
+            (720, 1_500_000),
+            (360, 500_000),
+            (180, 200_000),
+            (90, 200_000),
+            (360, 500_000),
+            (720, 1_500_000),
+        ] {
+            let input = engine
+                .execute(MediaCommand::LimitVideo {
+                    screen: false,
+                    max_height: height,
+                })
+                .await;
+            assert!(input.is_none());
+            assert_eq!(
+                target(&engine, "jvb"),
+                cap,
+                "the bridge session at {height}p"
+            );
+            assert_eq!(
+                target(&engine, "p2p"),
+                p2p_start,
+                "P2P with {height}p asked"
+            );
+        }
+        for sid in ["jvb", "p2p"] {
+            engine.close(sid).await;
+        }
+    }
+}

@@ -22,6 +22,7 @@ use crate::jid::{EndpointId, Jid};
 use crate::muc::presence::LocalPresence;
 use crate::options::MeetingOptions;
 use crate::recording::RecordingRequest;
+use crate::redact;
 use crate::room_name::RoomName;
 use crate::server;
 use crate::transport::websocket::XmppSocket;
@@ -82,26 +83,34 @@ async fn start(options: MeetingOptions, events: &EventSink) -> Result<Meeting, E
     let endpoints = server::resolve(&options.server_url, &options.config_overrides).await?;
     let url = endpoints.websocket_for(&room, options.token.as_deref());
     let mut socket = XmppSocket::connect(&url, options.timeouts.connect).await?;
-    let (jid, sm, sm_id) =
-        match open_session(&mut socket, &endpoints.domain, None, deadline).await? {
-            Established::Bound {
-                jid,
-                sm_id,
-                sm_enabled,
-            } => {
-                let sm = if sm_enabled {
-                    StreamManagement::enabled()
-                } else {
-                    StreamManagement::disabled()
-                };
-                (jid, sm, sm_id)
-            }
-            Established::Resumed { .. } => {
-                return Err(Error::Protocol(
-                    "the server resumed a session we did not ask for".into(),
-                ))
-            }
-        };
+    let established = open_session(&mut socket, &endpoints.domain, None, deadline)
+        .await
+        .map_err(|e| match e {
+            Error::InvalidServerUrl { url, reason } if url.is_empty() => Error::InvalidServerUrl {
+                url: redact::url(&options.server_url),
+                reason,
+            },
+            e => e,
+        })?;
+    let (jid, sm, sm_id) = match established {
+        Established::Bound {
+            jid,
+            sm_id,
+            sm_enabled,
+        } => {
+            let sm = if sm_enabled {
+                StreamManagement::enabled()
+            } else {
+                StreamManagement::disabled()
+            };
+            (jid, sm, sm_id)
+        }
+        Established::Resumed { .. } => {
+            return Err(Error::Protocol(
+                "the server resumed a session we did not ask for".into(),
+            ))
+        }
+    };
     log::info!("logged in as {jid}");
     let _ = events.send(ConferenceEvent::ConnectionStateChanged {
         state: ConnectionState::Connected,

@@ -81,7 +81,7 @@ impl Negotiation {
                 .next()
                 .map(|c| c.name().to_string())
                 .unwrap_or_default();
-            return Err(stream_error(&condition));
+            return Err(stream_error(&condition, &self.domain));
         }
         if el.is("close", ns::FRAMING) {
             return Err(Error::ConnectionLost("the server closed the stream".into()));
@@ -202,12 +202,17 @@ impl Negotiation {
     }
 }
 
-fn stream_error(condition: &str) -> Error {
+/// `domain` is the XMPP domain we asked for. A `host-unknown` error names no URL (negotiation
+/// does not know it): the join fills it in.
+fn stream_error(condition: &str, domain: &str) -> Error {
     match condition {
         "not-authorized" | "policy-violation" => Error::NotAuthorized(condition.to_string()),
         "host-unknown" => Error::InvalidServerUrl {
             url: String::new(),
-            reason: "the XMPP domain is not served here (host-unknown)".into(),
+            reason: format!(
+                "the XMPP domain {domain:?} is not served here (host-unknown); set the config \
+                 override hosts.domain to the deployment's XMPP domain"
+            ),
         },
         other => Error::ConnectionLost(format!("stream error: {other}")),
     }
@@ -347,6 +352,12 @@ mod tests {
             <host-unknown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>",
             ))
             .err();
-        assert!(matches!(err, Some(Error::InvalidServerUrl { .. })));
+        let Some(Error::InvalidServerUrl { reason, .. }) = err else {
+            panic!("{err:?}");
+        };
+        assert!(
+            reason.contains("\"nope.test\"") && reason.contains("hosts.domain"),
+            "names the domain tried and what to set: {reason}"
+        );
     }
 }

@@ -1,18 +1,25 @@
 //! Participants of a bridge conference without XMPP: media sessions from omni-jitsi-media, the
 //! offer Jicofo would send (the testbed's own builder, through the SDK's Jingle translator), the
-//! answer handed to the bridge as Jicofo would from `session-accept`.
+//! answer handed to the bridge as Jicofo would from `session-accept`; and answering a focus's
+//! offer as the SDK does, for the tests that carry the Jingle themselves.
 
 #![allow(dead_code)] // each test binary uses a different subset
 
 use std::time::Duration;
 
-use omni_jitsi_core::jingle::{jingle_to_sdp, OfferOptions, Peer};
+use omni_jitsi_core::jingle::{
+    jingle_to_sdp, remote_sources, sdp_to_jingle, Action, AnswerOptions, Creator, Jingle,
+    LocalSource, OfferOptions, Peer, Sdp,
+};
+use omni_jitsi_core::EndpointId;
+use omni_jitsi_media::audio::{Channels, FrameDuration};
 use omni_jitsi_media::session::{ConnectionState, MediaSession, SessionConfig, SessionEvent};
+use omni_jitsi_media::signal::{dominant_frequency, ToneGenerator};
 use omni_jitsi_testbed::bridge::{
     offer, Bridge, IceCredentials, Kind, OwnedSource, RemoteParameters, Signalled, SourceDesc,
 };
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
-use tokio::time::timeout;
+use tokio::time::{interval, timeout, MissedTickBehavior};
 
 pub const WAIT: Duration = Duration::from_secs(20);
 pub const CONFERENCE: &str = "c0ffee";
@@ -49,13 +56,9 @@ impl Participant {
 /// `ids` join `bridge` at once (each offer carries the others' sources), and every session
 /// reports Connected.
 pub async fn join(bridge: &Bridge, ids: &[&str]) -> Vec<Participant> {
-    let _ = env_logger::builder().is_test(true).try_init();
     let mut sessions = Vec::new();
     for id in ids {
-        let mut config = SessionConfig::new(id);
-        config.udp_addrs = vec!["127.0.0.1:0".into()];
-        let (tx, events) = unbounded_channel();
-        let session = MediaSession::new(config, tx).await.expect("media session");
+        let (session, events) = session(id).await;
         sessions.push((id.to_string(), session, events));
     }
     let owned: Vec<OwnedSource> = sessions
@@ -142,21 +145,7 @@ pub async fn join(bridge: &Bridge, ids: &[&str]) -> Vec<Participant> {
         participants.push(participant);
     }
     for p in &mut participants {
-        let connected = timeout(WAIT, async {
-            while let Some(event) = p.events.recv().await {
-                if let SessionEvent::ConnectionState(ConnectionState::Connected) = event {
-                    return true;
-                }
-            }
-            false
-        })
-        .await;
-        assert_eq!(
-            connected,
-            Ok(true),
-            "{} did not connect to the bridge",
-            p.id
-        );
+        until_connected(&mut p.events, &p.id).await;
         // DTLS completes at the server (the bridge) before the client sees its Finished.
         assert!(
             bridge.is_connected(CONFERENCE, &p.id),
@@ -182,4 +171,108 @@ pub fn remote_parameters(answer: &str) -> RemoteParameters {
         },
         fingerprint: find("a=fingerprint:sha-256 "),
     }
+}
+
+/// A media session for `id` on loopback, and its events.
+pub async fn session(id: &str) -> (MediaSession, UnboundedReceiver<SessionEvent>) {
+    let _ = env_logger::builder().is_test(true).try_init();
+    let mut config = SessionConfig::new(id);
+    config.udp_addrs = vec!["127.0.0.1:0".into()];
+    let (tx, events) = unbounded_channel();
+    let session = MediaSession::new(config, tx).await.expect("media session");
+    (session, events)
+}
+
+/// Answers the focus's bridge `offer` as `nick`, as the SDK will: remote sources named from the
+/// offer, the SDP through the translator, the bridge's candidate trickled, and the
+/// `session-accept` (from `responder` when given) naming our microphone and camera.
+pub async fn answer_offer(
+    nick: &str,
+    offer: &Jingle,
+    responder: Option<String>,
+) -> (MediaSession, UnboundedReceiver<SessionEvent>, Jingle) {
+    let (session, events) = session(nick).await;
+    for s in remote_sources(&offer.contents, None).unwrap() {
+        if let (Some(name), Some(ssrc)) = (&s.name, s.primary_ssrc()) {
+            session.set_remote_source_name(ssrc, name);
+        }
+    }
+    let sdp = jingle_to_sdp(
+        offer,
+        &OfferOptions {
+            peer: Peer::Bridge,
+            session_id: 1,
+        },
+    )
+    .unwrap();
+    let answer = session.accept_offer(&sdp.to_string()).await.unwrap();
+    let candidate = offer.contents[0].transport.as_ref().unwrap().candidates[0].clone();
+    session
+        .add_remote_candidate(&format!(
+            "candidate:1 1 udp {} {} {} typ host",
+            candidate.priority, candidate.ip, candidate.port
+        ))
+        .await
+        .unwrap();
+    let me = EndpointId::new(nick);
+    let (a, v) = session.local_ssrcs();
+    let local = [
+        LocalSource::microphone(&me, a, format!("{nick}-stream {nick}-a0")),
+        LocalSource::camera(&me, v, None, format!("{nick}-stream {nick}-v0")),
+    ];
+    let accept = sdp_to_jingle(
+        &Sdp::parse(&answer).unwrap(),
+        &AnswerOptions {
+            peer: Peer::Bridge,
+            creator: Creator::Responder,
+            local_sources: &local,
+        },
+    )
+    .unwrap()
+    .into_jingle(Action::SessionAccept, &offer.sid, None, responder);
+    (session, events, accept)
+}
+
+/// Waits until the session reports Connected.
+pub async fn until_connected(events: &mut UnboundedReceiver<SessionEvent>, who: &str) {
+    let connected = timeout(WAIT, async {
+        while let Some(event) = events.recv().await {
+            if let SessionEvent::ConnectionState(ConnectionState::Connected) = event {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(connected, Ok(true), "{who} did not connect to the bridge");
+}
+
+/// `from` sends a tone at `hz` for two seconds while `to` pulls the source named `source` like an
+/// audio device; the frequency `to` heard in the last half second.
+pub async fn tone_heard(
+    from: &MediaSession,
+    to: &mut UnboundedReceiver<SessionEvent>,
+    source: &str,
+    hz: f64,
+) -> f64 {
+    let mut tone = ToneGenerator::new(hz, 8000, Channels::Mono);
+    let mut clock = interval(Duration::from_millis(20));
+    clock.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let (mut remote, mut heard) = (None, Vec::new());
+    for _ in 0..100 {
+        clock.tick().await;
+        from.send_audio(&tone.next_frame(FrameDuration::Ms20))
+            .await
+            .unwrap();
+        while let Ok(event) = to.try_recv() {
+            if let SessionEvent::RemoteAudio { source: s, audio } = event {
+                assert_eq!(s.name.as_deref(), Some(source));
+                remote = Some(audio);
+            }
+        }
+        if let Some(audio) = &remote {
+            heard.extend(audio.pull(960).unwrap().samples);
+        }
+    }
+    dominant_frequency(&heard[heard.len().saturating_sub(24_000)..], 48_000)
 }

@@ -3,22 +3,106 @@
 
 #![allow(dead_code)] // each test binary uses a different subset
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use omni_jitsi_core::{
-    ConferenceEvent, EndpointId, Error, Meeting, MeetingOptions, Participant, TerminationReason,
+    ConferenceEvent, EndpointId, Error, Meeting, MeetingOptions, Participant, RemoteVideoFrame,
+    TerminationReason,
 };
-use omni_jitsi_testbed::{Testbed, TestbedOptions};
-use tokio::sync::mpsc;
+use omni_jitsi_testbed::fault_proxy::FaultProxy;
+use omni_jitsi_testbed::{FocusBehaviour, Testbed, TestbedOptions};
+use tokio::sync::{broadcast, mpsc};
 
 /// Generous: CI machines are slow, and a wait only takes this long when a test fails.
 pub const WAIT: Duration = Duration::from_secs(20);
 
 pub async fn testbed() -> Testbed {
-    let _ = env_logger::builder().is_test(true).try_init();
-    Testbed::start(TestbedOptions::default())
+    testbed_with(TestbedOptions::default()).await
+}
+
+/// A testbed whose focus behaves as `focus` says.
+pub async fn testbed_with_focus(focus: FocusBehaviour) -> Testbed {
+    testbed_with(TestbedOptions {
+        focus,
+        ..TestbedOptions::default()
+    })
+    .await
+}
+
+pub async fn testbed_with(options: TestbedOptions) -> Testbed {
+    init_logging();
+    Testbed::start(options)
         .await
         .expect("the testbed starts (is prosody installed? `cargo xtask test` installs it)")
+}
+
+/// The test binary's logger: env_logger for what RUST_LOG asks to print, and, while a test
+/// captures, every record at every level, formatted, for tests that check what the SDK logs.
+struct CapturingLogger {
+    print: env_logger::Logger,
+    capturing: AtomicBool,
+    records: Mutex<Vec<String>>,
+}
+
+impl log::Log for CapturingLogger {
+    fn enabled(&self, metadata: &log::Metadata) -> bool {
+        self.capturing.load(Ordering::Relaxed) || log::Log::enabled(&self.print, metadata)
+    }
+
+    fn log(&self, record: &log::Record) {
+        if self.capturing.load(Ordering::Relaxed) {
+            let line = format!("{} {}: {}", record.level(), record.target(), record.args());
+            self.records.lock().unwrap().push(line);
+        }
+        log::Log::log(&self.print, record);
+    }
+
+    fn flush(&self) {
+        log::Log::flush(&self.print);
+    }
+}
+
+static LOGGER: OnceLock<&'static CapturingLogger> = OnceLock::new();
+
+fn logger() -> &'static CapturingLogger {
+    LOGGER.get_or_init(|| {
+        let logger: &'static CapturingLogger = Box::leak(Box::new(CapturingLogger {
+            print: env_logger::Builder::from_default_env()
+                .is_test(true)
+                .build(),
+            capturing: AtomicBool::new(false),
+            records: Mutex::new(Vec::new()),
+        }));
+        log::set_logger(logger).expect("no other logger in a testbed test binary");
+        log::set_max_level(log::LevelFilter::Trace);
+        logger
+    })
+}
+
+pub fn init_logging() {
+    logger();
+}
+
+/// Records every log line, at every level and from every crate, until the returned capture
+/// ends; tests running meanwhile in the same binary are recorded too.
+pub fn capture_logs() -> LogCapture {
+    let logger = logger();
+    logger.records.lock().unwrap().clear();
+    logger.capturing.store(true, Ordering::Relaxed);
+    LogCapture
+}
+
+pub struct LogCapture;
+
+impl LogCapture {
+    /// Stops recording and hands over what was logged.
+    pub fn finish(self) -> Vec<String> {
+        let logger = logger();
+        logger.capturing.store(false, Ordering::Relaxed);
+        std::mem::take(&mut *logger.records.lock().unwrap())
+    }
 }
 
 pub fn options(tb: &Testbed, room: &str, name: &str) -> MeetingOptions {
@@ -33,6 +117,8 @@ pub struct Client {
     pub name: String,
     pub meeting: Meeting,
     pub events: mpsc::UnboundedReceiver<ConferenceEvent>,
+    /// Every event `expect` has taken from `events`, in order.
+    pub history: Vec<ConferenceEvent>,
 }
 
 impl Client {
@@ -44,15 +130,27 @@ impl Client {
     pub async fn expect<T>(
         &mut self,
         what: &str,
+        pred: impl FnMut(&ConferenceEvent) -> Option<T>,
+    ) -> T {
+        self.expect_within(WAIT, what, pred).await
+    }
+
+    /// `expect` with a bound of its own, for what legitimately takes longer than `WAIT`.
+    pub async fn expect_within<T>(
+        &mut self,
+        wait: Duration,
+        what: &str,
         mut pred: impl FnMut(&ConferenceEvent) -> Option<T>,
     ) -> T {
         let mut seen = Vec::new();
-        let found = tokio::time::timeout(WAIT, async {
+        let found = tokio::time::timeout(wait, async {
             while let Some(event) = self.events.recv().await {
-                if let Some(t) = pred(&event) {
-                    return Some(t);
-                }
+                let found = pred(&event);
                 seen.push(event.name());
+                self.history.push(event);
+                if found.is_some() {
+                    return found;
+                }
             }
             None
         })
@@ -139,6 +237,7 @@ pub async fn join(options: MeetingOptions) -> Client {
         name,
         meeting,
         events,
+        history: Vec::new(),
     }
 }
 
@@ -152,6 +251,19 @@ pub async fn join_all(tb: &Testbed, room: &str, names: &[&str]) -> Vec<Client> {
         client.expect_joined_participants(names).await;
     }
     clients
+}
+
+/// How many decoded pictures of `source` have arrived since the last call; others are skipped,
+/// and pictures the receiver was too slow for are not counted.
+pub fn pictures_of(pictures: &mut broadcast::Receiver<RemoteVideoFrame>, source: &str) -> usize {
+    let mut n = 0;
+    loop {
+        match pictures.try_recv() {
+            Ok(p) if p.source_name == source => n += 1,
+            Ok(_) | Err(broadcast::error::TryRecvError::Lagged(_)) => {}
+            Err(_) => return n,
+        }
+    }
 }
 
 /// Waits until this client is a moderator (the focus grants it to the first participant).
@@ -170,40 +282,23 @@ pub async fn until_moderator(client: &mut Client) {
         .await;
 }
 
-/// A loopback TCP relay in front of Prosody whose connections can be cut, to drop a client's
-/// socket the way a flaky mobile network does.
-pub struct Relay {
-    pub port: u16,
-    cut: tokio::sync::watch::Sender<u64>,
+/// `name` joins `room` through `relay` (a WebSocket URL on the relay's port, the testbed's
+/// domain given, as the relay's address is not it).
+pub fn options_via(tb: &Testbed, relay: &FaultProxy, room: &str, name: &str) -> MeetingOptions {
+    let mut o = options(tb, room, name);
+    o.server_url = format!("ws://127.0.0.1:{}/xmpp-websocket", relay.port());
+    o.config_overrides
+        .insert("hosts.domain".into(), tb.domain().into());
+    o
 }
 
-impl Relay {
-    pub async fn start(target_port: u16) -> Relay {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let (cut, cuts) = tokio::sync::watch::channel(0u64);
-        tokio::spawn(async move {
-            while let Ok((mut inbound, _)) = listener.accept().await {
-                let mut cuts = cuts.clone();
-                cuts.mark_unchanged();
-                tokio::spawn(async move {
-                    let Ok(mut outbound) =
-                        tokio::net::TcpStream::connect(("127.0.0.1", target_port)).await
-                    else {
-                        return;
-                    };
-                    tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
-                        _ = cuts.changed() => {}
-                    }
-                });
-            }
-        });
-        Relay { port, cut }
-    }
-
-    /// Drops every connection open right now; new ones are relayed again.
-    pub fn cut(&self) {
-        self.cut.send_modify(|n| *n += 1);
-    }
+/// A fault proxy in front of the testbed's Prosody WebSocket.
+pub async fn relay_to(tb: &Testbed) -> FaultProxy {
+    let port = url::Url::parse(&tb.websocket_url())
+        .unwrap()
+        .port()
+        .expect("the testbed's WebSocket URL has a port");
+    FaultProxy::start(port)
+        .await
+        .expect("the fault proxy listens")
 }

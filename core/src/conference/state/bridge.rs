@@ -10,7 +10,10 @@
 
 use std::collections::BTreeMap;
 
-use super::media::{bundle_trickle, name_unnamed, names, offer_candidates, without_candidates};
+use super::media::{
+    bundle_trickle, ice_credentials, name_unnamed, names, offer_candidates, restarts_ice,
+    without_candidates,
+};
 use super::{Conference, Output};
 use crate::bridge::{BridgeEvent, ReceiverVideoConstraints, ToBridge};
 use crate::conference::media_command::{BridgeCommand, MediaCommand, MediaInput};
@@ -70,6 +73,14 @@ impl Conference {
                     self.close_jvb(session);
                 }
             }
+            Action::TransportInfo
+                if self.jvb.as_ref().is_some_and(|s| {
+                    restarts_ice(&jingle, ice_credentials(&s.remote_sdp).as_ref())
+                }) =>
+            {
+                log::info!("refusing the bridge's ICE restart: not supported yet");
+                self.send(error_reply(request, "cancel", "feature-not-implemented"));
+            }
             Action::TransportInfo => {
                 self.send(super::result_for(request));
                 let sid = jingle.sid.clone();
@@ -80,8 +91,8 @@ impl Conference {
                     });
                 }
             }
-            // Moving to another bridge (transport-replace) and ICE restarts are not done yet:
-            // saying so lets Jicofo fall back to a new session-initiate.
+            // Moving to another bridge (transport-replace) is not done yet (nor ICE restarts,
+            // above): saying so lets Jicofo fall back to a new session-initiate.
             other => {
                 log::info!("bridge Jingle {} is not supported yet", other.as_str());
                 self.send(error_reply(request, "cancel", "feature-not-implemented"));

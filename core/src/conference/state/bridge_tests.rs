@@ -1,7 +1,7 @@
 //! The bridge Jingle session and the colibri channel as the state machine runs them, with
 //! Jicofo's stanzas (hand-written fixtures) and the engines' answers fed back by hand.
 
-use super::p2p_tests::{jingle_iq, jingle_sent, joined_with, media};
+use super::p2p_tests::{jingle_iq, jingle_sent, joined_with, media, trickle};
 use super::tests::{drain, events, occupant};
 use super::*;
 use crate::bridge::BridgeEvent;
@@ -556,4 +556,55 @@ fn the_bridge_s_sender_constraints_on_our_sources_reach_the_engine() {
         max_height: 180,
     });
     assert!(drain(&mut c).is_empty());
+}
+
+fn added_candidates(outputs: &[Output]) -> Vec<&str> {
+    media(outputs)
+        .into_iter()
+        .filter_map(|m| match m {
+            MediaCommand::AddCandidate { candidate, .. } => Some(candidate.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Until ICE restarts are implemented, new credentials in a `transport-info` are refused like
+/// `transport-replace`, so Jicofo re-invites instead of the session keeping the old ones.
+#[test]
+fn an_in_place_ice_restart_from_the_bridge_is_refused_while_trickle_still_works() {
+    let now = Instant::now();
+    let mut c = in_a_bridge_room(now);
+    accepted(&mut c, now);
+    let (ufrag, pwd) = ("4h8cc1ifj3qp2o", "1ouls4k2u4h6lqqh1mb4bn0amf");
+
+    c.handle_stanza(
+        &jingle_iq(FOCUS, "t1", &trickle(SID, "audio", (ufrag, pwd), 10000)),
+        now,
+    );
+    let out = drain(&mut c);
+    assert_eq!(super::tests::sent(&out)[0].get_attr("type"), Some("result"));
+    let added = added_candidates(&out);
+    assert!(
+        added.len() == 1 && added[0].contains("192.0.2.9 10000"),
+        "{added:?}"
+    );
+
+    c.handle_stanza(
+        &jingle_iq(
+            FOCUS,
+            "t2",
+            &trickle(SID, "audio", ("n3wufr4g", "n3wpwd0000000000000000"), 10001),
+        ),
+        now,
+    );
+    let out = drain(&mut c);
+    let reply = super::tests::sent(&out)[0];
+    assert_eq!(reply.get_attr("type"), Some("error"));
+    assert_eq!(reply.get_attr("id"), Some("t2"));
+    assert!(
+        reply.to_xml().contains("feature-not-implemented"),
+        "{reply:?}"
+    );
+    assert!(media(&out).is_empty(), "the old credentials were kept");
+    assert!(!c.is_ended());
 }

@@ -15,8 +15,9 @@ use crate::events::ConferenceEvent;
 use crate::jid::{EndpointId, Jid};
 use crate::jingle::{
     content_name_for_mid, encode_jingle, jingle_to_sdp, parse_jingle_in_session, remote_sources,
-    sdp_to_jingle, transport_info, Action, AnswerOptions, Candidate, Creator, Jingle, JingleError,
-    LocalSource, Media, OfferOptions, Peer, Reason, RemoteSource, Sdp, SdpLine, SourceName,
+    sdp_to_jingle, transport_info, Action, AnswerOptions, Attributes, Candidate, Creator, Jingle,
+    JingleError, LocalSource, Media, OfferOptions, Peer, Reason, RemoteSource, Sdp, SdpLine,
+    SourceName,
 };
 use crate::xml::Element;
 use crate::xmpp::stanza::{error_reply, iq};
@@ -32,6 +33,9 @@ pub(super) struct P2pSession {
     pending_candidates: Vec<String>,
     pending_local_candidates: Vec<String>,
     pub remote_sources: Vec<RemoteSource>,
+    /// The peer's ICE credentials from its offer or answer; a `transport-info` with others is
+    /// an ICE restart.
+    remote_ice: Option<IceCredentials>,
 }
 
 impl Conference {
@@ -112,6 +116,7 @@ impl Conference {
                     pending_candidates: Vec::new(),
                     pending_local_candidates: Vec::new(),
                     remote_sources: Vec::new(),
+                    remote_ice: None,
                 });
                 let muted = self.muted();
                 self.media(MediaCommand::Offer { sid, muted });
@@ -183,6 +188,11 @@ impl Conference {
             .is_some_and(|s| s.sid == jingle.sid && s.peer == peer);
         if !ours {
             return self.send(error_reply(request, "cancel", "item-not-found"));
+        }
+        let known = self.p2p.as_ref().and_then(|s| s.remote_ice.as_ref());
+        if jingle.action == Action::TransportInfo && restarts_ice(&jingle, known) {
+            log::info!("refusing an ICE restart from {peer}: not supported yet");
+            return self.send(error_reply(request, "cancel", "feature-not-implemented"));
         }
         self.send(super::result_for(request));
         match jingle.action {
@@ -267,6 +277,7 @@ impl Conference {
             pending_candidates: Vec::new(),
             pending_local_candidates: Vec::new(),
             remote_sources: sources.clone(),
+            remote_ice: ice_credentials(&sdp),
         });
         let muted = self.muted();
         self.media(MediaCommand::Answer {
@@ -307,6 +318,7 @@ impl Conference {
         };
         session.remote_described = true;
         session.remote_sources = sources.clone();
+        session.remote_ice = ice_credentials(&sdp);
         let sid = session.sid.clone();
         let mut queued = std::mem::take(&mut session.pending_candidates);
         queued.extend(candidates);
@@ -495,6 +507,37 @@ fn remote_description(
         },
     )?;
     Ok((sources, sdp))
+}
+
+/// A remote description's ICE credentials: (ufrag, pwd) of its first m-line, or the session's.
+pub(super) type IceCredentials = (String, String);
+
+pub(super) fn ice_credentials(sdp: &Sdp) -> Option<IceCredentials> {
+    let first = sdp.media.first();
+    let get = |name: &str| {
+        first
+            .and_then(|m| m.attr(name))
+            .or_else(|| sdp.attr(name))
+            .map(str::to_string)
+    };
+    Some((get("ice-ufrag")?, get("ice-pwd")?))
+}
+
+/// Whether a `transport-info` carries ICE credentials other than `known`: an in-place ICE
+/// restart. Those are not done yet, and adding the new candidates under the old credentials
+/// would fail every connectivity check silently, so the caller refuses the request instead.
+pub(super) fn restarts_ice(jingle: &Jingle, known: Option<&IceCredentials>) -> bool {
+    let Some((ufrag, pwd)) = known else {
+        return false;
+    };
+    jingle
+        .contents
+        .iter()
+        .filter_map(|c| c.transport.as_ref())
+        .any(|t| {
+            t.ufrag.as_deref().is_some_and(|u| u != ufrag)
+                || t.pwd.as_deref().is_some_and(|p| p != pwd)
+        })
 }
 
 /// Our SDP as Jingle describes it: every candidate is trickled, so the description goes without

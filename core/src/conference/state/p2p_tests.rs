@@ -143,11 +143,7 @@ fn with_one_peer_the_smaller_id_offers_trickles_and_applies_the_answer() {
     assert_eq!((cand.ip.as_str(), cand.port), ("192.0.2.1", 40000));
 
     // The peer trickles before it answers: its candidates wait for the answer.
-    let early = "<jingle xmlns='urn:xmpp:jingle:1' action='transport-info' sid='SID'>\
-        <content creator='initiator' name='0'><transport xmlns='urn:xmpp:jingle:transports:ice-udp:1' ufrag='u' pwd='p'>\
-        <candidate foundation='2' component='1' protocol='udp' priority='1' ip='192.0.2.9' port='5000' type='host' generation='0'/>\
-        </transport></content></jingle>"
-        .replace("SID", &sid);
+    let early = trickle(&sid, "0", ("u", "p"), 5000);
     c.handle_stanza(&jingle_iq(&format!("{ROOM}/zed00003"), "t1", &early), now);
     let out = drain(&mut c);
     assert_eq!(sent(&out)[0].get_attr("type"), Some("result"));
@@ -362,4 +358,61 @@ fn a_source_add_naming_the_mid_as_media_adds_the_track() {
     let out = drain(&mut c);
     assert!(sent(&out)[0].to_xml().contains("bad-request"));
     assert!(events(&out).is_empty());
+}
+
+/// A `transport-info` trickling one host candidate on `port` of content `content`, under the
+/// given ICE credentials.
+pub(super) fn trickle(sid: &str, content: &str, (ufrag, pwd): (&str, &str), port: u16) -> String {
+    format!(
+        "<jingle xmlns='urn:xmpp:jingle:1' action='transport-info' sid='{sid}'>\
+         <content creator='initiator' name='{content}'>\
+         <transport xmlns='urn:xmpp:jingle:transports:ice-udp:1' ufrag='{ufrag}' pwd='{pwd}'>\
+         <candidate foundation='2' component='1' protocol='udp' priority='1' ip='192.0.2.9' \
+         port='{port}' type='host' generation='0'/></transport></content></jingle>"
+    )
+}
+
+/// Until ICE restarts are implemented, the peer's new credentials in a `transport-info` are
+/// refused rather than its candidates being added under the old ones.
+#[test]
+fn an_in_place_ice_restart_from_the_peer_is_refused_while_trickle_still_works() {
+    let now = Instant::now();
+    let (mut c, _) = joined_with(&["a8f7g30b"], now);
+    let from = format!("{ROOM}/a8f7g30b");
+    c.handle_stanza(&jingle_iq(&from, "o1", &lib_jitsi_meet_offer()), now);
+    drain(&mut c);
+    let (ufrag, pwd) = ("wK9z", "d0QmYtXk3yq9mXH7fVhc8Lq1");
+
+    c.handle_stanza(
+        &jingle_iq(
+            &from,
+            "t1",
+            &trickle("p2p8s2k1bq5", "0", (ufrag, pwd), 5000),
+        ),
+        now,
+    );
+    let out = drain(&mut c);
+    assert_eq!(sent(&out)[0].get_attr("type"), Some("result"));
+    assert!(media(&out).iter().any(|m| matches!(
+        m,
+        MediaCommand::AddCandidate { candidate, .. } if candidate.contains("192.0.2.9 5000")
+    )));
+
+    c.handle_stanza(
+        &jingle_iq(
+            &from,
+            "t2",
+            &trickle("p2p8s2k1bq5", "0", ("n3wu", "n3wpwd0000000000000000"), 5001),
+        ),
+        now,
+    );
+    let out = drain(&mut c);
+    let reply = sent(&out)[0];
+    assert_eq!(reply.get_attr("type"), Some("error"));
+    assert!(
+        reply.to_xml().contains("feature-not-implemented"),
+        "{reply:?}"
+    );
+    assert!(media(&out).is_empty(), "the old credentials were kept");
+    assert!(c.p2p.is_some(), "the session stays");
 }
