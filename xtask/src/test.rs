@@ -3,6 +3,7 @@
 use std::time::Instant;
 
 use crate::browser;
+use crate::fresh;
 use crate::kotlin;
 use crate::process;
 use crate::report::{secs, Report};
@@ -26,14 +27,16 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
         swift: true,
         browser: true,
     };
+    let mut fresh = false;
     for arg in args {
         match arg.as_str() {
+            "--fresh" => fresh = true,
             "--skip-kotlin" => want.kotlin = false,
             "--skip-swift" => want.swift = false,
             "--skip-browser" => want.browser = false,
             other => {
                 return Err(format!(
-                    "unknown option {other:?}; usage: test [--skip-kotlin] [--skip-swift] [--skip-browser]"
+                    "unknown option {other:?}; usage: test [--fresh] [--skip-kotlin] [--skip-swift] [--skip-browser]"
                 ))
             }
         }
@@ -112,6 +115,8 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
         }
         (Ok(browser_tools), Ok(()), true) => browser::run_phase(ws, browser_tools, &mut report),
     }
+
+    fresh::test_phase(ws, &mut report, fresh);
 
     report.print_summary(&format!("summary ({} total)", secs(start.elapsed())));
     match report.failures().as_slice() {
