@@ -16,15 +16,18 @@ use crate::tools::{is_root, Apt};
 use crate::workspace::{is_ci, Workspace};
 
 const SUITE: &str = "bookworm";
-/// A fresh Debian machine with Rust: rustup installs no linker and its documentation asks for a
-/// C compiler to provide one (xtask itself must be linked before it can install anything), and
-/// cargo needs CA certificates to download crates. Nothing more: cmake, g++, Prosody, Chromium
-/// and the rest are the commands' own business. No git either: the clone is made from outside.
+/// A fresh Debian machine with Rust: rustup installs no linker, and the Rust book's installation
+/// chapter tells the user to install a C compiler for one (xtask itself must be linked before it
+/// can install anything); rustup's own download needs CA certificates, and so does cargo's.
+/// Nothing more: cmake, g++, Prosody, Chromium and the rest are the commands' own business. No
+/// git either: the clone is made from outside.
 const BASE: [&str; 3] = ["gcc", "libc6-dev", "ca-certificates"];
 /// Set inside, so the `cargo xtask test` there does not start a fresh machine of its own.
 const INSIDE: &str = "OMNI_JITSI_FRESH_MACHINE";
 /// Where the clone lives inside, as a new user's would.
 const CLONE: &str = "/root/omni-jitsi-meet";
+/// A run's directory in target/tools/fresh, followed by the process id.
+const RUN_PREFIX: &str = "run-";
 /// Both start from a cold build on two shared cores; these only catch a hang.
 const DEMO_LIMIT: Duration = Duration::from_secs(40 * 60);
 const TEST_LIMIT: Duration = Duration::from_secs(120 * 60);
@@ -91,7 +94,12 @@ pub fn run_phase(ws: &Workspace, report: &mut Report, commands: Commands) {
     let Some(commit) = report.step("fresh: commit under test", || commit_under_test(ws)) else {
         return;
     };
-    let run_dir = ws.tools_dir().join("fresh/run");
+    let fresh = ws.tools_dir().join("fresh");
+    if let Err(e) = discard_stale_runs(&fresh) {
+        eprintln!("xtask: {e}");
+    }
+    // One directory per run, so two runs in one worktree do not share a machine.
+    let run_dir = fresh.join(format!("{RUN_PREFIX}{}", std::process::id()));
     let machine = report.step("fresh: clean machine and clone", || {
         Machine::start(&base, &run_dir, &ws.root, &commit)
     });
@@ -223,6 +231,51 @@ impl Machine {
         let script = format!("cd {CLONE} && exec cargo xtask {command}");
         run_with_timeout(&mut self.chroot.command(&env, "sh", ["-c", &script]), limit)
     }
+}
+
+impl Drop for Machine {
+    /// A timed-out or crashed command can leave processes behind (the nested xtask, Prosody, a
+    /// browser); they would keep the mounts busy and write into the layer being deleted.
+    fn drop(&mut self) {
+        for pid in processes_inside(&self.chroot.root) {
+            println!("killing process {pid}, left running on the fresh machine");
+            // SAFETY: kill has no memory-safety preconditions.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+            }
+        }
+    }
+}
+
+/// Processes whose root directory is `root` or below it (a chroot made inside).
+fn processes_inside(root: &Path) -> Vec<libc::pid_t> {
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<libc::pid_t>().ok())
+        .filter(|pid| fs::read_link(format!("/proc/{pid}/root")).is_ok_and(|r| r.starts_with(root)))
+        .collect()
+}
+
+/// What a killed run left: directories of runs whose process is gone.
+fn discard_stale_runs(fresh: &Path) -> Result<(), String> {
+    let Ok(entries) = fs::read_dir(fresh) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let pid = name.to_str().and_then(|n| n.strip_prefix(RUN_PREFIX));
+        if pid.is_some_and(|pid| !Path::new("/proc").join(pid).exists()) {
+            println!(
+                "removing {} (left by an interrupted run)",
+                entry.path().display()
+            );
+            discard(&entry.path())?;
+        }
+    }
+    Ok(())
 }
 
 /// Removes a run's layer, clone and build; refuses while anything is still mounted inside,
