@@ -288,3 +288,39 @@ fn discard(run_dir: &Path) -> Result<(), String> {
         Err(e) => Err(format!("cannot remove {}: {e}", run_dir.display())),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::process::succeeds;
+    use std::process::Command;
+
+    /// The layer is deleted after the run while the host's cargo home was mounted inside it:
+    /// a mount left behind must be taken down first, never deleted through.
+    #[test]
+    fn discarding_a_run_never_deletes_through_a_mount() {
+        if !is_root() {
+            assert!(!is_ci(), "this test mounts, so CI runs it as root");
+            eprintln!("skipped: mounting needs root");
+            return;
+        }
+        let dir = env::temp_dir().join(format!("xtask-fresh-discard-{}", std::process::id()));
+        let host = dir.join("host-cargo-home");
+        fs::create_dir_all(&host).unwrap();
+        fs::write(host.join("keep"), "host data").unwrap();
+        let run_dir = dir.join(format!("{RUN_PREFIX}1"));
+        let inside = run_dir.join("root/root/.cargo");
+        fs::create_dir_all(&inside).unwrap();
+        run(Command::new("mount").arg("--bind").arg(&host).arg(&inside)).unwrap();
+
+        let discarded = discard(&run_dir);
+
+        let kept = fs::read_to_string(host.join("keep"));
+        // Only needed if discard failed to unmount it.
+        succeeds(Command::new("umount").arg(&inside));
+        fs::remove_dir_all(&dir).unwrap();
+        discarded.unwrap();
+        assert_eq!(kept.unwrap(), "host data");
+        assert!(!run_dir.exists());
+    }
+}
