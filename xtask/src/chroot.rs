@@ -16,6 +16,7 @@ use crate::signals::DeferSignals;
 
 const MIRROR: &str = "http://deb.debian.org/debian";
 const MARKER: &str = ".omni-jitsi-complete";
+const LOCAL_CERTIFICATES: &str = "/usr/local/share/ca-certificates";
 const PATH: &str = "PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
 
 pub struct Chroot {
@@ -68,6 +69,8 @@ impl Chroot {
         fs::copy("/etc/resolv.conf", &resolv)
             .map_err(|e| format!("cannot copy /etc/resolv.conf into the chroot: {e}"))?;
 
+        trust_local_certificates(&self.root)?;
+
         let _mounts = self.enter(None)?;
         let apt = [("DEBIAN_FRONTEND", "noninteractive")];
         run(&mut self.command(&apt, "apt-get", ["update"]))?;
@@ -112,6 +115,22 @@ impl Chroot {
             .args(args);
         cmd
     }
+}
+
+/// The chroot shares the host's network, so it needs the host's trust in it too: where a proxy
+/// re-signs TLS, its CA is among the administrator's certificates, which the ca-certificates
+/// package (when installed inside) adds to the bundle that apt, cargo and node use.
+fn trust_local_certificates(root: &Path) -> Result<(), String> {
+    let local = Path::new(LOCAL_CERTIFICATES);
+    if !local.is_dir() {
+        return Ok(());
+    }
+    let inside = root.join(LOCAL_CERTIFICATES.trim_start_matches('/'));
+    fs::create_dir_all(&inside).map_err(|e| format!("cannot create {}: {e}", inside.display()))?;
+    run(Command::new("cp")
+        .arg("-a")
+        .arg(local.join("."))
+        .arg(&inside))
 }
 
 /// Mount points, unmounted in reverse order on drop. Lazily if busy (a process a killed test
