@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use crate::chroot::{unmount_stale, Chroot, Mounts};
 use crate::process::{output, run, run_with_timeout, which};
 use crate::report::{secs, Report};
+use crate::signals::DeferSignals;
 use crate::tools::{is_root, Apt};
 use crate::workspace::{is_ci, Workspace};
 
@@ -100,26 +101,25 @@ pub fn run_phase(ws: &Workspace, report: &mut Report, commands: Commands) {
     }
     // One directory per run, so two runs in one worktree do not share a machine.
     let run_dir = fresh.join(format!("{RUN_PREFIX}{}", std::process::id()));
-    let machine = report.step("fresh: clean machine and clone", || {
+    let Some(mut machine) = report.step("fresh: clean machine and clone", || {
         Machine::start(&base, &run_dir, &ws.root, &commit)
+    }) else {
+        return;
+    };
+    let demo = report.step("fresh: cargo xtask demo", || {
+        machine.run("demo", DEMO_LIMIT)
     });
-    if let Some(machine) = &machine {
-        let demo = report.step("fresh: cargo xtask demo", || {
-            machine.run("demo", DEMO_LIMIT)
-        });
-        if commands == Commands::DemoAndTest {
-            match demo {
-                Some(()) => {
-                    report.step("fresh: cargo xtask test", || {
-                        machine.run("test", TEST_LIMIT)
-                    });
-                }
-                None => report.skip("fresh: cargo xtask test", "the demo failed"),
+    if commands == Commands::DemoAndTest {
+        match demo {
+            Some(()) => {
+                report.step("fresh: cargo xtask test", || {
+                    machine.run("test", TEST_LIMIT)
+                });
             }
+            None => report.skip("fresh: cargo xtask test", "the demo failed"),
         }
     }
-    drop(machine);
-    report.step("fresh: discard the machine", || discard(&run_dir));
+    report.step("fresh: discard the machine", || machine.discard());
     println!("==> fresh machine: {}", secs(start.elapsed()));
 }
 
@@ -151,11 +151,16 @@ fn commit_under_test(ws: &Workspace) -> Result<String, String> {
 }
 
 /// The base with a throw-away layer on top, the host's Rust toolchain and a clone inside.
+/// Dropped without `discard`, it still discards itself.
 struct Machine {
     chroot: Chroot,
+    run_dir: PathBuf,
     cargo_home: PathBuf,
     rustup_home: PathBuf,
-    _mounts: Mounts,
+    /// `None` once discarded.
+    mounts: Option<Mounts>,
+    /// Outlives `mounts`, so an interrupted run still deletes its layer before it stops.
+    _signals: DeferSignals,
 }
 
 impl Machine {
@@ -167,12 +172,18 @@ impl Machine {
                 .map(PathBuf::from)
                 .unwrap_or_else(|| home.join(default))
         };
-        let cargo_home = from_env("CARGO_HOME", ".cargo");
-        let rustup_home = from_env("RUSTUP_HOME", ".rustup");
         let root = run_dir.join("root");
+        let mut machine = Machine {
+            chroot: Chroot::new(root.clone(), SUITE, &BASE),
+            run_dir: run_dir.to_path_buf(),
+            cargo_home: from_env("CARGO_HOME", ".cargo"),
+            rustup_home: from_env("RUSTUP_HOME", ".rustup"),
+            _signals: DeferSignals::install(),
+            mounts: Some(Mounts::new()),
+        };
+        // From here on, an early return discards what was made so far.
         let inside = |path: &Path| root.join(path.strip_prefix("/").unwrap_or(path));
-
-        let mut mounts = Mounts::new();
+        let mounts = machine.mounts.as_mut().ok_or("the machine is discarded")?;
         mounts.overlay(
             &base.root,
             &run_dir.join("upper"),
@@ -186,8 +197,8 @@ impl Machine {
         mounts.fresh("sysfs", "ro", &inside(Path::new("/sys")))?;
         // The whole cargo home, not only its download caches: cargo's locks live at its top,
         // and a host build sharing the caches must see them. It holds rustup's proxies too.
-        mounts.bind(&cargo_home, &inside(&cargo_home))?;
-        mounts.bind_read_only(&rustup_home, &inside(&rustup_home))?;
+        mounts.bind(&machine.cargo_home, &inside(&machine.cargo_home))?;
+        mounts.bind_read_only(&machine.rustup_home, &inside(&machine.rustup_home))?;
 
         let clone = inside(Path::new(CLONE));
         run(std::process::Command::new("git")
@@ -198,12 +209,31 @@ impl Machine {
             .arg("-C")
             .arg(&clone)
             .args(["checkout", "--quiet", "--detach", commit]))?;
-        Ok(Machine {
-            chroot: Chroot::new(root, SUITE, &BASE),
-            cargo_home,
-            rustup_home,
-            _mounts: mounts,
-        })
+        Ok(machine)
+    }
+
+    /// Stops what is left running inside, unmounts and deletes the layer with everything the
+    /// run installed and built.
+    fn discard(&mut self) -> Result<(), String> {
+        let Some(mounts) = self.mounts.take() else {
+            return Ok(());
+        };
+        // A timed-out or crashed command can leave processes behind (the nested xtask,
+        // Prosody, a browser); they would keep the mounts busy and write into the layer.
+        for pid in processes_inside(&self.chroot.root) {
+            println!("killing process {pid}, left running on the fresh machine");
+            // SAFETY: kill has no memory-safety preconditions.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+            }
+        }
+        // SIGKILL is not instant; a process still exiting keeps its mounts busy.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !processes_inside(&self.chroot.root).is_empty() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        drop(mounts);
+        discard(&self.run_dir)
     }
 
     /// `cargo xtask COMMAND` in the clone, as a user would type it.
@@ -234,15 +264,9 @@ impl Machine {
 }
 
 impl Drop for Machine {
-    /// A timed-out or crashed command can leave processes behind (the nested xtask, Prosody, a
-    /// browser); they would keep the mounts busy and write into the layer being deleted.
     fn drop(&mut self) {
-        for pid in processes_inside(&self.chroot.root) {
-            println!("killing process {pid}, left running on the fresh machine");
-            // SAFETY: kill has no memory-safety preconditions.
-            unsafe {
-                libc::kill(pid, libc::SIGKILL);
-            }
+        if let Err(e) = self.discard() {
+            eprintln!("xtask: {e}");
         }
     }
 }
