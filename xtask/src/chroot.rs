@@ -16,6 +16,7 @@ use crate::signals::DeferSignals;
 
 const MIRROR: &str = "http://deb.debian.org/debian";
 const MARKER: &str = ".omni-jitsi-complete";
+const LOCAL_CERTIFICATES: &str = "/usr/local/share/ca-certificates";
 const PATH: &str = "PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
 
 pub struct Chroot {
@@ -68,6 +69,8 @@ impl Chroot {
         fs::copy("/etc/resolv.conf", &resolv)
             .map_err(|e| format!("cannot copy /etc/resolv.conf into the chroot: {e}"))?;
 
+        trust_local_certificates(&self.root)?;
+
         let _mounts = self.enter(None)?;
         let apt = [("DEBIAN_FRONTEND", "noninteractive")];
         run(&mut self.command(&apt, "apt-get", ["update"]))?;
@@ -98,6 +101,7 @@ impl Chroot {
 
     /// `program` inside the chroot with a clean environment: only `env` and a PATH, so the
     /// host's cargo and toolchain variables do not leak into another distribution's tools.
+    /// A PATH in `env` replaces the default one (env applies assignments in order).
     pub fn command<I, S>(&self, env: &[(&str, &str)], program: &str, args: I) -> Command
     where
         I: IntoIterator<Item = S>,
@@ -113,6 +117,22 @@ impl Chroot {
     }
 }
 
+/// The chroot shares the host's network, so it needs the host's trust in it too: where a proxy
+/// re-signs TLS, its CA is among the administrator's certificates, which the ca-certificates
+/// package (when installed inside) adds to the bundle that apt, cargo and node use.
+fn trust_local_certificates(root: &Path) -> Result<(), String> {
+    let local = Path::new(LOCAL_CERTIFICATES);
+    if !local.is_dir() {
+        return Ok(());
+    }
+    let inside = root.join(LOCAL_CERTIFICATES.trim_start_matches('/'));
+    fs::create_dir_all(&inside).map_err(|e| format!("cannot create {}: {e}", inside.display()))?;
+    run(Command::new("cp")
+        .arg("-a")
+        .arg(local.join("."))
+        .arg(&inside))
+}
+
 /// Mount points, unmounted in reverse order on drop. Lazily if busy (a process a killed test
 /// left behind): that detaches them from the tree at once, which is what protects the sources.
 pub struct Mounts {
@@ -121,23 +141,65 @@ pub struct Mounts {
 }
 
 impl Mounts {
-    fn new() -> Mounts {
+    pub fn new() -> Mounts {
         Mounts {
             points: Vec::new(),
             _signals: DeferSignals::install(),
         }
     }
 
-    fn bind(&mut self, from: &Path, to: &Path) -> Result<(), String> {
-        fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
-        run(Command::new("mount").arg("--bind").arg(from).arg(to))?;
-        self.points.push(to.to_path_buf());
-        Ok(())
+    pub fn bind(&mut self, from: &Path, to: &Path) -> Result<(), String> {
+        self.mount(Command::new("mount").arg("--bind").arg(from), to)
+    }
+
+    pub fn bind_read_only(&mut self, from: &Path, to: &Path) -> Result<(), String> {
+        self.bind(from, to)?;
+        // A bind mount takes its flags only from a second, remounting call.
+        run(Command::new("mount")
+            .args(["-o", "remount,bind,ro"])
+            .arg(to))
     }
 
     fn proc(&mut self, to: &Path) -> Result<(), String> {
+        self.mount(Command::new("mount").args(["-t", "proc", "proc"]), to)
+    }
+
+    /// A filesystem with no source, such as `tmpfs` or `sysfs`, with its own options.
+    pub fn fresh(&mut self, kind: &str, options: &str, to: &Path) -> Result<(), String> {
+        self.mount(
+            Command::new("mount").args(["-t", kind, "-o", options, kind]),
+            to,
+        )
+    }
+
+    /// `to` shows `lower` with every change written to `upper` instead (`work` is overlayfs'
+    /// scratch space, on the same filesystem as `upper`).
+    pub fn overlay(
+        &mut self,
+        lower: &Path,
+        upper: &Path,
+        work: &Path,
+        to: &Path,
+    ) -> Result<(), String> {
+        for dir in [upper, work] {
+            fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+        let options = format!(
+            "lowerdir={},upperdir={},workdir={}",
+            lower.display(),
+            upper.display(),
+            work.display()
+        );
+        self.mount(
+            Command::new("mount").args(["-t", "overlay", "overlay", "-o", &options]),
+            to,
+        )
+    }
+
+    /// Runs `mount` (all but its mount point) onto `to`, recorded for the unmount on drop.
+    fn mount(&mut self, mount: &mut Command, to: &Path) -> Result<(), String> {
         fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
-        run(Command::new("mount").args(["-t", "proc", "proc"]).arg(to))?;
+        run(mount.arg(to))?;
         self.points.push(to.to_path_buf());
         Ok(())
     }

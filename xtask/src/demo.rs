@@ -12,6 +12,7 @@ use crate::events;
 use crate::process;
 use crate::report::{secs, Outcome, Report};
 use crate::testbed::Testbed;
+use crate::tools::{self, Apt, Server};
 use crate::workspace::Workspace;
 
 const USAGE: &str = "usage: demo [--server URL] [--room NAME]";
@@ -35,6 +36,13 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
             other => return Err(format!("unknown option {other:?}; {USAGE}")),
         }
     }
+
+    let server_kind = if server.is_some() {
+        Server::Remote
+    } else {
+        Server::Local
+    };
+    tools::ensure_base(&mut Report::new(), &mut Apt::default(), server_kind, true).ready()?;
 
     let mut build = ws.cargo();
     build.args(["build", "--bins", "-p", "omni-jitsi-cli"]);

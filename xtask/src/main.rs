@@ -7,6 +7,7 @@ mod chroot;
 mod client;
 mod demo;
 mod events;
+mod fresh;
 mod ios;
 mod junit;
 mod kotlin;
@@ -30,17 +31,23 @@ use workspace::Workspace;
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  test [--skip-kotlin] [--skip-swift] [--skip-browser]
+  test [--fresh] [--skip-kotlin] [--skip-swift] [--skip-browser]
        [--only cargo-test|kotlin|samples|swift|interop]
                                 install what is missing, then fmt, clippy, cargo test, the
                                 Kotlin and Swift binding tests (and the README quick starts
                                 compiled), the samples' JVM and Swift tests and the
                                 lib-jitsi-meet interop tests in Chromium, each with a time limit
-                                (CI=true turns a missing tool into a failure and refuses the
-                                --skip and --only flags)
+                                (CI=true turns a missing tool into a failure, refuses the
+                                --skip and --only flags and adds `fresh --demo-only`;
+                                --fresh adds `fresh`)
   demo [--server URL] [--room NAME]
-                                three CLI clients chat, mute and leave on a local testbed; with
-                                --server, two clients join that deployment instead
+                                installs cmake, a C/C++ compiler and (without --server) Prosody
+                                if missing; three CLI clients chat, mute and leave on a local
+                                testbed; with --server, two clients join that deployment instead
+  fresh [--demo-only]           `demo` then `test` in a clean clone of HEAD on a minimal Debian
+                                bookworm chroot with only the host's Rust toolchain (as root;
+                                the chroot is cached in target/tools/fresh, each run's installs
+                                and build are discarded)
   bench [--sizes N,N,...] [--skip-kotlin] [--skip-browser]
                                 join latency (Rust, Kotlin, lib-jitsi-meet in Chromium), scale, footprint, media CPU and
                                 audio latency; writes target/bench/bench.md and bench.json
@@ -59,6 +66,7 @@ fn main() -> ExitCode {
     let outcome = match command.as_str() {
         "test" => test::run(&ws, rest),
         "demo" => demo::run(&ws, rest),
+        "fresh" => fresh::run_command(&ws, rest),
         "bench" => bench::run(&ws, rest),
         "android" => android::run(&ws, rest),
         "ios" => ios::run(&ws, rest),

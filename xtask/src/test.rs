@@ -3,6 +3,7 @@
 use std::time::{Duration, Instant};
 
 use crate::browser;
+use crate::fresh;
 use crate::kotlin;
 use crate::libtest::Libtest;
 use crate::process::{self, run_watched, run_with_timeout};
@@ -35,7 +36,7 @@ const CLIPPY_LIMIT: Duration = Duration::from_secs(30 * 60);
 /// and the binary they were in.
 const CARGO_TEST_LIMIT: Duration = Duration::from_secs(15 * 60);
 
-const USAGE: &str = "usage: test [--skip-kotlin] [--skip-swift] [--skip-browser] \
+const USAGE: &str = "usage: test [--fresh] [--skip-kotlin] [--skip-swift] [--skip-browser] \
                      [--only cargo-test|kotlin|samples|swift|interop]";
 
 /// The phases after the build; `--only` runs one of them.
@@ -67,6 +68,8 @@ struct Options {
     swift: bool,
     browser: bool,
     only: Option<Phase>,
+    /// Both README commands on a fresh machine too, not only the demo CI runs there.
+    fresh: bool,
 }
 
 impl Options {
@@ -82,10 +85,16 @@ fn parse(args: &[String], ci: bool) -> Result<Options, String> {
         swift: true,
         browser: true,
         only: None,
+        fresh: false,
     };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
+            // Adds a phase, so CI may ask for it.
+            "--fresh" => {
+                options.fresh = true;
+                continue;
+            }
             "--skip-kotlin" => options.kotlin = false,
             "--skip-swift" => options.swift = false,
             "--skip-browser" => options.browser = false,
@@ -205,6 +214,8 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
         }
         (Ok(browser_tools), Ok(()), true) => browser::run_phase(ws, browser_tools, &mut report),
     }
+
+    fresh::test_phase(ws, &mut report, options.fresh);
 
     report.print_summary(&format!("summary ({} total)", secs(start.elapsed())));
     match report.failures().as_slice() {

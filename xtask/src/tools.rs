@@ -1,6 +1,8 @@
-//! Installing what the tests need on a fresh Debian machine: Prosody, cmake and a C++ compiler
-//! for the media codecs, a JVM with JNA and JUnit, the Kotlin compiler (from npm, the one
-//! registry here that carries it) and the Swift toolchain (a trixie chroot, see `swift`).
+//! Installing what the commands need on a fresh Debian machine. `demo` and `test` share one
+//! start, `ensure_base`, run before anything is built: cmake and a C/C++ toolchain for the media
+//! codecs, and Prosody for the local testbed. `test` then adds a JVM with JNA and JUnit, the
+//! Kotlin compiler (from npm, the one registry here that carries it), the Swift toolchain (a
+//! trixie chroot, see `swift`) and Chromium (see `browser`).
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -70,13 +72,19 @@ pub struct Apt {
 }
 
 impl Apt {
+    /// Every error is one line naming the Debian packages, so a user can install them by hand.
     pub fn install(&mut self, packages: &[&str]) -> Result<(), String> {
+        let names = packages.join(" ");
         let Some(apt) = which("apt-get") else {
             return Err(format!(
-                "apt-get not found; install {} by hand",
-                packages.join(" ")
+                "missing the Debian package(s) {names}, and there is no apt-get to install them"
             ));
         };
+        if !is_root() {
+            return Err(format!(
+                "missing the Debian package(s) {names}: run `sudo apt-get install {names}`, or xtask as root"
+            ));
+        }
         if !self.updated {
             self.updated = true;
             // A failed update may still leave usable lists; the install says if not.
@@ -89,21 +97,22 @@ impl Apt {
             .args(["-o", "DPkg::Lock::Timeout=300", "install", "-y"])
             .args(packages)
             .env("DEBIAN_FRONTEND", "noninteractive"))
-        .map_err(|e| format!("{e} (apt-get needs root)"))
+        .map_err(|e| format!("could not install the Debian package(s) {names}: {e}"))
     }
+}
+
+pub fn is_root() -> bool {
+    // SAFETY: geteuid cannot fail and has no preconditions.
+    unsafe { libc::geteuid() == 0 }
 }
 
 /// Each tool is a step; outside CI a tool that cannot be installed is a skip, not a failure.
 pub fn ensure(ws: &Workspace, report: &mut Report, want: Wanted, ci: bool) -> Tools {
     let fatal = ci;
     let mut apt = Apt::default();
-    let prosody = report
-        .step_or_skip("ensure prosody", fatal, || ensure_prosody(&mut apt))
-        .ok_or_else(|| "Prosody is not installed".to_string());
-    // The build itself fails without them, so this step only makes the reason readable.
-    report.step_or_skip("ensure cmake, cc, c++ (Opus, OpenH264)", fatal, || {
-        ensure_codec_toolchain(&mut apt)
-    });
+    // Without the codecs' toolchain the build fails anyway, and says why; Prosody's absence
+    // only narrows `cargo test` to the unit tests.
+    let prosody = ensure_base(report, &mut apt, Server::Local, fatal).prosody;
     let kotlin = if want.kotlin {
         let jvm = report.step_or_skip("ensure java, JNA, JUnit", fatal, || ensure_jvm(&mut apt));
         let kotlinc = report.step_or_skip("ensure kotlinc", fatal, || ensure_kotlinc(ws, &mut apt));
@@ -148,6 +157,65 @@ pub struct Wanted {
     pub browser: bool,
 }
 
+/// Whether a command runs the local testbed (and so needs Prosody) or joins a deployment.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Server {
+    Local,
+    Remote,
+}
+
+/// What `ensure_base` found: each `Err` says what is missing and which Debian package has it.
+pub struct Base {
+    pub codecs: Result<(), String>,
+    /// `Ok` too when the testbed is not wanted.
+    pub prosody: Result<(), String>,
+}
+
+impl Base {
+    /// The first thing missing, for a command that cannot go on without it.
+    pub fn ready(self) -> Result<(), String> {
+        self.codecs.and(self.prosody)
+    }
+}
+
+/// The set-up `demo` and `test` share, before they build anything: libopus is built from
+/// source with cmake and make (no system libopus is assumed, as on Android/iOS), OpenH264 with
+/// the cc crate, which needs a C++ compiler; the local testbed runs Prosody.
+pub fn ensure_base(report: &mut Report, apt: &mut Apt, server: Server, fatal: bool) -> Base {
+    let codecs = step(
+        report,
+        "ensure cmake, make, cc, c++ (Opus, OpenH264)",
+        fatal,
+        || ensure_commands(apt, CODEC_TOOLCHAIN),
+    );
+    let prosody = match server {
+        Server::Remote => Ok(()),
+        Server::Local => step(report, "ensure prosody", fatal, || ensure_prosody(apt)),
+    };
+    Base { codecs, prosody }
+}
+
+/// A report step that keeps its error for the caller.
+fn step(
+    report: &mut Report,
+    name: &str,
+    fatal: bool,
+    f: impl FnOnce() -> Result<(), String>,
+) -> Result<(), String> {
+    let mut reason = String::new();
+    report
+        .step_or_skip(name, fatal, || f().inspect_err(|e| reason = e.clone()))
+        .ok_or(reason)
+}
+
+/// Commands and the Debian packages that provide them.
+const CODEC_TOOLCHAIN: &[(&str, &str)] = &[
+    ("cmake", "cmake"),
+    ("make", "make"),
+    ("cc", "gcc"),
+    ("c++", "g++"),
+];
+
 fn ensure_prosody(apt: &mut Apt) -> Result<(), String> {
     if Path::new(PROSODY).is_file() {
         println!("{PROSODY} is installed");
@@ -158,28 +226,34 @@ fn ensure_prosody(apt: &mut Apt) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "apt-get installed prosody but {PROSODY} is missing"
+            "the Debian package prosody is installed but {PROSODY} is missing"
         ))
     }
 }
 
-/// libopus is built from source with cmake (no system libopus is assumed, as on Android/iOS)
-/// and OpenH264 with the cc crate, which needs a C++ compiler.
-fn ensure_codec_toolchain(apt: &mut Apt) -> Result<(), String> {
-    let missing: Vec<&str> = [("cmake", "cmake"), ("cc", "gcc"), ("c++", "g++")]
-        .iter()
-        .filter(|(tool, _)| which(tool).is_none())
-        .map(|(_, package)| *package)
-        .collect();
-    if missing.is_empty() {
-        println!("cmake, cc, c++ are installed");
+fn ensure_commands(apt: &mut Apt, commands: &[(&str, &str)]) -> Result<(), String> {
+    let packages: Vec<&str> = missing_commands(commands).map(|(_, p)| p).collect();
+    if packages.is_empty() {
+        let names: Vec<&str> = commands.iter().map(|(c, _)| *c).collect();
+        println!("{} are installed", names.join(", "));
         return Ok(());
     }
-    apt.install(&missing)?;
-    match ["cmake", "cc", "c++"].iter().find(|t| which(t).is_none()) {
-        Some(tool) => Err(format!("{tool} is still not on PATH after apt-get install")),
+    apt.install(&packages)?;
+    match missing_commands(commands).next() {
+        Some((command, package)) => Err(format!(
+            "{command} is still not on PATH after installing the Debian package {package}"
+        )),
         None => Ok(()),
     }
+}
+
+fn missing_commands<'a>(
+    commands: &'a [(&'a str, &'a str)],
+) -> impl Iterator<Item = (&'a str, &'a str)> {
+    commands
+        .iter()
+        .copied()
+        .filter(|(command, _)| which(command).is_none())
 }
 
 fn ensure_jvm(apt: &mut Apt) -> Result<(), String> {
