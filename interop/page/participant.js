@@ -80,6 +80,8 @@
             id: kicked?.getId()
         }));
         conference.on(ev.USER_ROLE_CHANGED, (id, role) => report({ type: 'role_changed', id, role }));
+        // Media moving between the P2P session and the bridge.
+        conference.on(ev.P2P_STATUS, (_, active) => report({ type: 'p2p_status', active }));
         conference.on(ev.TRACK_ADDED, track => {
             if (track.isLocal()) {
                 return;
@@ -146,7 +148,7 @@
 
     window.omni = {
         /** Connects, joins and resolves with our endpoint id and the join timings in ms. */
-        async join({ serviceUrl, hosts, room, displayName, email, sourceNameSignaling, logLevel, password, withTracks, resolution, p2p = true }) {
+        async join({ serviceUrl, hosts, room, displayName, email, sourceNameSignaling, logLevel, password, withTracks, resolution, p2p = true, backToP2PDelay }) {
             JitsiMeetJS.init({ flags: { sourceNameSignaling: Boolean(sourceNameSignaling) } });
             JitsiMeetJS.setLogLevel(logLevel || JitsiMeetJS.logLevels.ERROR);
             const start = performance.now();
@@ -154,7 +156,7 @@
             const connected = performance.now();
             conference = connection.initJitsiConference(room, {
                 openBridgeChannel: 'websocket',
-                p2p: { enabled: p2p }
+                p2p: { enabled: p2p, backToP2PDelay }
             });
             listen();
             const joined = new Promise((resolve, reject) => {

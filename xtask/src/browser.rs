@@ -154,6 +154,30 @@ pub fn bench_media(ws: &Workspace, tools: &BrowserTools, runs: usize) -> Result<
     result
 }
 
+/// How often the P2P <-> bridge moves with lib-jitsi-meet fail, each scenario `runs` times
+/// with the release CLI, as JSON lines (interop/bench-moves.mjs).
+pub fn bench_moves(ws: &Workspace, tools: &BrowserTools, runs: usize) -> Result<String, String> {
+    let cli = ws.target.join("release/omni-jitsi");
+    if !cli.is_file() {
+        return Err(format!("{} is missing", cli.display()));
+    }
+    let testbed = Testbed::start(ws)?;
+    let result = crate::process::output(
+        ws.command(&tools.node)
+            .current_dir(ws.root.join("interop"))
+            .arg("bench-moves.mjs")
+            .arg(runs.to_string())
+            .env("OMNI_JITSI_TESTBED", &testbed.ready)
+            .env("OMNI_JITSI_CLI", &cli)
+            .env("CHROMIUM", CHROMIUM)
+            .env("LIB_JITSI_MEET", &tools.lib_jitsi_meet),
+    );
+    if let Err(e) = testbed.stop() {
+        eprintln!("xtask: warning: {e}");
+    }
+    result
+}
+
 fn run_tests(ws: &Workspace, tools: &BrowserTools) -> Result<(), String> {
     let cli = ws.debug_bin("omni-jitsi");
     if !cli.is_file() {
