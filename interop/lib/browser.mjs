@@ -129,6 +129,10 @@ export class BrowserParticipant {
         return this.page.evaluate(() => window.omni.addLocalTracks());
     }
 
+    shareScreen() {
+        return this.page.evaluate(() => window.omni.shareScreen());
+    }
+
     setMuted(kind, muted) {
         return this.page.evaluate((k, m) => window.omni.setMuted(k, m), kind, muted);
     }

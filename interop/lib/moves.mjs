@@ -9,7 +9,7 @@
 // bench-moves.mjs repeats them for a failure rate.
 import assert from 'node:assert/strict';
 
-import { bothWaysOnP2p, everyPairOnBridge, mark, onBridge } from './pairs.mjs';
+import { bothWaysOnP2p, everyPairOnBridge, jvbStatsUntil, mark, onBridge } from './pairs.mjs';
 import { uniqueRoom } from './rooms.mjs';
 import { SdkParticipant } from './sdk.mjs';
 
@@ -145,6 +145,26 @@ export const SCENARIOS = [
             assert.equal(await bea.setMuted('video', false), false);
             const marks = await mark([bea, ann, cal]);
             await checkBridge([bea, ann, cal], marks);
+        }
+    },
+    {
+        name: 'a browser shares its screen right after the move',
+        bench: 'screen_share_after_move',
+        async run(ctx) {
+            const { sdk, tab } = starters(ctx);
+            const room = uniqueRoom('p2p-move-screen');
+            const [ann, bea] = await pairOnP2p(() => sdk(room, 'Ann SDK', 440), () => tab(room, 'Bea Browser'));
+            const dan = await thirdJoins([ann, bea], () => tab(room, 'Dan Browser'));
+            const screen = await bea.shareScreen();
+            assert.equal(screen.videoType, 'desktop');
+            // The screen goes out on another simulcast layer than the camera did, larger than
+            // the 640x360 camera can be: what it is encoded at is what receivers must decode.
+            const sending = await jvbStatsUntil(bea, s => s.videoOut.some(o => o.frameWidth > 640 && o.framesEncoded > 0),
+                'the screen encoded on the bridge connection');
+            const layer = sending.videoOut.find(o => o.frameWidth > 640 && o.framesEncoded > 0);
+            bea.videoSize = [layer.frameWidth, layer.frameHeight];
+            const marks = await mark([ann, bea, dan]);
+            await checkBridge([ann, bea, dan], marks);
         }
     }
 ];

@@ -74,7 +74,7 @@ async function browserDecodesOnBridge(tab, sender, marks) {
     const audioBase = base.audio?.packetsReceived ?? 0;
     const videoBase = base.video?.framesDecoded ?? 0;
     const stats = await jvbStatsUntil(tab, s => s.from[sender.endpointId]?.audio?.packetsReceived > audioBase + 50
-        && s.from[sender.endpointId]?.video?.framesDecoded > videoBase + 10,
+        && s.from[sender.endpointId]?.video?.framesDecoded > videoBase + enoughFrames(sender),
     `audio and video from ${sender.label} on the bridge`);
     return stats.from[sender.endpointId];
 }
@@ -89,15 +89,33 @@ export async function browserReceivesSdk(tab, sender, hz, marks) {
     return { video, tone };
 }
 
-/** The tabs' fake camera at `resolution: 360`; Chromium scales it in steps that may round a side. */
-const CAMERA_ASPECT = 16 / 9;
+/**
+ * Whether a picture of `width` x `height` is what `tab` sends: its fake camera at `resolution:
+ * 360` is 16:9 (Chromium scales it in steps that may round a side); a tab sharing its screen
+ * sets `videoSize` to the size its screen layer is encoded at.
+ */
+function sentBy(tab, width, height) {
+    if (tab.videoSize) {
+        return width === tab.videoSize[0] && height === tab.videoSize[1];
+    }
+    return width > 0 && height > 0 && Math.abs(width / height - 16 / 9) < 0.02;
+}
+
+/** Pictures to wait for: a shared screen that does not change goes out at a frame or two a second. */
+function enoughFrames(tab) {
+    return tab.videoSize ? 3 : 10;
+}
+
+function describeVideo(tab) {
+    return tab.videoSize ? `${tab.videoSize.join('x')} pictures` : '16:9 pictures';
+}
 
 /** One browser hears the other's fake microphone beep and decodes its video (H.264). */
 export async function browserReceivesBrowser(tab, sender, marks) {
     const { audio, video } = await browserDecodesOnBridge(tab, sender, marks);
     assert.equal(video.codec?.mimeType, 'video/H264');
-    assert.ok(Math.abs(video.frameWidth / video.frameHeight - CAMERA_ASPECT) < 0.02,
-        `${video.frameWidth}x${video.frameHeight} from ${sender.label}`);
+    assert.ok(sentBy(sender, video.frameWidth, video.frameHeight),
+        `${video.frameWidth}x${video.frameHeight} from ${sender.label}, not ${describeVideo(sender)}`);
     const beep = await browserHears(tab, sender.endpointId, t => Math.abs(t.hz - BEEP_HZ) < 6,
         `the fake microphone's ${BEEP_HZ} Hz beep`);
     return { audio, video, beep };
@@ -130,12 +148,12 @@ export async function sdkReceivesSdk(receiver, sender, hz, marks) {
     return { heard, seen };
 }
 
-/** The SDK hears the browser's fake microphone beep and decodes its camera as 16:9. */
+/** The SDK hears the browser's fake microphone beep and decodes its video at its aspect. */
 export async function sdkReceivesBrowser(receiver, sender, marks) {
     const heard = await sdkStats(receiver, sender, 'audio', e => e.frames_decoded > 50
         && e.level_rms > AUDIBLE_RMS && Math.abs(e.dominant_hz - BEEP_HZ) < 8, `the ${BEEP_HZ} Hz beep`, marks);
-    const seen = await sdkStats(receiver, sender, 'video', e => e.frames_decoded > 10 && e.width > 0
-        && Math.abs(e.width / e.height - CAMERA_ASPECT) < 0.02, '16:9 pictures', marks);
+    const seen = await sdkStats(receiver, sender, 'video', e => e.frames_decoded > enoughFrames(sender)
+        && sentBy(sender, e.width, e.height), describeVideo(sender), marks);
     assert.equal(seen.source_name, `${sender.endpointId}-v0`);
     return { heard, seen };
 }

@@ -189,6 +189,22 @@
 
         addLocalTracks: addTracks,
 
+        /**
+         * As jitsi-meet 2021 shares the screen: a desktop track replaces the camera on the same
+         * sender. Headless Chromium captures a fake 800x600 screen. Resolves with its size.
+         */
+        async shareScreen() {
+            const created = await JitsiMeetJS.createLocalTracks({ devices: ['desktop'] });
+            const desktop = created.find(t => t.getType() === 'video');
+            for (const other of created.filter(t => t !== desktop)) {
+                await other.dispose();
+            }
+            await conference.replaceTrack(tracks.video, desktop);
+            tracks.video = desktop;
+            const { width, height } = desktop.getTrack().getSettings();
+            return { width, height, videoType: desktop.videoType };
+        },
+
         async setMuted(kind, muted) {
             const track = tracks[kind];
             if (!track) {
