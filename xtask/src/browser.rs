@@ -18,8 +18,9 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const LJM_PACKAGE: &str = "@lyno/lib-jitsi-meet@2.6726.2";
 const LJM_TARBALL: &str = "lyno-lib-jitsi-meet-2.6726.2.tgz";
 const LJM_SHA1: &str = "c3cd6ca0c41406f9acdc6d97ce8c85fe81197468";
-/// Each scenario waits at most 15 s per step; this only catches a hung browser.
-const LIMIT: Duration = Duration::from_secs(600);
+/// Each scenario waits at most 15 s per step; this only catches a hung browser (the P2P <-> bridge
+/// moves add about three minutes to the suite).
+const LIMIT: Duration = Duration::from_secs(900);
 
 pub struct BrowserTools {
     pub node: PathBuf,
