@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { WAIT_MS } from './env.mjs';
 
 /** The SDK's --send-pattern size. */
-export const PATTERN = [320, 180];
+const PATTERN = [320, 180];
 /** Chromium's fake microphone beeps; its half-second RMS was measured at ~3000. */
-export const AUDIBLE_RMS = 100;
+const AUDIBLE_RMS = 100;
 /** The pitch of the fake microphone's beep (Chromium's `FakeAudioInputStream`). */
-export const BEEP_HZ = 400;
+const BEEP_HZ = 400;
 
 /** Polls `read` until `check` holds: stats are sampled, there is no event for them. */
 async function statsUntil(tab, read, check, what, timeoutMs = WAIT_MS) {
@@ -193,7 +193,7 @@ export function everyPairOnBridge(participants, marks) {
 }
 
 /** Polls the tab's P2P getStats until `check` holds. */
-export function p2pStatsUntil(tab, check, what, timeoutMs) {
+function p2pStatsUntil(tab, check, what, timeoutMs) {
     return statsUntil(tab, () => tab.p2pStats(), check, what, timeoutMs);
 }
 
