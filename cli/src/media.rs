@@ -127,6 +127,9 @@ async fn report_stats(meeting: Meeting, mut tracks: mpsc::UnboundedReceiver<Trac
         }
         for (source, t) in known.iter_mut().filter(|(_, t)| t.kind == MediaKind::Audio) {
             let Some(audio) = meeting.remote_audio(source) else {
+                // No session carries it (media moving between P2P and the bridge, or lost):
+                // the stats say silence rather than repeat what was heard before.
+                t.recent.clear();
                 continue;
             };
             if let Ok(frame) = audio.pull(AUDIO_FRAME.samples_per_channel()) {

@@ -1,5 +1,5 @@
 // Headless Chromium with lib-jitsi-meet, one tab per participant, driven over CDP.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -52,9 +52,18 @@ export class Browser {
     async participant(label) {
         const page = await this.browser.newPage();
         const events = new EventLog(`browser ${label}`);
+        // INTEROP_LOG_DIR keeps each tab's console and errors (lib-jitsi-meet logs at logLevel).
+        const logDir = process.env.INTEROP_LOG_DIR;
+        const logFile = logDir && createWriteStream(path.join(logDir, `${label.replace(/\W+/g, '-')}-${Date.now()}.log`));
         await page.exposeFunction('omniEvent', event => events.push(event));
-        page.on('pageerror', error => events.push({ type: 'page_error', message: error.message }));
-        page.on('console', message => events.push({ type: 'console', level: message.type(), text: message.text() }));
+        page.on('pageerror', error => {
+            events.push({ type: 'page_error', message: error.message });
+            logFile?.write(`page error: ${error.message}\n`);
+        });
+        page.on('console', message => {
+            events.push({ type: 'console', level: message.type(), text: message.text() });
+            logFile?.write(`${new Date().toISOString()} ${message.type()} ${message.text()}\n`);
+        });
         await page.goto(this.pages.url, { waitUntil: 'load', timeout: WAIT_MS });
         return new BrowserParticipant(label, page, events);
     }
@@ -80,7 +89,7 @@ export class BrowserParticipant {
     }
 
     /** Resolves after CONFERENCE_JOINED with { endpointId, connectMs, joinMs }. */
-    async join(room, { displayName, email, sourceNameSignaling = false, logLevel, password, withTracks = false, resolution, p2p = true } = {}) {
+    async join(room, { displayName, email, sourceNameSignaling = false, logLevel, password, withTracks = false, resolution, p2p = true, backToP2PDelay } = {}) {
         const bed = testbed();
         const joined = await this.page.evaluate(options => window.omni.join(options), {
             serviceUrl: bed.websocket_url,
@@ -93,7 +102,8 @@ export class BrowserParticipant {
             password,
             withTracks,
             resolution,
-            p2p
+            p2p,
+            backToP2PDelay
         });
         this.endpointId = joined.endpointId;
         return joined;
@@ -117,6 +127,10 @@ export class BrowserParticipant {
 
     addLocalTracks() {
         return this.page.evaluate(() => window.omni.addLocalTracks());
+    }
+
+    shareScreen() {
+        return this.page.evaluate(() => window.omni.shareScreen());
     }
 
     setMuted(kind, muted) {

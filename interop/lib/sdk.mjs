@@ -1,5 +1,7 @@
 // The SDK side: the omni-jitsi CLI as a child process, JSON lines out, commands in.
 import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import path from 'node:path';
 import readline from 'node:readline';
 
 import { cliPath, testbed, WAIT_MS } from './env.mjs';
@@ -55,10 +57,15 @@ export class SdkParticipant {
         this.events = new EventLog(`sdk ${label}`);
         this.stderr = '';
         this.exited = new Promise(resolve => child.once('exit', (code, signal) => resolve({ code, signal })));
+        // INTEROP_LOG_DIR keeps each client's whole log (RUST_LOG decides how much there is).
+        const logDir = process.env.INTEROP_LOG_DIR;
+        const logFile = logDir && createWriteStream(path.join(logDir, `${label.replace(/\W+/g, '-')}-${child.pid}.log`));
         child.stderr.on('data', chunk => {
             this.stderr = (this.stderr + chunk).slice(-20000);
+            logFile?.write(chunk);
         });
         readline.createInterface({ input: child.stdout }).on('line', line => {
+            logFile?.write(`${new Date().toISOString()} stdout ${line}\n`);
             try {
                 this.events.push(JSON.parse(line));
             } catch (e) {

@@ -80,6 +80,8 @@
             id: kicked?.getId()
         }));
         conference.on(ev.USER_ROLE_CHANGED, (id, role) => report({ type: 'role_changed', id, role }));
+        // Media moving between the P2P session and the bridge.
+        conference.on(ev.P2P_STATUS, (_, active) => report({ type: 'p2p_status', active }));
         conference.on(ev.TRACK_ADDED, track => {
             if (track.isLocal()) {
                 return;
@@ -146,7 +148,7 @@
 
     window.omni = {
         /** Connects, joins and resolves with our endpoint id and the join timings in ms. */
-        async join({ serviceUrl, hosts, room, displayName, email, sourceNameSignaling, logLevel, password, withTracks, resolution, p2p = true }) {
+        async join({ serviceUrl, hosts, room, displayName, email, sourceNameSignaling, logLevel, password, withTracks, resolution, p2p = true, backToP2PDelay }) {
             JitsiMeetJS.init({ flags: { sourceNameSignaling: Boolean(sourceNameSignaling) } });
             JitsiMeetJS.setLogLevel(logLevel || JitsiMeetJS.logLevels.ERROR);
             const start = performance.now();
@@ -154,7 +156,7 @@
             const connected = performance.now();
             conference = connection.initJitsiConference(room, {
                 openBridgeChannel: 'websocket',
-                p2p: { enabled: p2p }
+                p2p: { enabled: p2p, backToP2PDelay }
             });
             listen();
             const joined = new Promise((resolve, reject) => {
@@ -186,6 +188,22 @@
         },
 
         addLocalTracks: addTracks,
+
+        /**
+         * As jitsi-meet 2021 shares the screen: a desktop track replaces the camera on the same
+         * sender. Headless Chromium captures a fake 800x600 screen. Resolves with its size.
+         */
+        async shareScreen() {
+            const created = await JitsiMeetJS.createLocalTracks({ devices: ['desktop'] });
+            const desktop = created.find(t => t.getType() === 'video');
+            for (const other of created.filter(t => t !== desktop)) {
+                await other.dispose();
+            }
+            await conference.replaceTrack(tracks.video, desktop);
+            tracks.video = desktop;
+            const { width, height } = desktop.getTrack().getSettings();
+            return { width, height, videoType: desktop.videoType };
+        },
 
         async setMuted(kind, muted) {
             const track = tracks[kind];

@@ -17,12 +17,15 @@ use crate::testbed::Testbed;
 use crate::tools;
 use crate::workspace::{is_ci, Workspace};
 
-const USAGE: &str = "usage: bench [--sizes N,N,...] [--skip-kotlin] [--skip-browser]";
+const USAGE: &str =
+    "usage: bench [--sizes N,N,...] [--move-runs N] [--skip-kotlin] [--skip-browser]";
 /// Time for the idle client's memory to settle after the join before it is read.
 const IDLE: Duration = Duration::from_secs(3);
 
 struct Options {
     sizes: Vec<String>,
+    /// Runs of each P2P <-> bridge move scenario with lib-jitsi-meet (about 30 s each); 0 skips.
+    move_runs: usize,
     kotlin: bool,
     browser: bool,
 }
@@ -30,6 +33,7 @@ struct Options {
 fn parse(args: &[String]) -> Result<Options, String> {
     let mut options = Options {
         sizes: vec!["10".into(), "50".into(), "100".into()],
+        move_runs: 20,
         kotlin: true,
         browser: true,
     };
@@ -38,6 +42,12 @@ fn parse(args: &[String]) -> Result<Options, String> {
         match arg.as_str() {
             "--skip-kotlin" => options.kotlin = false,
             "--skip-browser" => options.browser = false,
+            "--move-runs" => {
+                let n = args.next().ok_or(USAGE)?;
+                options.move_runs = n
+                    .parse()
+                    .map_err(|_| format!("--move-runs takes a whole number: {n:?}"))?;
+            }
             "--sizes" => {
                 let list = args.next().ok_or(USAGE)?;
                 options.sizes = list.split(',').map(str::to_string).collect();
@@ -90,6 +100,10 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
         Ok(browser_tools) => {
             results.extend(json_lines(&browser::bench_join(ws, browser_tools, 20)?)?);
             results.extend(json_lines(&browser::bench_media(ws, browser_tools, 10)?)?);
+            if options.move_runs > 0 {
+                let moves = browser::bench_moves(ws, browser_tools, options.move_runs)?;
+                results.extend(json_lines(&moves)?);
+            }
         }
         Err(why) => println!("lib-jitsi-meet benches skipped: {why}"),
     }
@@ -305,6 +319,25 @@ fn render(results: &[Value]) -> String {
             num(v, "rss_mib"),
         ));
     }
+    let moves: Vec<&Value> = results
+        .iter()
+        .filter(|v| v.get("failures").is_some())
+        .collect();
+    if !moves.is_empty() {
+        md.push_str(
+            "\n## P2P <-> bridge moves with lib-jitsi-meet: runs in which a directed pair lost its sender\n\n\
+             | scenario | failed / runs | what |\n|---|---|---|\n",
+        );
+        for v in moves {
+            md.push_str(&format!(
+                "| {} | {} / {} | {} |\n",
+                v["bench"].as_str().unwrap_or("?"),
+                v["failures"],
+                v["runs"],
+                v["what"].as_str().unwrap_or("")
+            ));
+        }
+    }
     md.push_str("\n## Footprint and media cost\n\n| measurement | value | what |\n|---|---|---|\n");
     for v in results.iter().filter(|v| v.get("unit").is_some()) {
         md.push_str(&format!(
@@ -362,5 +395,24 @@ mod tests {
         ));
         assert!(md.contains("ratio idle_client_rss / ljm_idle_chromium_pss: 0.01"));
         assert!(!md.contains("ratio p2p_first_remote_audio_after_join"));
+        assert!(!md.contains("P2P <-> bridge moves"));
+    }
+
+    #[test]
+    fn move_failures_get_a_table_of_their_own_and_their_runs_an_option() {
+        let results = vec![
+            json!({"bench": "ljm_p2p_move_three_moves", "runs": 20, "failures": 1,
+                   "what": "three moves", "failed": ["run 4: ..."]}),
+        ];
+        let md = render(&results);
+        assert!(md.contains("| ljm_p2p_move_three_moves | 1 / 20 | three moves |"));
+        assert!(
+            !md.contains("| ljm_p2p_move_three_moves | 20 |"),
+            "not a timing"
+        );
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(parse(&args(&["--move-runs", "5"])).unwrap().move_runs, 5);
+        assert_eq!(parse(&args(&[])).unwrap().move_runs, 20);
+        assert!(parse(&args(&["--move-runs", "many"])).is_err());
     }
 }

@@ -191,8 +191,14 @@ impl Driver {
                 }
                 Output::Bridge(command) => self.on_bridge_command(command).await,
                 Output::Event(event) => {
-                    if let ConferenceEvent::RemoteTrackRemoved { source_name, .. } = &event {
-                        self.media.track_removed(source_name);
+                    match &event {
+                        ConferenceEvent::RemoteTrackRemoved { source_name, .. } => {
+                            self.media.track_changed(source_name, true)
+                        }
+                        ConferenceEvent::RemoteTrackAdded { source_name, .. } => {
+                            self.media.track_changed(source_name, false)
+                        }
+                        _ => {}
                     }
                     let roster_event = matches!(
                         event,

@@ -11,7 +11,7 @@
 //! remote source's audio is taken from the P2P session when it has it: the peer does the same,
 //! so that is where its packets are.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use omni_jitsi_media::audio::RemoteAudio;
@@ -84,10 +84,17 @@ fn bitrate_cap(max_height: Option<i32>) -> Option<u32> {
 }
 
 /// Every session's remote audio handles, and the view of them the app reads: one handle per
-/// source name, the P2P session's when it has one.
+/// source name that is in the conference, the P2P session's when it has one.
+///
+/// A source that leaves keeps its handle, out of the view: webrtc-rs opens a remote track once
+/// per msid and session and never ends it, so when the source comes back (a browser back on
+/// the bridge after P2P, with the same SSRCs and msid) its packets reach the same handle again,
+/// and no new one would ever be announced.
 struct AudioRegistry {
     by_session: Mutex<HashMap<String, HashMap<String, RemoteAudio>>>,
     preferred: Mutex<Option<String>>,
+    /// Sources announced as removed and not added back since.
+    gone: Mutex<HashSet<String>>,
     published: watch::Sender<HashMap<String, RemoteAudio>>,
 }
 
@@ -105,11 +112,15 @@ impl AudioRegistry {
         self.publish();
     }
 
-    fn remove_source(&self, name: &str) {
-        for handles in lock(&self.by_session).values_mut() {
-            handles.remove(name);
+    fn source_gone(&self, name: &str, gone: bool) {
+        let changed = if gone {
+            lock(&self.gone).insert(name.to_string())
+        } else {
+            lock(&self.gone).remove(name)
+        };
+        if changed {
+            self.publish();
         }
-        self.publish();
     }
 
     fn prefer(&self, sid: Option<String>) {
@@ -119,11 +130,12 @@ impl AudioRegistry {
 
     fn publish(&self) {
         let preferred = lock(&self.preferred).clone();
+        let gone = lock(&self.gone).clone();
         let sessions = lock(&self.by_session);
         let mut view: HashMap<String, RemoteAudio> = HashMap::new();
         for (sid, handles) in sessions.iter() {
             let wins = preferred.as_deref() == Some(sid.as_str());
-            for (name, audio) in handles {
+            for (name, audio) in handles.iter().filter(|(name, _)| !gone.contains(*name)) {
                 if wins || !view.contains_key(name) {
                     view.insert(name.clone(), audio.clone());
                 }
@@ -162,6 +174,7 @@ impl MediaEngine {
             audio: Arc::new(AudioRegistry {
                 by_session: Mutex::new(HashMap::new()),
                 preferred: Mutex::new(None),
+                gone: Mutex::new(HashSet::new()),
                 published: audio,
             }),
             video,
@@ -404,9 +417,10 @@ impl MediaEngine {
         }
     }
 
-    /// The source left the conference: its audio handle is no longer offered to the app.
-    pub fn track_removed(&self, source_name: &str) {
-        self.audio.remove_source(source_name);
+    /// The source left the conference (`gone`) or is back: its audio handle is offered to the
+    /// app only while it is there.
+    pub fn track_changed(&self, source_name: &str, gone: bool) {
+        self.audio.source_gone(source_name, gone);
     }
 
     async fn close(&mut self, sid: &str) {
@@ -483,6 +497,7 @@ async fn forward(sid: String, mut events: mpsc::UnboundedReceiver<SessionEvent>,
 #[cfg(test)]
 mod tests {
     use super::*;
+    use omni_jitsi_media::audio::Channels;
 
     fn engine() -> MediaEngine {
         let ssrcs = LocalSsrcs {
@@ -535,5 +550,43 @@ mod tests {
         for sid in ["jvb", "p2p"] {
             engine.close(sid).await;
         }
+    }
+
+    fn registry() -> (AudioRegistry, watch::Receiver<HashMap<String, RemoteAudio>>) {
+        let (published, view) = watch::channel(HashMap::new());
+        let registry = AudioRegistry {
+            by_session: Mutex::new(HashMap::new()),
+            preferred: Mutex::new(None),
+            gone: Mutex::new(HashSet::new()),
+            published,
+        };
+        (registry, view)
+    }
+
+    /// A browser leaves P2P: its sources leave the conference for a moment (P2P over, the
+    /// bridge not carrying them yet) and come back on the bridge session, whose track for them
+    /// webrtc-rs opened before and does not open again. The app must get that handle back.
+    #[test]
+    fn a_source_that_leaves_and_comes_back_is_heard_on_the_handle_it_had() {
+        let (registry, view) = registry();
+        // Told apart by their channel counts.
+        let bridge = RemoteAudio::new(Channels::Mono, 3).unwrap();
+        let p2p = RemoteAudio::new(Channels::Stereo, 3).unwrap();
+        registry.insert("jvb", "b-a0".into(), bridge);
+        registry.insert("p2p", "b-a0".into(), p2p);
+        registry.prefer(Some("p2p".into()));
+        assert_eq!(
+            view.borrow()["b-a0"].channels(),
+            Channels::Stereo,
+            "P2P wins"
+        );
+
+        registry.remove_session("p2p");
+        registry.prefer(None);
+        registry.source_gone("b-a0", true);
+        assert!(!view.borrow().contains_key("b-a0"));
+
+        registry.source_gone("b-a0", false);
+        assert_eq!(view.borrow()["b-a0"].channels(), Channels::Mono);
     }
 }

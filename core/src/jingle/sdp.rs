@@ -331,6 +331,28 @@ impl Sdp {
     pub fn media_by_mid(&self, mid: &str) -> Option<&MediaSection> {
         self.media.iter().find(|m| m.mid() == Some(mid))
     }
+
+    /// One line per m-line (mid, media, port, direction, SSRCs, msid), for logs: what a
+    /// renegotiation changed is visible without the whole SDP.
+    pub fn outline(&self) -> String {
+        self.media
+            .iter()
+            .map(|m| {
+                let ssrcs = m.ssrcs();
+                let msid = ssrcs.first().and_then(|s| m.ssrc_attr(*s, "msid"));
+                format!(
+                    "mid {} {} port {} {} ssrcs {:?} msid {:?}",
+                    m.mid().unwrap_or("-"),
+                    m.media,
+                    m.port,
+                    m.direction().map_or("-", Direction::as_str),
+                    ssrcs,
+                    msid
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
 }
 
 impl fmt::Display for Sdp {

@@ -1,9 +1,20 @@
 //! `source-add` / `source-remove` from the focus or a P2P peer, as a pure step: the current remote
 //! sources and remote SDP in, the new ones out, plus what changed for the conference to report.
-//! The SDP edits follow lib-jitsi-meet's `SDP.updateRemoteSources`: towards the bridge a new
-//! source gets a new `sendonly` m-line cloned from the first one of its media type, and a removed
-//! source's m-line is rejected (port 0, `inactive`) rather than deleted, because unified plan never
-//! lets m-lines disappear; in P2P an m-line without sources is reused first.
+//!
+//! A new source gets a `sendonly` m-line cloned from the first one of its media type, and a
+//! removed source's m-line stays (unified plan never lets m-lines disappear) without its SSRCs.
+//! An m-line left without sources is reused first by the next source of its media type.
+//!
+//! Towards the bridge lib-jitsi-meet rejects a removed source's m-line (port 0, `inactive`,
+//! `SDP.updateRemoteSources`) and gives a source that comes back a fresh m-line; the 2021 bundle
+//! set it `inactive` and let sdp-interop reuse it. Neither works with webrtc-rs (0.21): it stops
+//! the transceiver of an `inactive` or rejected m-line for good but keeps that receiver's SSRCs,
+//! and it hands an incoming packet to the first transceiver that lists its SSRC. A browser that
+//! talked P2P removes its sources from the bridge session and later adds them back with the same
+//! SSRCs, so every packet of theirs went to the stopped transceiver and was dropped ("Failed to
+//! get track_remote"): the participant was never heard on the bridge. So here a removed source's
+//! m-line stays open (`sendonly` from the bridge, no SSRCs: nothing arrives on it) and the source
+//! that comes back, or the next one, takes it again; its transceiver never stops.
 
 use crate::jid::EndpointId;
 
@@ -88,7 +99,16 @@ fn add_to_sdp(sdp: &mut Sdp, source: &RemoteSource, peer: Peer) -> Result<(), Ji
             .media
             .iter()
             .position(|m| m.media == media && m.ssrcs().is_empty()),
-        Peer::Bridge => None,
+        // Only an m-line a removed source left: the offer's own m-lines carry the bridge's
+        // SSRCs and ours for a screen share is `recvonly`. A source the bridge demuxes by mid
+        // must keep that mid.
+        Peer::Bridge => sdp.media.iter().position(|m| {
+            m.media == media
+                && m.port != 0
+                && m.direction() == Some(Direction::SendOnly)
+                && m.ssrcs().is_empty()
+                && source.mid.as_deref().is_none_or(|mid| m.mid() == Some(mid))
+        }),
     };
     let index = match reusable {
         Some(i) => {
@@ -194,10 +214,8 @@ fn remove_from_sdp(sdp: &mut Sdp, source: &RemoteSource, peer: Peer) {
     };
     strip_ssrcs(m, &source.ssrcs);
     match peer {
-        Peer::Bridge => {
-            m.port = 0;
-            m.set_direction(Direction::Inactive);
-        }
+        // Open and `sendonly`, not rejected: see the module comment.
+        Peer::Bridge => m.set_direction(Direction::SendOnly),
         Peer::P2p => {
             let direction = match m.direction() {
                 Some(Direction::SendRecv | Direction::RecvOnly) => Direction::RecvOnly,

@@ -12,7 +12,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::offer::AUDIO_LEVEL_EXT;
-use super::router::{Kind, Router, SourceDesc};
+use super::router::{Kind, Outgoing, Router, SourceDesc};
 use super::speaker::{audio_level_extension, pcm_level, Speakers};
 use super::transport::{Identity, Received, RemoteParameters, Transport, TransportError};
 use super::BridgeError;
@@ -115,7 +115,7 @@ impl Core {
         match received {
             Ok(Some(Received::Rtp(packet))) => {
                 self.stats.rtp_received += 1;
-                forward_rtp(conf, endpoint, &packet, &mut self.stats, &mut out);
+                forward_rtp(conf, endpoint, &packet, now, &mut self.stats, &mut out);
             }
             Ok(Some(Received::Rtcp(packet))) => {
                 forward_feedback(conf, &packet, &mut self.stats, &mut out)
@@ -251,6 +251,7 @@ fn forward_rtp(
     conf: &mut Conference,
     from: &str,
     packet: &[u8],
+    now: Instant,
     stats: &mut BridgeStats,
     out: &mut Vec<Out>,
 ) {
@@ -279,15 +280,26 @@ fn forward_rtp(
     if rtp_payload(packet).is_some_and(<[u8]>::is_empty) {
         return;
     }
-    let Some(outgoing) = conf.router.outgoing_ssrc(ssrc) else {
+    let (Some(seq), Some(timestamp)) = (
+        packet.get(2..4).map(|b| u16::from_be_bytes([b[0], b[1]])),
+        packet
+            .get(4..8)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]])),
+    ) else {
+        return;
+    };
+    let Some(outgoing) = conf.router.outgoing(ssrc, seq, timestamp, now) else {
         return;
     };
     let rewritten;
-    let packet = if outgoing == ssrc {
+    let packet = if (outgoing.ssrc, outgoing.seq, outgoing.timestamp) == (ssrc, seq, timestamp)
+        && outgoing.original_seq_delta.unwrap_or(0) == 0
+    {
         packet
     } else {
-        let mut copy = packet.to_vec();
-        copy[8..12].copy_from_slice(&outgoing.to_be_bytes());
+        let Some(copy) = rewrite(packet, &outgoing) else {
+            return;
+        };
         rewritten = copy;
         &rewritten[..]
     };
@@ -308,6 +320,25 @@ fn forward_rtp(
         }
         drain(ep, out);
     }
+}
+
+/// The packet as it leaves: SSRC, sequence number and timestamp from `outgoing`, and in a
+/// retransmission the original sequence number it carries (RFC 4588) moved by the same delta.
+fn rewrite(packet: &[u8], outgoing: &Outgoing) -> Option<Vec<u8>> {
+    let mut copy = packet.to_vec();
+    copy.get_mut(2..4)?
+        .copy_from_slice(&outgoing.seq.to_be_bytes());
+    copy.get_mut(4..8)?
+        .copy_from_slice(&outgoing.timestamp.to_be_bytes());
+    copy.get_mut(8..12)?
+        .copy_from_slice(&outgoing.ssrc.to_be_bytes());
+    if let Some(delta) = outgoing.original_seq_delta.filter(|d| *d != 0) {
+        let start = rtp_payload(packet)?.as_ptr() as usize - packet.as_ptr() as usize;
+        let original = copy.get_mut(start..start + 2)?;
+        let moved = u16::from_be_bytes([original[0], original[1]]).wrapping_add(delta);
+        original.copy_from_slice(&moved.to_be_bytes());
+    }
+    Some(copy)
 }
 
 fn audio_level(conf: &mut Conference, ssrc: u32, packet: &[u8]) -> Option<u8> {

@@ -3,9 +3,11 @@
 //! last-N (endpoints ordered by how recently they were dominant speaker, then by join order) and
 //! the receiver's constraints for that source allow a height above 0. Keyframe requests go to
 //! the endpoint that owns the SSRC they name. SSRCs and sequence numbers are forwarded as sent,
-//! except one simulcast layer per source, whose SSRC is rewritten onto the SIM group's first.
+//! except one simulcast layer per source, whose SSRC is rewritten onto the SIM group's first and
+//! whose sequence numbers and timestamps continue across a switch to another layer.
 
 use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
 
 use omni_jitsi_core::jingle::SsrcGroup;
 use serde_json::Value;
@@ -118,8 +120,37 @@ pub struct Router {
     owners: HashMap<u32, (String, usize)>,
     /// Most recent dominant speaker first.
     speakers: Vec<String>,
-    /// The forwarded layer of each simulcast source, by the source's first SSRC.
-    selected_layers: HashMap<u32, usize>,
+    /// How each simulcast source is forwarded, by the source's first SSRC.
+    forwarding: HashMap<u32, Forwarding>,
+}
+
+/// A layer that sent nothing for this long is given up for one that sends. Chromium stops a
+/// layer when its bandwidth estimate or its content changes (a camera replaced by a screen goes
+/// out on another layer of the same SIM group); jitsi-videobridge then forwards another layer.
+const LAYER_SILENCE: Duration = Duration::from_millis(500);
+/// The gap a layer switch leaves in the outgoing timestamps: one frame at 30 fps, 90 kHz.
+const SWITCH_TIMESTAMP_STEP: u32 = 3000;
+
+/// One simulcast source's forwarded layer and what keeps its outgoing stream continuous.
+#[derive(Debug, Clone, Copy)]
+struct Forwarding {
+    layer: usize,
+    last_sent: Instant,
+    /// Added to the forwarded layer's sequence numbers and timestamps; zero until a switch.
+    seq_delta: u16,
+    ts_delta: u32,
+    /// The newest sequence number and timestamp that went out.
+    last_out: Option<(u16, u32)>,
+}
+
+/// How a forwarded packet leaves: its SSRC, sequence number and timestamp, and for a
+/// retransmission (RTX) what to add to the original sequence number it carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outgoing {
+    pub ssrc: u32,
+    pub seq: u16,
+    pub timestamp: u32,
+    pub original_seq_delta: Option<u16>,
 }
 
 impl Router {
@@ -136,7 +167,7 @@ impl Router {
         self.members.remove(endpoint);
         self.owners.retain(|_, (owner, _)| owner != endpoint);
         let owners = &self.owners;
-        self.selected_layers
+        self.forwarding
             .retain(|first, _| owners.contains_key(first));
     }
 
@@ -168,9 +199,9 @@ impl Router {
             kept.push(source);
         }
         member.sources = kept.clone();
-        // A source that stays keeps its forwarded layer: switching would break its sequence.
+        // A source that stays keeps its forwarded layer and its outgoing numbering.
         let owners = &self.owners;
-        self.selected_layers
+        self.forwarding
             .retain(|first, _| owners.contains_key(first));
         kept
     }
@@ -221,16 +252,29 @@ impl Router {
             .collect()
     }
 
-    /// The SSRC a packet that arrived on `ssrc` is forwarded with, `None` to drop it. Of a
-    /// simulcast source one layer goes out, rewritten onto the SIM group's first SSRC (its RTX
-    /// onto that SSRC's RTX), as jitsi-videobridge forwards one layer per receiver and
-    /// lib-jitsi-meet's receiver keeps only that SSRC of the group. Without layer selection or
-    /// sequence number rewriting, the layer is the first one that sends and stays so: Chromium
-    /// sends only the layers its bandwidth estimate allows, not always the lowest.
-    pub fn outgoing_ssrc(&mut self, ssrc: u32) -> Option<u32> {
+    /// How a packet that arrived on `ssrc` (sequence number `seq`, timestamp `timestamp`) is
+    /// forwarded, `None` to drop it. Of a simulcast source one layer goes out, rewritten onto the
+    /// SIM group's first SSRC (its RTX onto that SSRC's RTX), as jitsi-videobridge forwards one
+    /// layer per receiver and lib-jitsi-meet's receiver keeps only that SSRC of the group. The
+    /// layer is the first one that sends, until it is silent for `LAYER_SILENCE` while another
+    /// sends: then that one goes out, numbered on from the last packet forwarded. The receiver
+    /// asks for the keyframe it needs (the bridge sends no keyframe requests of its own).
+    pub fn outgoing(
+        &mut self,
+        ssrc: u32,
+        seq: u16,
+        timestamp: u32,
+        now: Instant,
+    ) -> Option<Outgoing> {
         let (_, source) = self.owner(ssrc)?;
+        let unchanged = Outgoing {
+            ssrc,
+            seq,
+            timestamp,
+            original_seq_delta: None,
+        };
         let Some(layers) = source.layers() else {
-            return Some(ssrc);
+            return Some(unchanged);
         };
         let (index, rtx) = layers.iter().enumerate().find_map(|(i, (layer, rtx))| {
             if *layer == ssrc {
@@ -242,16 +286,52 @@ impl Router {
             }
         })?;
         let (first, first_rtx) = layers[0];
-        let selected = match self.selected_layers.get(&first) {
-            Some(selected) => *selected,
+        let state = match self.forwarding.get_mut(&first) {
+            Some(state) => state,
             None if rtx => return None,
-            None => *self.selected_layers.entry(first).or_insert(index),
+            None => self.forwarding.entry(first).or_insert(Forwarding {
+                layer: index,
+                last_sent: now,
+                seq_delta: 0,
+                ts_delta: 0,
+                last_out: None,
+            }),
         };
-        match (selected == index, rtx) {
-            (false, _) => None,
-            (true, false) => Some(first),
-            (true, true) => first_rtx,
+        if state.layer != index {
+            if rtx || now.duration_since(state.last_sent) < LAYER_SILENCE {
+                return None;
+            }
+            state.layer = index;
+            if let Some((last_seq, last_ts)) = state.last_out {
+                state.seq_delta = last_seq.wrapping_add(1).wrapping_sub(seq);
+                state.ts_delta = last_ts
+                    .wrapping_add(SWITCH_TIMESTAMP_STEP)
+                    .wrapping_sub(timestamp);
+            }
         }
+        let timestamp = timestamp.wrapping_add(state.ts_delta);
+        if rtx {
+            return Some(Outgoing {
+                ssrc: first_rtx?,
+                seq,
+                timestamp,
+                original_seq_delta: Some(state.seq_delta),
+            });
+        }
+        state.last_sent = now;
+        let seq = seq.wrapping_add(state.seq_delta);
+        let newer = state
+            .last_out
+            .is_none_or(|(last, _)| seq.wrapping_sub(last) < 0x8000);
+        if newer {
+            state.last_out = Some((seq, timestamp));
+        }
+        Some(Outgoing {
+            ssrc: first,
+            seq,
+            timestamp,
+            original_seq_delta: None,
+        })
     }
 
     /// The SSRC a keyframe request for `ssrc` must name at its sender: the forwarded layer's.
@@ -259,8 +339,8 @@ impl Router {
         let layer = self
             .owner(ssrc)
             .and_then(|(_, source)| source.layers())
-            .zip(self.selected_layers.get(&ssrc))
-            .and_then(|(layers, selected)| layers.get(*selected).map(|(layer, _)| *layer));
+            .zip(self.forwarding.get(&ssrc))
+            .and_then(|(layers, state)| layers.get(state.layer).map(|(layer, _)| *layer));
         layer.unwrap_or(ssrc)
     }
 
@@ -403,57 +483,106 @@ mod tests {
     #[test]
     fn one_simulcast_layer_goes_out_on_the_first_ssrc() {
         let mut r = router();
-        let group = |semantics: &str, ssrcs: &[u32]| SsrcGroup {
-            semantics: semantics.into(),
-            ssrcs: ssrcs.to_vec(),
-        };
-        r.set_sources(
-            "c",
-            vec![SourceDesc {
-                name: "c-v0".into(),
-                kind: Kind::Video,
-                ssrcs: vec![10, 11, 12, 20, 21, 22],
-                video_type: Some("camera".into()),
-                signalled: Signalled {
-                    groups: vec![
-                        group("SIM", &[10, 11, 12]),
-                        group("FID", &[10, 20]),
-                        group("FID", &[11, 21]),
-                        group("FID", &[12, 22]),
-                    ],
-                    ..Signalled::default()
-                },
-            }],
-        );
+        r.set_sources("c", vec![simulcast_camera()]);
+        let now = Instant::now();
+        let out =
+            |r: &mut Router, ssrc: u32, seq: u16| r.outgoing(ssrc, seq, 9000, now).map(|o| o.ssrc);
         assert_eq!(
-            r.outgoing_ssrc(21),
+            out(&mut r, 21, 1),
             None,
             "no RTX before its layer is chosen"
         );
         assert_eq!(
-            r.outgoing_ssrc(11),
+            out(&mut r, 11, 1),
             Some(10),
             "the first layer to send is rewritten"
         );
-        assert_eq!(r.outgoing_ssrc(21), Some(20));
-        assert_eq!(r.outgoing_ssrc(10), None, "other layers are dropped");
-        assert_eq!(r.outgoing_ssrc(12), None);
-        assert_eq!(r.outgoing_ssrc(22), None);
+        assert_eq!(out(&mut r, 21, 1), Some(20));
+        assert_eq!(out(&mut r, 10, 1), None, "other layers are dropped");
+        assert_eq!(out(&mut r, 12, 1), None);
+        assert_eq!(out(&mut r, 22, 1), None);
         assert_eq!(
             r.sender_ssrc(10),
             11,
             "keyframes are asked of the forwarded layer"
         );
-        assert_eq!(r.outgoing_ssrc(2), Some(2), "other sources are unchanged");
+        assert_eq!(out(&mut r, 2, 1), Some(2), "other sources are unchanged");
         assert_eq!(r.rtp_destinations("c", 11), ["a", "b"]);
         let same = r.sources("c").to_vec();
         r.set_sources("c", same);
         assert_eq!(
-            r.outgoing_ssrc(10),
+            out(&mut r, 10, 2),
             None,
             "re-signalled sources keep their layer"
         );
-        assert_eq!(r.outgoing_ssrc(11), Some(10));
+        assert_eq!(out(&mut r, 11, 2), Some(10));
+    }
+
+    /// Chromium replacing a camera with a screen on the same sender: the layer that was going
+    /// out stops and another layer of the SIM group starts. Its packets go out on the same SSRC,
+    /// numbered on from the last one forwarded.
+    #[test]
+    fn a_silent_layer_gives_way_to_one_that_sends() {
+        let mut r = router();
+        r.set_sources("c", vec![simulcast_camera()]);
+        let start = Instant::now();
+        let at = |ms: u64| start + Duration::from_millis(ms);
+        let first = r.outgoing(11, 500, 90_000, at(0)).unwrap();
+        assert_eq!((first.ssrc, first.seq, first.timestamp), (10, 500, 90_000));
+        r.outgoing(11, 501, 93_000, at(33)).unwrap();
+        assert_eq!(
+            r.outgoing(12, 7000, 5_000, at(100)),
+            None,
+            "the layer still sends"
+        );
+
+        let switched = r.outgoing(12, 7010, 8_000, at(600)).unwrap();
+        assert_eq!(
+            (switched.ssrc, switched.seq, switched.timestamp),
+            (10, 502, 96_000),
+            "continues the outgoing stream"
+        );
+        let next = r.outgoing(12, 7011, 11_000, at(633)).unwrap();
+        assert_eq!((next.seq, next.timestamp), (503, 99_000));
+        assert_eq!(
+            r.sender_ssrc(10),
+            12,
+            "keyframes are asked of the new layer"
+        );
+        assert_eq!(
+            r.outgoing(11, 502, 96_000, at(650)),
+            None,
+            "the old layer is dropped now"
+        );
+        let rtx = r.outgoing(22, 40, 11_000, at(660)).unwrap();
+        assert_eq!((rtx.ssrc, rtx.seq), (20, 40));
+        assert_eq!(
+            rtx.original_seq_delta.map(|d| 7011u16.wrapping_add(d)),
+            Some(503),
+            "a retransmission names the packet as it went out"
+        );
+    }
+
+    fn simulcast_camera() -> SourceDesc {
+        let group = |semantics: &str, ssrcs: &[u32]| SsrcGroup {
+            semantics: semantics.into(),
+            ssrcs: ssrcs.to_vec(),
+        };
+        SourceDesc {
+            name: "c-v0".into(),
+            kind: Kind::Video,
+            ssrcs: vec![10, 11, 12, 20, 21, 22],
+            video_type: Some("camera".into()),
+            signalled: Signalled {
+                groups: vec![
+                    group("SIM", &[10, 11, 12]),
+                    group("FID", &[10, 20]),
+                    group("FID", &[11, 21]),
+                    group("FID", &[12, 22]),
+                ],
+                ..Signalled::default()
+            },
+        }
     }
 
     #[test]

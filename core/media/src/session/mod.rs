@@ -130,7 +130,40 @@ impl MediaSession {
         let answer = self.pc.create_answer(None).await?;
         self.pc.set_local_description(answer).await?;
         self.after_negotiation().await;
+        if log::log_enabled!(log::Level::Debug) {
+            log::debug!(
+                "{} transceivers after the offer: {}",
+                self.shared.config.stream_id,
+                self.transceivers_outline().await
+            );
+        }
         self.local_description().await
+    }
+
+    /// mid, direction and receiving track of each transceiver, for logs.
+    async fn transceivers_outline(&self) -> String {
+        let mut out = Vec::new();
+        for t in self.pc.get_transceivers().await {
+            let mid = t.mid().await.ok().flatten();
+            let direction = t
+                .direction()
+                .await
+                .map(|d| d.to_string())
+                .unwrap_or_default();
+            let current = t
+                .current_direction()
+                .await
+                .map(|d| d.to_string())
+                .unwrap_or_default();
+            let receiving = match t.receiver().await.ok().flatten() {
+                Some(r) => format!("{:?}", r.track().ssrcs().await),
+                None => "-".into(),
+            };
+            out.push(format!(
+                "mid {mid:?} {direction}/{current} receiving {receiving}"
+            ));
+        }
+        out.join("; ")
     }
 
     /// P2P initiator: applies the peer's `session-accept`.

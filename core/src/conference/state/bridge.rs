@@ -192,9 +192,11 @@ impl Conference {
         session.remote_sdp = update.sdp.clone();
         let sid = session.sid.clone();
         log::debug!(
-            "bridge sources: {} added, {} removed",
+            "bridge {}: {} added, {} removed; remote description now: {}",
+            jingle.action.as_str(),
             added.len(),
-            update.removed.len()
+            update.removed.len(),
+            update.sdp.outline()
         );
         if !added.is_empty() || !update.removed.is_empty() {
             self.media(MediaCommand::Renegotiate {

@@ -608,3 +608,101 @@ fn an_in_place_ice_restart_from_the_bridge_is_refused_while_trickle_still_works(
     assert!(media(&out).is_empty(), "the old credentials were kept");
     assert!(!c.is_ended());
 }
+
+/// lib-jitsi-meet 2021 (no source names) suspends its bridge media while it talks P2P: the
+/// focus relays a `source-remove` of its sources, and the same `source-add` (same SSRCs and
+/// msid) when a third participant ends P2P. `action` is either.
+fn browser_sources(action: &str) -> String {
+    let source = |ssrc: u32, msid: &str| {
+        format!(
+            "<source xmlns='urn:xmpp:jingle:apps:rtp:ssma:0' ssrc='{ssrc}'>\
+             <ssrc-info xmlns='http://jitsi.org/jitmeet' owner='{ROOM}/a8f7g30b'/>\
+             <parameter name='msid' value='{msid}'/></source>"
+        )
+    };
+    let audio = source(1757014965, "a8f7g30b-audio-0 9f2c6b7e");
+    let camera = "a8f7g30b-video-0 1d8d1b47";
+    format!(
+        "<jingle xmlns='urn:xmpp:jingle:1' action='{action}' sid='{SID}'>\
+         <content name='audio'><description xmlns='urn:xmpp:jingle:apps:rtp:1' media='audio'>\
+         {audio}</description></content>\
+         <content name='video'><description xmlns='urn:xmpp:jingle:apps:rtp:1' media='video'>\
+         {}{}<ssrc-group xmlns='urn:xmpp:jingle:apps:rtp:ssma:0' semantics='FID'>\
+         <source ssrc='2290418313'/><source ssrc='1407282347'/></ssrc-group>\
+         </description></content></jingle>",
+        source(2290418313, camera),
+        source(1407282347, camera),
+    )
+}
+
+fn renegotiated_offer(out: &[Output]) -> crate::jingle::Sdp {
+    let [MediaCommand::Renegotiate { offer, .. }] = &media(out)[..] else {
+        panic!("expected one renegotiation, got {:?}", media(out));
+    };
+    crate::jingle::Sdp::parse(offer).unwrap()
+}
+
+/// The P2P -> bridge move with a browser. webrtc-rs stops the transceiver of a rejected or
+/// `inactive` m-line for good but keeps its receive SSRCs, and hands each packet to the first
+/// transceiver listing its SSRC: with the browser's sources back on fresh m-lines, all its
+/// packets went to the stopped transceivers and were dropped, and the browser was never heard
+/// on the bridge. Its sources must come back on the m-lines they left, which never close.
+#[test]
+fn a_browser_back_from_p2p_is_received_on_the_mlines_its_sources_left() {
+    use crate::jingle::Direction;
+    let now = Instant::now();
+    let (mut c, _) = joined_with(&["a8f7g30b"], now);
+    focus_arrives(&mut c, now);
+    let out = accepted(&mut c, now);
+    let offered = media(&out)
+        .iter()
+        .find_map(|m| match m {
+            MediaCommand::Answer { offer, .. } => Some(crate::jingle::Sdp::parse(offer).unwrap()),
+            _ => None,
+        })
+        .unwrap();
+    let p2p = include_str!("../../jingle/fixtures/p2p-session-initiate.xml");
+    c.handle_stanza(
+        &jingle_iq(&format!("{ROOM}/a8f7g30b"), "p1", &fixture(p2p)),
+        now,
+    );
+    drain(&mut c);
+
+    c.handle_stanza(
+        &jingle_iq(FOCUS, "s1", &browser_sources("source-remove")),
+        now,
+    );
+    let out = drain(&mut c);
+    let suspended = renegotiated_offer(&out);
+    assert!(tracks(&out).is_empty(), "P2P still carries the browser");
+    let mids = |sdp: &crate::jingle::Sdp, ssrc: u32| -> Vec<String> {
+        sdp.media
+            .iter()
+            .filter(|m| m.ssrcs().contains(&ssrc))
+            .filter_map(|m| m.mid().map(str::to_string))
+            .collect()
+    };
+    assert!(mids(&suspended, 1757014965).is_empty());
+
+    c.handle_stanza(&jingle_iq(FOCUS, "s2", &browser_sources("source-add")), now);
+    let out = drain(&mut c);
+    let back = renegotiated_offer(&out);
+    let [MediaCommand::Renegotiate { remote_names, .. }] = &media(&out)[..] else {
+        unreachable!()
+    };
+    assert!(remote_names.contains(&(1757014965, "a8f7g30b-a0".into())));
+    assert!(remote_names.contains(&(2290418313, "a8f7g30b-v0".into())));
+    assert_eq!(back.media.len(), suspended.media.len(), "no new m-lines");
+    for m in back.media.iter().chain(&suspended.media) {
+        assert!(
+            m.port != 0 && m.direction() != Some(Direction::Inactive),
+            "an m-line webrtc-rs would stop: mid {:?}",
+            m.mid()
+        );
+    }
+    for ssrc in [1757014965, 2290418313] {
+        assert_eq!(mids(&back, ssrc), mids(&offered, ssrc), "SSRC {ssrc}");
+        assert_eq!(mids(&back, ssrc).len(), 1);
+    }
+    assert!(tracks(&out).is_empty(), "{:?}", tracks(&out));
+}

@@ -119,7 +119,7 @@ fn source_add_of_a_new_participant_adds_sendonly_mlines() {
 }
 
 #[test]
-fn source_remove_rejects_the_mlines_and_restores_the_set() {
+fn source_remove_keeps_the_mlines_open_without_sources_and_restores_the_set() {
     let (sources, sdp) = bridge_session();
     let added = apply_source_update(
         &sources,
@@ -142,12 +142,100 @@ fn source_remove_rejects_the_mlines_and_restores_the_set() {
     assert_eq!(removed.removed, added.added);
     let v = view(&removed.sdp);
     assert_eq!(v.media.len(), 8, "unified plan never drops m-lines");
+    // Not rejected: webrtc-rs would stop the transceiver for good and keep its SSRCs.
     for m in &v.media[6..] {
-        assert!(m.rejected);
-        assert_eq!(m.direction, Some(Direction::Inactive));
+        assert!(!m.rejected);
+        assert_eq!(m.direction, Some(Direction::SendOnly));
         assert!(m.ssrcs.is_empty() && m.ssrc_groups.is_empty());
     }
     assert_eq!(v.media[..6], view(&sdp).media[..]);
+}
+
+/// What a lib-jitsi-meet tab does to the bridge session around a P2P session: its sources are
+/// removed while P2P carries its media and added back, same SSRCs and msid, when media returns to
+/// the bridge. They go back on the m-lines they left, so no SSRC is ever listed by two m-lines.
+#[test]
+fn a_source_that_comes_back_takes_its_mline_again() {
+    let (sources, sdp) = bridge_session();
+    let add = jingle("jicofo-source-add.xml");
+    let added = apply_source_update(&sources, &add, &sdp, Peer::Bridge, None).unwrap();
+    let removed = apply_source_update(
+        &added.sources,
+        &as_remove(add.clone()),
+        &added.sdp,
+        Peer::Bridge,
+        None,
+    )
+    .unwrap();
+    let back =
+        apply_source_update(&removed.sources, &add, &removed.sdp, Peer::Bridge, None).unwrap();
+
+    assert_eq!(back.added, added.added);
+    assert_eq!(back.sources, added.sources);
+    let (first, again) = (view(&added.sdp), view(&back.sdp));
+    assert_eq!(again.media.len(), 8, "no new m-lines");
+    assert_eq!(again.media, first.media);
+    assert_eq!(again.bundle, first.bundle);
+    let holders = |ssrc: u32| {
+        back.sdp
+            .media
+            .iter()
+            .filter(|m| m.ssrcs().contains(&ssrc))
+            .count()
+    };
+    assert_eq!((holders(581140233), holders(1120332114)), (1, 1));
+}
+
+/// Someone else's source, or the same source with new SSRCs or a new msid, takes a free m-line
+/// of its media type as well; a source the bridge demuxes by another mid gets its own.
+#[test]
+fn a_free_mline_is_reused_by_the_next_source_of_its_media_type() {
+    let (sources, sdp) = bridge_session();
+    let add = jingle("jicofo-source-add.xml");
+    let added = apply_source_update(&sources, &add, &sdp, Peer::Bridge, None).unwrap();
+    let removed = apply_source_update(
+        &added.sources,
+        &as_remove(add),
+        &added.sdp,
+        Peer::Bridge,
+        None,
+    )
+    .unwrap();
+
+    let xml = fixture("jicofo-source-add.xml")
+        .replace("581140233", "77")
+        .replace("e5f6a7b8-audio-0 3e2d1c0b", "e5f6a7b8-audio-1 99999999");
+    let mut other = parse_jingle(&element(&xml)).unwrap();
+    other.contents.truncate(1);
+    let reused =
+        apply_source_update(&removed.sources, &other, &removed.sdp, Peer::Bridge, None).unwrap();
+    let v = view(&reused.sdp);
+    assert_eq!(v.media.len(), 8);
+    assert_eq!(
+        (v.media[6].mid.as_deref(), v.media[6].direction),
+        (Some("6"), Some(Direction::SendOnly))
+    );
+    assert_eq!(
+        v.media[6].ssrcs,
+        BTreeMap::from([(
+            77,
+            Some("e5f6a7b8-audio-1 99999999-a987-4654-b321-0fedcba98765".into())
+        )])
+    );
+
+    let demuxed = fixture("jicofo-source-add.xml").replace(
+        "<parameter name=\"msid\" value=\"e5f6a7b8-audio-0 3e2d1c0b-a987-4654-b321-0fedcba98765\"/>",
+        "<parameter name=\"msid\" value=\"e5f6a7b8-audio-0 3e2d1c0b-a987-4654-b321-0fedcba98765\"/>\
+         <parameter name=\"mid\" value=\"42\"/>",
+    );
+    let mut demuxed = parse_jingle(&element(&demuxed)).unwrap();
+    demuxed.contents.truncate(1);
+    let fresh =
+        apply_source_update(&removed.sources, &demuxed, &removed.sdp, Peer::Bridge, None).unwrap();
+    let v = view(&fresh.sdp);
+    assert_eq!(v.media.len(), 9);
+    assert_eq!(v.media[8].mid.as_deref(), Some("42"));
+    assert!(v.media[6].ssrcs.is_empty());
 }
 
 #[test]
@@ -174,7 +262,7 @@ fn removing_a_screen_share_leaves_other_sources_alone() {
     assert_eq!(update.removed.len(), 1);
     assert_eq!(update.removed[0].ssrcs, vec![918244605, 3010273531]);
     let v = view(&update.sdp);
-    assert!(v.media[4].rejected && v.media[4].ssrcs.is_empty());
+    assert!(!v.media[4].rejected && v.media[4].ssrcs.is_empty());
     assert_eq!(v.media[3], view(&sdp).media[3]);
 }
 

@@ -220,17 +220,33 @@ fn webrtc_rs_takes_our_source_add_and_source_remove_renegotiations() {
     let removed =
         apply_source_update(&added.sources, &change, &added.sdp, Peer::Bridge, None).unwrap();
     let local = renegotiate(&mut pc, &removed.sdp);
-    assert_eq!(local.media.len(), 8, "rejected m-lines stay in the answer");
-    // webrtc-rs answers an offered port-0 m-line with `inactive` rather than port 0 itself.
+    assert_eq!(local.media.len(), 8, "m-lines stay in the answer");
+    // Still receiving, so not stopped: webrtc-rs answers a transceiver it stopped `inactive`.
     assert!(
         local.media[6..]
             .iter()
-            .all(|m| m.direction() == Some(Direction::Inactive)),
+            .all(|m| m.direction() == Some(Direction::RecvOnly)),
         "{local}"
     );
     // What we send is untouched by other participants coming and going.
     assert_eq!(local.media[0].ssrcs(), [MIC_SSRC]);
     assert_eq!(local.media[2].ssrcs(), [CAMERA_SSRC, CAMERA_RTX_SSRC]);
+
+    // The sources come back (a browser leaving P2P): webrtc-rs takes them on the same,
+    // never-stopped transceivers. A stopped transceiver keeps its receive SSRCs and is the
+    // first to claim their packets, which it then drops.
+    change.action = Action::SourceAdd;
+    let back =
+        apply_source_update(&removed.sources, &change, &removed.sdp, Peer::Bridge, None).unwrap();
+    let local = renegotiate(&mut pc, &back.sdp);
+    assert_eq!(local.media.len(), 8);
+    assert!(
+        local
+            .media
+            .iter()
+            .all(|m| m.direction() != Some(Direction::Inactive)),
+        "{local}"
+    );
 }
 
 #[test]
