@@ -11,14 +11,17 @@ use omni_jitsi_core::{EndpointId, MediaKind, Meeting};
 use serde_json::json;
 use tokio::sync::broadcast::error::TryRecvError;
 use tokio::sync::mpsc;
-use tokio::time::{interval, MissedTickBehavior};
+use tokio::time::{interval, Instant, MissedTickBehavior};
 
 const AUDIO_FRAME: FrameDuration = FrameDuration::Ms20;
 const AUDIO_TICK: Duration = Duration::from_millis(20);
 const VIDEO_TICK: Duration = Duration::from_millis(33);
 /// 25 pulls of 20 ms: the stats cover the last half second of audio.
 const ANALYSIS_FRAMES: usize = 25;
-const STATS_EVERY_TICKS: u32 = 50;
+/// One report per second of device time.
+const STATS_EVERY_FRAMES: u64 = 50;
+/// At most this many frames are caught up in one tick: a longer stall is not played back late.
+const MAX_CATCH_UP_FRAMES: u64 = 25;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MediaFlags {
@@ -95,8 +98,15 @@ async fn report_stats(meeting: Meeting, mut tracks: mpsc::UnboundedReceiver<Trac
     let mut pictures = meeting.remote_video();
     let mut clock = interval(AUDIO_TICK);
     clock.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    for tick in 1u32.. {
+    let start = Instant::now();
+    let mut device = DeviceClock::default();
+    let mut next_report = STATS_EVERY_FRAMES;
+    loop {
         clock.tick().await;
+        // A device's callback asks for all the audio its clock has played, however late the
+        // callback runs. Pulling one frame per (delayed) tick would read the jitter buffer slower
+        // than the network fills it, and its overflow would discard most of what arrived.
+        let due = device.due(start.elapsed());
         while let Ok((added, source, endpoint_id, kind)) = tracks.try_recv() {
             if added {
                 known.insert(
@@ -132,15 +142,17 @@ async fn report_stats(meeting: Meeting, mut tracks: mpsc::UnboundedReceiver<Trac
                 t.recent.clear();
                 continue;
             };
-            if let Ok(frame) = audio.pull(AUDIO_FRAME.samples_per_channel()) {
-                t.recent.push(frame.samples);
-                if t.recent.len() > ANALYSIS_FRAMES {
-                    t.recent.remove(0);
+            for _ in 0..due {
+                if let Ok(frame) = audio.pull(AUDIO_FRAME.samples_per_channel()) {
+                    t.recent.push(frame.samples);
                 }
             }
+            let excess = t.recent.len().saturating_sub(ANALYSIS_FRAMES);
+            t.recent.drain(..excess);
             t.frames = audio.stats().decoded_frames;
         }
-        if tick % STATS_EVERY_TICKS == 0 {
+        if device.played >= next_report {
+            next_report = device.played + STATS_EVERY_FRAMES;
             for (source, t) in &known {
                 let samples: Vec<i16> = t.recent.concat();
                 let line = match t.kind {
@@ -166,5 +178,68 @@ async fn report_stats(meeting: Meeting, mut tracks: mpsc::UnboundedReceiver<Trac
                 println!("{line}");
             }
         }
+    }
+}
+
+/// The playout clock of the simulated audio device: which 20 ms frames are due at a given time.
+#[derive(Debug, Default)]
+struct DeviceClock {
+    played: u64,
+}
+
+impl DeviceClock {
+    /// Frames to pull now, `elapsed` after the device started: at least one per tick, and at
+    /// most `MAX_CATCH_UP_FRAMES`, so that a long stall is skipped rather than played back late.
+    fn due(&mut self, elapsed: Duration) -> u64 {
+        let now = (elapsed.as_micros() / AUDIO_TICK.as_micros()) as u64 + 1;
+        let due = now
+            .saturating_sub(self.played)
+            .clamp(1, MAX_CATCH_UP_FRAMES);
+        self.played = now.max(self.played + due);
+        due
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    #[test]
+    fn one_frame_per_tick_on_time() {
+        let mut device = DeviceClock::default();
+        assert_eq!(device.due(ms(0)), 1);
+        assert_eq!(device.due(ms(20)), 1);
+        assert_eq!(device.due(ms(40)), 1);
+        assert_eq!(device.played, 3);
+    }
+
+    #[test]
+    fn a_late_tick_pulls_what_the_clock_played_meanwhile() {
+        let mut device = DeviceClock::default();
+        assert_eq!(device.due(ms(0)), 1);
+        assert_eq!(device.due(ms(20)), 1);
+        // The loop ran 200 ms late: the device played ten more frames meanwhile.
+        assert_eq!(device.due(ms(220)), 10);
+        assert_eq!(device.due(ms(240)), 1);
+    }
+
+    #[test]
+    fn a_long_stall_is_capped_and_skipped_not_replayed() {
+        let mut device = DeviceClock::default();
+        assert_eq!(device.due(ms(0)), 1);
+        assert_eq!(device.due(Duration::from_secs(10)), MAX_CATCH_UP_FRAMES);
+        assert_eq!(device.due(ms(10_020)), 1);
+    }
+
+    #[test]
+    fn an_early_tick_still_pulls_one() {
+        let mut device = DeviceClock::default();
+        assert_eq!(device.due(ms(0)), 1);
+        assert_eq!(device.due(ms(5)), 1);
+        assert_eq!(device.played, 2);
     }
 }
