@@ -1,5 +1,5 @@
 // How often the P2P <-> bridge moves with lib-jitsi-meet fail: each scenario of lib/moves.mjs
-// (the ones test/p2p-bridge.test.mjs runs once) repeated RUNS times in fresh rooms, counting the
+// (the ones p2p-bridge.mjs runs once) repeated RUNS times in fresh rooms, counting the
 // runs in which some directed pair did not hear or see its sender after a move.
 //
 //   OMNI_JITSI_TESTBED='<ready line>' OMNI_JITSI_CLI=target/release/omni-jitsi CHROMIUM=/usr/bin/chromium \

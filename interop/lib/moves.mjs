@@ -5,7 +5,7 @@
 // its frequency and decode its video again, counting only media that arrived after the move.
 //
 // Each scenario runs in a fresh room with `browser` (one Chromium) and pushes a clean-up for
-// every participant it starts onto `cleanup`; test/p2p-bridge.test.mjs runs each once and
+// every participant it starts onto `cleanup`; p2p-bridge.mjs runs each once and
 // bench-moves.mjs repeats them for a failure rate.
 import assert from 'node:assert/strict';
 

@@ -2,7 +2,7 @@
 // lib-jitsi-meet in Chromium on one side and the SDK on the other: every receiver decodes every
 // sender's audio (at its frequency) and H.264 video. P2P is off on every participant
 // (`p2p.enabled=false`, as deployments that always use the bridge configure it), so media starts
-// on the bridge; p2p-bridge.test.mjs has the same rooms with P2P on.
+// on the bridge; ../p2p-bridge.mjs has the same rooms with P2P on.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 

@@ -3,8 +3,8 @@
 // every directed pair after every move and reports each one that failed).
 import { after, afterEach, before, describe, test } from 'node:test';
 
-import { Browser } from '../lib/browser.mjs';
-import { SCENARIOS } from '../lib/moves.mjs';
+import { Browser } from './lib/browser.mjs';
+import { SCENARIOS } from './lib/moves.mjs';
 
 let browser;
 const cleanup = [];
