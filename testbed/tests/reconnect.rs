@@ -349,8 +349,10 @@ async fn a_path_down_longer_than_the_reconnect_total_ends_with_connection_lost()
     o.timeouts.reconnect = Duration::from_secs(4);
     let mut ann = join(o).await;
 
-    proxy.down();
+    // Taken before the cut: the SDK's limit runs from when it saw the socket close, which can
+    // be a moment before a clock read after `down()` returns.
     let cut = Instant::now();
+    proxy.down();
     ann.expect("reconnecting", |e| {
         matches!(
             e,
