@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use omni_jitsi_core::media::audio::{Channels, FrameDuration, SAMPLE_RATE};
-use omni_jitsi_core::media::signal::{dominant_frequency, rms, TestPattern, ToneGenerator};
+use omni_jitsi_core::media::signal::{
+    dominant_frequency, loudest_stretch, rms, TestPattern, ToneGenerator,
+};
 use omni_jitsi_core::{EndpointId, MediaKind, Meeting};
 use serde_json::json;
 use tokio::sync::broadcast::error::TryRecvError;
@@ -16,8 +18,10 @@ use tokio::time::{interval, Instant, MissedTickBehavior};
 const AUDIO_FRAME: FrameDuration = FrameDuration::Ms20;
 const AUDIO_TICK: Duration = Duration::from_millis(20);
 const VIDEO_TICK: Duration = Duration::from_millis(33);
-/// 25 pulls of 20 ms: the stats cover the last half second of audio.
+/// The stats measure half a second of audio around the loudest moment of the last second (a
+/// browser's fake microphone beeps twice a second).
 const ANALYSIS_FRAMES: usize = 25;
+const HISTORY_FRAMES: usize = 2 * ANALYSIS_FRAMES;
 /// One report per second of device time.
 const STATS_EVERY_FRAMES: u64 = 50;
 /// At most this many frames are caught up in one tick: a longer stall is not played back late.
@@ -147,14 +151,16 @@ async fn report_stats(meeting: Meeting, mut tracks: mpsc::UnboundedReceiver<Trac
                     t.recent.push(frame.samples);
                 }
             }
-            let excess = t.recent.len().saturating_sub(ANALYSIS_FRAMES);
+            let excess = t.recent.len().saturating_sub(HISTORY_FRAMES);
             t.recent.drain(..excess);
             t.frames = audio.stats().decoded_frames;
         }
         if device.played >= next_report {
             next_report = device.played + STATS_EVERY_FRAMES;
             for (source, t) in &known {
-                let samples: Vec<i16> = t.recent.concat();
+                let history: Vec<i16> = t.recent.concat();
+                let block = AUDIO_FRAME.samples_per_channel();
+                let samples = loudest_stretch(&history, ANALYSIS_FRAMES * block, block);
                 let line = match t.kind {
                     MediaKind::Audio => json!({
                         "event": "media_stats",
@@ -162,8 +168,8 @@ async fn report_stats(meeting: Meeting, mut tracks: mpsc::UnboundedReceiver<Trac
                         "source_name": source,
                         "kind": t.kind,
                         "frames_decoded": t.frames,
-                        "dominant_hz": (dominant_frequency(&samples, SAMPLE_RATE) * 10.0).round() / 10.0,
-                        "level_rms": rms(&samples).round(),
+                        "dominant_hz": (dominant_frequency(samples, SAMPLE_RATE) * 10.0).round() / 10.0,
+                        "level_rms": rms(samples).round(),
                     }),
                     MediaKind::Video => json!({
                         "event": "media_stats",

@@ -7,7 +7,7 @@ mod pattern;
 mod psnr;
 mod tone;
 
-pub use frequency::{dominant_frequency, rms};
+pub use frequency::{dominant_frequency, loudest_stretch, rms};
 pub use pattern::TestPattern;
 pub use psnr::psnr;
 pub use tone::ToneGenerator;
