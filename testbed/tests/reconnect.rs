@@ -100,33 +100,19 @@ async fn until_both_hear(ann: &Client, bob: &Client) -> Duration {
     started.elapsed()
 }
 
-/// Events until `connected` again; fails on the meeting's end. Returns the names seen.
-async fn until_connected_again(client: &mut Client) -> Vec<ConferenceEvent> {
-    let mut seen = Vec::new();
-    client
-        .expect("reconnecting", |e| {
-            matches!(
-                e,
-                ConferenceEvent::ConnectionStateChanged {
-                    state: ConnectionState::Reconnecting
-                }
-            )
-            .then_some(())
-        })
-        .await;
-    client
-        .expect("connected again", |e| match e {
-            ConferenceEvent::ConnectionStateChanged {
-                state: ConnectionState::Connected,
-            } => Some(()),
-            ConferenceEvent::ConferenceTerminated { .. } => panic!("the meeting ended: {e:?}"),
-            other => {
-                seen.push(other.clone());
-                None
-            }
-        })
-        .await;
-    seen
+/// With Ann's path down: once the server has forgotten her session (Bob sees her leave), the
+/// path comes back and Ann rejoins. When the path came back, and Ann's events until she was
+/// connected, in which Bob neither left nor joined.
+async fn forgotten_and_back(
+    proxy: &FaultProxy,
+    ann: &mut Client,
+    bob: &mut Client,
+) -> (Instant, Vec<ConferenceEvent>) {
+    bob.expect_left("Ann").await;
+    let restored = proxy.restore();
+    let during = ann.reconnects().await;
+    assert!(roster_flicker(&during, "Bob").is_empty(), "{during:?}");
+    (restored, during)
 }
 
 fn roster_flicker(events: &[ConferenceEvent], who: &str) -> Vec<String> {
@@ -175,7 +161,7 @@ async fn socket_cut_with_a_resumable_session_resumes_without_a_rejoin() {
     proxy.cut();
     let restored = Instant::now();
     let sent = send_during_outage(&ann, "cut, resumable");
-    let during = until_connected_again(&mut ann).await;
+    let during = ann.reconnects().await;
     assert!(roster_flicker(&during, "Bob").is_empty(), "{during:?}");
     assert!(
         !during
@@ -205,16 +191,7 @@ async fn socket_cut_after_the_server_forgot_the_session_rejoins_with_the_roster_
 
     proxy.down();
     let sent = send_during_outage(&ann, "cut, forgotten");
-    // The server forgetting Ann is what Bob sees: she leaves the room.
-    let ann_id = ann.id();
-    bob.expect("participant_left Ann", |e| match e {
-        ConferenceEvent::ParticipantLeft { endpoint_id, .. } if *endpoint_id == ann_id => Some(()),
-        _ => None,
-    })
-    .await;
-    let restored = proxy.restore();
-    let during = until_connected_again(&mut ann).await;
-    assert!(roster_flicker(&during, "Bob").is_empty(), "{during:?}");
+    let (restored, _) = forgotten_and_back(&proxy, &mut ann, &mut bob).await;
     let back = bob.expect_joined_participant("Ann").await;
     assert_eq!(back.endpoint_id, ann.id(), "the same endpoint rejoined");
     assert_eq!(back.email.as_deref(), Some("ann@example.org"));
@@ -247,8 +224,8 @@ async fn prosody_restart_mid_call_both_rejoin_and_hear_each_other() {
 
     let back = tb.restart_prosody().await.expect("prosody starts again");
     let sent = send_during_outage(&ann, "restart");
-    until_connected_again(&mut ann).await;
-    until_connected_again(&mut bob).await;
+    ann.reconnects().await;
+    bob.reconnects().await;
     sent.await.unwrap();
     arrives_once(&ann, &mut bob, "restart").await;
     until_both_hear(&ann, &bob).await;
@@ -269,16 +246,7 @@ async fn network_change_hint_during_a_blackhole_is_detected_in_seconds() {
     proxy.blackhole();
     let hinted = Instant::now();
     ann.meeting.network_changed().await.unwrap();
-    ann.expect("reconnecting", |e| {
-        matches!(
-            e,
-            ConferenceEvent::ConnectionStateChanged {
-                state: ConnectionState::Reconnecting
-            }
-        )
-        .then_some(())
-    })
-    .await;
+    ann.expect_state(ConnectionState::Reconnecting).await;
     let detected = hinted.elapsed();
     // The probe allows 2 s; keepalive alone would take 15 to 35 s.
     assert!(
@@ -289,14 +257,7 @@ async fn network_change_hint_during_a_blackhole_is_detected_in_seconds() {
     let restored = proxy.restore();
     // The app hears from the OS that the network is usable again.
     ann.meeting.network_changed().await.unwrap();
-    ann.expect("connected again", |e| match e {
-        ConferenceEvent::ConnectionStateChanged {
-            state: ConnectionState::Connected,
-        } => Some(()),
-        ConferenceEvent::ConferenceTerminated { .. } => panic!("the meeting ended: {e:?}"),
-        _ => None,
-    })
-    .await;
+    ann.connected_again_within(WAIT).await;
     let connected = restored.elapsed();
     sent.await.unwrap();
     arrives_once(&ann, &mut bob, "blackhole").await;
@@ -319,15 +280,7 @@ async fn a_rejoin_in_a_bridged_call_takes_media_back_through_the_bridge() {
     until_both_hear(&ann, &bob).await;
 
     proxy.down();
-    let ann_id = ann.id();
-    bob.expect("participant_left Ann", |e| match e {
-        ConferenceEvent::ParticipantLeft { endpoint_id, .. } if *endpoint_id == ann_id => Some(()),
-        _ => None,
-    })
-    .await;
-    let restored = proxy.restore();
-    let during = until_connected_again(&mut ann).await;
-    assert!(roster_flicker(&during, "Bob").is_empty(), "{during:?}");
+    let (restored, during) = forgotten_and_back(&proxy, &mut ann, &mut bob).await;
     assert!(roster_flicker(&during, "Cat").is_empty(), "{during:?}");
     // The old bridge session was torn down: hearing each other again means the focus's new
     // offer was answered and the others' bridge sessions took Ann's new sources.
@@ -353,16 +306,7 @@ async fn a_path_down_longer_than_the_reconnect_total_ends_with_connection_lost()
     // be a moment before a clock read after `down()` returns.
     let cut = Instant::now();
     proxy.down();
-    ann.expect("reconnecting", |e| {
-        matches!(
-            e,
-            ConferenceEvent::ConnectionStateChanged {
-                state: ConnectionState::Reconnecting
-            }
-        )
-        .then_some(())
-    })
-    .await;
+    ann.expect_state(ConnectionState::Reconnecting).await;
     // Issued while reconnecting: queued, and failed with a typed error when the meeting ends.
     let sent = {
         let meeting = ann.meeting.clone();
@@ -384,16 +328,7 @@ async fn a_path_down_longer_than_the_reconnect_total_ends_with_connection_lost()
         ended >= Duration::from_secs(4) && ended < Duration::from_secs(10),
         "ended {ended:?} after the cut"
     );
-    ann.expect("disconnected", |e| {
-        matches!(
-            e,
-            ConferenceEvent::ConnectionStateChanged {
-                state: ConnectionState::Disconnected
-            }
-        )
-        .then_some(())
-    })
-    .await;
+    ann.expect_state(ConnectionState::Disconnected).await;
     let result = sent.await.unwrap();
     assert!(
         matches!(

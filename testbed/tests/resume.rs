@@ -13,20 +13,6 @@ use omni_jitsi_testbed::TestbedOptions;
 /// The reconnect limit below (45 s) and a little more.
 const ALL_RETRIES: Duration = Duration::from_secs(75);
 
-async fn reconnecting(client: &mut Client) {
-    client
-        .expect("reconnecting", |e| {
-            matches!(
-                e,
-                ConferenceEvent::ConnectionStateChanged {
-                    state: ConnectionState::Reconnecting
-                }
-            )
-            .then_some(())
-        })
-        .await;
-}
-
 /// Waits for the meeting to end with `connection_lost`; resuming instead is a failure.
 async fn ends_with_connection_lost(client: &mut Client) {
     let error = client
@@ -64,17 +50,7 @@ async fn a_dropped_socket_is_resumed_without_losing_a_message() {
         .send_chat("sent during the outage", None)
         .await
         .unwrap();
-    reconnecting(&mut ann).await;
-    ann.expect("connected again", |e| match e {
-        ConferenceEvent::ConnectionStateChanged {
-            state: ConnectionState::Connected,
-        } => Some(()),
-        ConferenceEvent::ConferenceTerminated { .. } => {
-            panic!("the meeting ended instead of resuming: {e:?}")
-        }
-        _ => None,
-    })
-    .await;
+    ann.reconnects().await;
 
     let got = bob.chats_until("sent during the outage").await;
     assert!(got.is_empty(), "{got:?}");
@@ -96,7 +72,7 @@ async fn when_every_attempt_fails_the_meeting_ends_at_the_reconnect_limit() {
 
     let before = relay.attempts();
     relay.down();
-    reconnecting(&mut ann).await;
+    ann.expect_state(ConnectionState::Reconnecting).await;
     ends_with_connection_lost(&mut ann).await;
     assert!(
         relay.attempts() - before >= 3,
@@ -120,27 +96,10 @@ async fn when_the_server_no_longer_knows_the_session_the_sdk_rejoins() {
 
     // Ann's network is down until the server has dropped her session (Bob sees her leave).
     relay.down();
-    reconnecting(&mut ann).await;
-    bob.expect("participant_left Ann", |e| match e {
-        ConferenceEvent::ParticipantLeft { display_name, .. }
-            if display_name.as_deref() == Some("Ann") =>
-        {
-            Some(())
-        }
-        _ => None,
-    })
-    .await;
+    ann.expect_state(ConnectionState::Reconnecting).await;
+    bob.expect_left("Ann").await;
     relay.restore();
-    ann.expect_within(ALL_RETRIES, "connected after the rejoin", |e| match e {
-        ConferenceEvent::ConnectionStateChanged {
-            state: ConnectionState::Connected,
-        } => Some(()),
-        ConferenceEvent::ConferenceTerminated { .. } => {
-            panic!("the meeting ended instead of rejoining: {e:?}")
-        }
-        _ => None,
-    })
-    .await;
+    ann.connected_again_within(ALL_RETRIES).await;
     bob.expect_joined_participant("Ann").await;
     ann.hang_up().await;
     bob.hang_up().await;

@@ -8,8 +8,8 @@ use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use omni_jitsi_core::{
-    ConferenceEvent, EndpointId, Error, Meeting, MeetingOptions, Participant, RemoteVideoFrame,
-    TerminationReason,
+    ConferenceEvent, ConnectionState, EndpointId, Error, Meeting, MeetingOptions, Participant,
+    RemoteVideoFrame, TerminationReason,
 };
 use omni_jitsi_testbed::fault_proxy::FaultProxy;
 use omni_jitsi_testbed::{FocusBehaviour, Testbed, TestbedOptions};
@@ -187,6 +187,52 @@ impl Client {
                 missing.retain(|n| participant.display_name.as_deref() != Some(n));
             }
             missing.is_empty().then_some(())
+        })
+        .await;
+    }
+
+    /// Waits for the connection state to become `state`.
+    pub async fn expect_state(&mut self, state: ConnectionState) {
+        self.expect(&format!("connection_state_changed {state:?}"), |e| {
+            matches!(e, ConferenceEvent::ConnectionStateChanged { state: s } if *s == state)
+                .then_some(())
+        })
+        .await;
+    }
+
+    /// Waits for the connection to be back (`connected`) within `wait`, returning the events
+    /// that came meanwhile; the meeting ending instead is a failure.
+    pub async fn connected_again_within(&mut self, wait: Duration) -> Vec<ConferenceEvent> {
+        let mut seen = Vec::new();
+        self.expect_within(wait, "connected again", |e| match e {
+            ConferenceEvent::ConnectionStateChanged {
+                state: ConnectionState::Connected,
+            } => Some(()),
+            ConferenceEvent::ConferenceTerminated { .. } => panic!("the meeting ended: {e:?}"),
+            other => {
+                seen.push(other.clone());
+                None
+            }
+        })
+        .await;
+        seen
+    }
+
+    /// `reconnecting`, then `connected` again: the events in between.
+    pub async fn reconnects(&mut self) -> Vec<ConferenceEvent> {
+        self.expect_state(ConnectionState::Reconnecting).await;
+        self.connected_again_within(WAIT).await
+    }
+
+    /// Waits for the participant called `name` to leave.
+    pub async fn expect_left(&mut self, name: &str) {
+        self.expect(&format!("participant_left {name}"), |e| match e {
+            ConferenceEvent::ParticipantLeft { display_name, .. }
+                if display_name.as_deref() == Some(name) =>
+            {
+                Some(())
+            }
+            _ => None,
         })
         .await;
     }
