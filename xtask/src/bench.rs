@@ -98,11 +98,17 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
     }
     match &tools.browser {
         Ok(browser_tools) => {
-            results.extend(json_lines(&browser::bench_join(ws, browser_tools, 20)?)?);
-            results.extend(json_lines(&browser::bench_media(ws, browser_tools, 10)?)?);
+            let mut scripts = vec![("bench-join.mjs", 20), ("bench-media.mjs", 10)];
             if options.move_runs > 0 {
-                let moves = browser::bench_moves(ws, browser_tools, options.move_runs)?;
-                results.extend(json_lines(&moves)?);
+                scripts.push(("bench-moves.mjs", options.move_runs));
+            }
+            for (script, runs) in scripts {
+                results.extend(json_lines(&browser::bench(
+                    ws,
+                    browser_tools,
+                    script,
+                    runs,
+                )?)?);
             }
         }
         Err(why) => println!("lib-jitsi-meet benches skipped: {why}"),

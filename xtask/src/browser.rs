@@ -128,27 +128,15 @@ pub fn run_phase(ws: &Workspace, tools: &BrowserTools, report: &mut Report) {
     println!("==> interop phase: {}", secs(start.elapsed()));
 }
 
-/// lib-jitsi-meet's join latency on a fresh testbed, as JSON lines (interop/bench-join.mjs).
-pub fn bench_join(ws: &Workspace, tools: &BrowserTools, runs: usize) -> Result<String, String> {
-    let testbed = Testbed::start(ws)?;
-    let result = crate::process::output(
-        ws.command(&tools.node)
-            .current_dir(ws.root.join("interop"))
-            .arg("bench-join.mjs")
-            .arg(runs.to_string())
-            .env("OMNI_JITSI_TESTBED", &testbed.ready)
-            .env("CHROMIUM", CHROMIUM)
-            .env("LIB_JITSI_MEET", &tools.lib_jitsi_meet),
-    );
-    if let Err(e) = testbed.stop() {
-        eprintln!("xtask: warning: {e}");
-    }
-    result
-}
-
-/// lib-jitsi-meet's P2P time to media and Chromium's memory beside the release CLI's, as JSON
-/// lines (interop/bench-media.mjs).
-pub fn bench_media(ws: &Workspace, tools: &BrowserTools, runs: usize) -> Result<String, String> {
+/// An interop benchmark (`interop/bench-*.mjs`: lib-jitsi-meet's join latency, its P2P time to
+/// media and Chromium's memory beside the release CLI's, how often P2P <-> bridge moves fail),
+/// `runs` times on a fresh testbed with the release CLI; its results as JSON lines.
+pub fn bench(
+    ws: &Workspace,
+    tools: &BrowserTools,
+    script: &str,
+    runs: usize,
+) -> Result<String, String> {
     let cli = ws.target.join("release/omni-jitsi");
     if !cli.is_file() {
         return Err(format!("{} is missing", cli.display()));
@@ -157,31 +145,7 @@ pub fn bench_media(ws: &Workspace, tools: &BrowserTools, runs: usize) -> Result<
     let result = crate::process::output(
         ws.command(&tools.node)
             .current_dir(ws.root.join("interop"))
-            .arg("bench-media.mjs")
-            .arg(runs.to_string())
-            .env("OMNI_JITSI_TESTBED", &testbed.ready)
-            .env("OMNI_JITSI_CLI", &cli)
-            .env("CHROMIUM", CHROMIUM)
-            .env("LIB_JITSI_MEET", &tools.lib_jitsi_meet),
-    );
-    if let Err(e) = testbed.stop() {
-        eprintln!("xtask: warning: {e}");
-    }
-    result
-}
-
-/// How often the P2P <-> bridge moves with lib-jitsi-meet fail, each scenario `runs` times
-/// with the release CLI, as JSON lines (interop/bench-moves.mjs).
-pub fn bench_moves(ws: &Workspace, tools: &BrowserTools, runs: usize) -> Result<String, String> {
-    let cli = ws.target.join("release/omni-jitsi");
-    if !cli.is_file() {
-        return Err(format!("{} is missing", cli.display()));
-    }
-    let testbed = Testbed::start(ws)?;
-    let result = crate::process::output(
-        ws.command(&tools.node)
-            .current_dir(ws.root.join("interop"))
-            .arg("bench-moves.mjs")
+            .arg(script)
             .arg(runs.to_string())
             .env("OMNI_JITSI_TESTBED", &testbed.ready)
             .env("OMNI_JITSI_CLI", &cli)
