@@ -4,9 +4,9 @@
 // when media returns to the bridge. After each move every directed pair must hear the sender at
 // its frequency and decode its video again, counting only media that arrived after the move.
 //
-// Each scenario runs in a fresh room with `browser` (one Chromium) and pushes a clean-up for
-// every participant it starts onto `cleanup`; p2p-bridge.mjs runs each once and
-// bench-moves.mjs repeats them for a failure rate.
+// Each scenario runs in a fresh room with the participants of a Cast (cast.mjs), which ends
+// them; test/p2p-bridge.test.mjs runs each once and bench-moves.mjs repeats them for a failure
+// rate.
 import assert from 'node:assert/strict';
 
 import { bothWaysOnP2p, everyPairOnBridge, jvbStatsUntil, mark, onBridge } from './pairs.mjs';
@@ -16,30 +16,26 @@ import { SdkParticipant } from './sdk.mjs';
 /** Seconds both sides wait before going back to P2P when the room is down to two again. */
 const BACK_TO_P2P_DELAY = 1;
 
-function starters({ browser, cleanup }) {
+/** SDK clients and tabs with P2P on, in `cast` (a Cast from cast.mjs). */
+function starters(cast) {
     return {
         async sdk(room, displayName, tone) {
-            const participant = await SdkParticipant.join(room, {
+            const participant = await cast.sdk(room, {
                 displayName,
                 set: ['p2p.enabled=true', `p2p.backToP2PDelay=${BACK_TO_P2P_DELAY}`],
                 sendTone: tone,
                 sendPattern: true
             });
             participant.tone = tone;
-            cleanup.push(async () => participant.kill());
             return participant;
         },
-        async tab(room, displayName) {
-            const participant = await browser.participant(displayName);
-            cleanup.push(() => participant.page.close());
-            await participant.join(room, {
-                displayName,
+        tab(room, displayName) {
+            return cast.tab(room, displayName, {
                 logLevel: 'info',
                 withTracks: true,
                 resolution: 360,
                 backToP2PDelay: BACK_TO_P2P_DELAY
             });
-            return participant;
         }
     };
 }
@@ -87,8 +83,8 @@ export const SCENARIOS = [
     {
         name: 'a browser and an SDK client on P2P, a second SDK client joins',
         bench: 'browser_sdk_then_sdk',
-        async run(ctx) {
-            const { sdk, tab } = starters(ctx);
+        async run(cast) {
+            const { sdk, tab } = starters(cast);
             const room = uniqueRoom('p2p-move-1b2s');
             const [bea, ann] = await pairOnP2p(() => tab(room, 'Bea Browser'), () => sdk(room, 'Ann SDK', 440));
             const marks = await mark([bea, ann]);
@@ -99,8 +95,8 @@ export const SCENARIOS = [
     {
         name: 'an SDK client and a browser on P2P, a second browser joins',
         bench: 'sdk_browser_then_browser',
-        async run(ctx) {
-            const { sdk, tab } = starters(ctx);
+        async run(cast) {
+            const { sdk, tab } = starters(cast);
             const room = uniqueRoom('p2p-move-2b1s');
             const [ann, bea] = await pairOnP2p(() => sdk(room, 'Ann SDK', 440), () => tab(room, 'Bea Browser'));
             const marks = await mark([bea, ann]);
@@ -111,8 +107,8 @@ export const SCENARIOS = [
     {
         name: 'the third leaves and the two go back to P2P, then a third joins again: three moves',
         bench: 'three_moves',
-        async run(ctx) {
-            const { sdk, tab } = starters(ctx);
+        async run(cast) {
+            const { sdk, tab } = starters(cast);
             const room = uniqueRoom('p2p-move-thrice');
             const [bea, ann] = await pairOnP2p(() => tab(room, 'Bea Browser'), () => sdk(room, 'Ann SDK', 440));
 
@@ -134,8 +130,8 @@ export const SCENARIOS = [
     {
         name: 'a browser mutes its camera as the third joins and unmutes it on the bridge',
         bench: 'camera_muted_during_move',
-        async run(ctx) {
-            const { sdk, tab } = starters(ctx);
+        async run(cast) {
+            const { sdk, tab } = starters(cast);
             const room = uniqueRoom('p2p-move-mute');
             const [bea, ann] = await pairOnP2p(() => tab(room, 'Bea Browser'), () => sdk(room, 'Ann SDK', 440));
             const cal = await thirdJoins([bea, ann], async () => {
@@ -150,8 +146,8 @@ export const SCENARIOS = [
     {
         name: 'a browser shares its screen right after the move',
         bench: 'screen_share_after_move',
-        async run(ctx) {
-            const { sdk, tab } = starters(ctx);
+        async run(cast) {
+            const { sdk, tab } = starters(cast);
             const room = uniqueRoom('p2p-move-screen');
             const [ann, bea] = await pairOnP2p(() => sdk(room, 'Ann SDK', 440), () => tab(room, 'Bea Browser'));
             const dan = await thirdJoins([ann, bea], () => tab(room, 'Dan Browser'));

@@ -2,47 +2,24 @@
 // lib-jitsi-meet in Chromium on one side and the SDK on the other: every receiver decodes every
 // sender's audio (at its frequency) and H.264 video. P2P is off on every participant
 // (`p2p.enabled=false`, as deployments that always use the bridge configure it), so media starts
-// on the bridge; ../p2p-bridge.mjs has the same rooms with P2P on.
+// on the bridge; p2p-bridge.test.mjs has the same rooms with P2P on.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { Browser } from '../lib/browser.mjs';
+import { useCast } from '../lib/cast.mjs';
 import {
     browserReceivesBrowser, browserReceivesSdk, everyPair, onBridge, sdkReceivesBrowser, sdkReceivesSdk
 } from '../lib/pairs.mjs';
 import { uniqueRoom } from '../lib/rooms.mjs';
-import { SdkParticipant } from '../lib/sdk.mjs';
 
-let browser;
-const cleanup = [];
+const cast = useCast();
 
-before(async () => {
-    browser = await Browser.launch();
-});
-
-after(async () => {
-    while (cleanup.length) {
-        await cleanup.pop()().catch(() => {});
-    }
-    await browser?.close();
-});
-
-async function sdk(room, displayName, tone) {
-    const participant = await SdkParticipant.join(room, {
-        displayName,
-        set: ['p2p.enabled=false'],
-        sendTone: tone,
-        sendPattern: true
-    });
-    cleanup.push(async () => participant.kill());
-    return participant;
+function sdk(room, displayName, tone) {
+    return cast().sdk(room, { displayName, set: ['p2p.enabled=false'], sendTone: tone, sendPattern: true });
 }
 
-async function tab(room, displayName) {
-    const participant = await browser.participant(displayName);
-    cleanup.push(() => participant.page.close());
-    await participant.join(room, { displayName, logLevel: 'info', withTracks: true, resolution: 360, p2p: false });
-    return participant;
+function tab(room, displayName) {
+    return cast().tab(room, displayName, { logLevel: 'info', withTracks: true, resolution: 360, p2p: false });
 }
 
 describe('three participants through the testbed bridge', () => {

@@ -2,31 +2,18 @@
 // on: the browser (lower endpoint id) offers, the SDK answers, and each hears the other: the
 // browser the SDK's tone at its frequency (WebAudio), the SDK the browser's beep (media_stats).
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { Browser } from '../lib/browser.mjs';
+import { useCast } from '../lib/cast.mjs';
 import { WAIT_MS } from '../lib/env.mjs';
 import { uniqueRoom } from '../lib/rooms.mjs';
-import { SdkParticipant } from '../lib/sdk.mjs';
 
 /** The pitch of Chromium's fake microphone beep (`FakeAudioInputStream`). */
 const BEEP_HZ = 400;
-/** The beep's half-second RMS was measured at ~3000; silence and concealment are far below. */
+/** The beep's RMS over half a second around it is ~3000; silence and concealment are far below. */
 const AUDIBLE_RMS = 100;
 
-let browser;
-const cleanup = [];
-
-before(async () => {
-    browser = await Browser.launch();
-});
-
-after(async () => {
-    while (cleanup.length) {
-        await cleanup.pop()().catch(() => {});
-    }
-    await browser?.close();
-});
+const cast = useCast();
 
 /** Polls the tab's getStats until `check` holds: stats are sampled, there is no event for them. */
 async function browserStatsUntil(tab, check, what) {
@@ -46,16 +33,13 @@ describe('browser and SDK with P2P on', () => {
     test('both establish the P2P session; the browser hears the SDK\'s tone at its frequency and the SDK the browser\'s beep', async t => {
         const room = uniqueRoom('media');
         // lib-jitsi-meet offers P2P in a two-person room when its endpoint id sorts lower.
-        const ann = await SdkParticipant.join(room, {
+        const ann = await cast().sdk(room, {
             displayName: 'Ann SDK',
             endpointId: 'ffffffff',
             set: ['p2p.enabled=true'],
             sendTone: 440
         });
-        cleanup.push(async () => ann.kill());
-        const bea = await browser.participant('Bea Browser');
-        cleanup.push(() => bea.page.close());
-        await bea.join(room, { displayName: 'Bea Browser', logLevel: 'info', withTracks: true });
+        const bea = await cast().tab(room, 'Bea Browser', { logLevel: 'info', withTracks: true });
         assert.ok(bea.endpointId < ann.endpointId);
 
         await bea.waitFor(e => e.type === 'console' && e.text.includes('Peer to peer connection established'),
@@ -83,10 +67,7 @@ function sdkStatsFor(sdk, endpointId, kind, check, what) {
         what);
 }
 
-/**
- * The SDK hears the browser's fake microphone. It beeps, so a half-second report may fall
- * between beeps: every report is looked at until one is loud at the beep's pitch.
- */
+/** The SDK hears the browser's fake microphone: a report loud at the beep's pitch. */
 function sdkHearsBeep(sdk, browserId) {
     return sdkStatsFor(sdk, browserId, 'audio', e => e.frames_decoded > 50 && e.level_rms > AUDIBLE_RMS
         && Math.abs(e.dominant_hz - BEEP_HZ) < 8,
@@ -101,17 +82,14 @@ for (const [who, sdkEndpointId] of [['the browser offers', 'ffffffff'], ['the SD
     describe(`P2P video when ${who}`, () => {
         test('each decodes the other\'s H.264 video at the sent size, and the browser hears the SDK\'s tone', async t => {
             const room = uniqueRoom('video');
-            const ann = await SdkParticipant.join(room, {
+            const ann = await cast().sdk(room, {
                 displayName: 'Ann SDK',
                 endpointId: sdkEndpointId,
                 set: ['p2p.enabled=true'],
                 sendTone: 440,
                 sendPattern: true
             });
-            cleanup.push(async () => ann.kill());
-            const bea = await browser.participant('Bea Browser');
-            cleanup.push(() => bea.page.close());
-            await bea.join(room, { displayName: 'Bea Browser', logLevel: 'info', withTracks: true, resolution: 360 });
+            const bea = await cast().tab(room, 'Bea Browser', { logLevel: 'info', withTracks: true, resolution: 360 });
             assert.equal(bea.endpointId < ann.endpointId, sdkEndpointId === 'ffffffff');
 
             await bea.waitFor(e => e.type === 'console' && e.text.includes('Peer to peer connection established'),
