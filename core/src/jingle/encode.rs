@@ -31,7 +31,8 @@ pub fn encode_jingle(j: &Jingle) -> Element {
             Element::new("bridge-session", ns::FOCUS)
                 .attr_opt("id", b.id.as_deref())
                 .attr_opt("region", b.region.as_deref())
-                .attr_opt("ice-restart", b.ice_restart.then_some("true")),
+                .attr_opt("ice-restart", b.ice_restart.then_some("true"))
+                .attr_opt("restart", b.restart.then_some("true")),
         );
     }
     if let Some(m) = &j.start_muted {

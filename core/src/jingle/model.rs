@@ -123,6 +123,9 @@ pub struct BridgeSession {
     pub id: Option<String>,
     pub region: Option<String>,
     pub ice_restart: bool,
+    /// On our `session-terminate`: start a new session in place of this one (Jicofo's
+    /// "terminate-restart", lib-jitsi-meet's answer to a failed bridge connection).
+    pub restart: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -67,6 +67,7 @@ pub fn parse_jingle_in_session(
             id: b.get_attr("id").map(str::to_string),
             region: b.get_attr("region").map(str::to_string),
             ice_restart: b.get_attr("ice-restart") == Some("true"),
+            restart: b.get_attr("restart") == Some("true"),
         });
 
     let start_muted = el

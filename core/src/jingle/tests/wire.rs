@@ -77,6 +77,7 @@ fn ice_restart_request_is_a_session_info_with_bridge_session() {
         id: Some("5f9b4d1a-6c3e-4a8b".into()),
         region: None,
         ice_restart: true,
+        restart: false,
     });
     let xml = encode_jingle(&j).to_xml();
     assert!(xml.contains("action=\"session-info\""), "{xml}");
@@ -84,6 +85,27 @@ fn ice_restart_request_is_a_session_info_with_bridge_session() {
         xml.contains("<bridge-session xmlns=\"http://jitsi.org/protocol/focus\" id=\"5f9b4d1a-6c3e-4a8b\" ice-restart=\"true\"/>"),
         "{xml}"
     );
+    assert_eq!(wire_round_trip(&j), j);
+}
+
+#[test]
+fn a_restart_request_is_a_session_terminate_with_bridge_session_restart() {
+    let mut j = Jingle::terminate(
+        "7kq3b0c8ufhg6",
+        Reason::new("connectivity-error", Some("ICE FAILED".into())),
+    );
+    j.bridge_session = Some(BridgeSession {
+        id: Some("5f9b4d1a-6c3e-4a8b".into()),
+        region: None,
+        ice_restart: false,
+        restart: true,
+    });
+    let xml = encode_jingle(&j).to_xml();
+    assert!(
+        xml.contains("<bridge-session xmlns=\"http://jitsi.org/protocol/focus\" id=\"5f9b4d1a-6c3e-4a8b\" restart=\"true\"/>"),
+        "{xml}"
+    );
+    assert!(xml.contains("<connectivity-error/>"), "{xml}");
     assert_eq!(wire_round_trip(&j), j);
 }
 
