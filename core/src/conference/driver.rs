@@ -135,7 +135,7 @@ impl Driver {
                     Incoming::Closed(why) => self.broken = Some(why),
                 },
                 msg = self.commands.recv(), if self.commands_open => self.on_command(msg),
-                Some(input) = self.media.inputs.recv() => self.conference.handle_media(input),
+                Some(input) = self.media.inputs.recv() => self.conference.handle_media(input, Instant::now()),
                 Some(event) = self.bridge_events.recv() => self.conference.handle_bridge_event(event),
                 _ = sleep_until(wake.map_or_else(far_future, tokio::time::Instant::from_std)) => {
                     let now = Instant::now();
@@ -186,7 +186,7 @@ impl Driver {
                 Output::Send(el) => self.send(&el).await,
                 Output::Media(command) => {
                     if let Some(input) = self.media.execute(command).await {
-                        self.conference.handle_media(input);
+                        self.conference.handle_media(input, Instant::now());
                     }
                 }
                 Output::Bridge(command) => self.on_bridge_command(command).await,

@@ -178,6 +178,10 @@ pub struct Conference {
     /// When a delayed P2P start (after a third participant left) is due.
     p2p_restart_at: Option<Instant>,
     jvb: Option<bridge::JvbSession>,
+    /// The focus was asked for a new bridge session in place of one whose connection failed.
+    bridge_restart: Option<bridge::BridgeRestart>,
+    /// When we asked for bridge session restarts lately, to stay within the focus's rate limit.
+    bridge_restarts: VecDeque<Instant>,
     /// Remote tracks announced to the app: source name -> owner, kind, and whether it is a
     /// screen share.
     tracks: std::collections::BTreeMap<String, bridge::Track>,
@@ -199,8 +203,9 @@ pub struct Conference {
     /// `from|id` of recent room messages (ours included): the room's history replay on a rejoin
     /// must not deliver a message twice, nor make us send again one the room already has.
     seen: VecDeque<String>,
-    /// Rejoins so far: names the msid track ids of the sessions after each.
-    rejoins: u32,
+    /// Local media identities renewed so far (rejoins, bridge restarts): names the msid track
+    /// ids of the sessions after each.
+    renewals: u32,
     /// Our request to change the room password (IQ id, new password) until the room answers.
     password_change: Option<(String, Option<String>)>,
 }
@@ -225,6 +230,8 @@ impl Conference {
             p2p: None,
             p2p_restart_at: None,
             jvb: None,
+            bridge_restart: None,
+            bridge_restarts: VecDeque::new(),
             tracks: std::collections::BTreeMap::new(),
             receiver_constraints: ReceiverVideoConstraints::default(),
             bridge_open: false,
@@ -236,7 +243,7 @@ impl Conference {
             queued: Vec::new(),
             resend: Vec::new(),
             seen: VecDeque::new(),
-            rejoins: 0,
+            renewals: 0,
             password_change: None,
             cfg,
         };
@@ -279,6 +286,7 @@ impl Conference {
             self.iqs.next_deadline(),
             Some(self.pinger.next_deadline()),
             self.p2p_restart_at,
+            self.bridge_restart.as_ref().map(|r| r.give_up_at),
         ]
         .into_iter()
         .flatten()
@@ -334,6 +342,7 @@ impl Conference {
             self.p2p_restart_at = None;
             self.update_p2p(false);
         }
+        self.give_up_bridge_restart(now);
         if self.pinger.poll(now) == PingAction::SendPing {
             let id = self
                 .iqs
@@ -394,19 +403,11 @@ impl Conference {
             self.bridge(BridgeCommand::Close);
             self.bridge_open = false;
         }
+        self.bridge_restart = None;
         self.end_screen_share_quietly();
         self.sync_tracks();
-        // The others saw us leave; like jitsi-meet reloading, we come back with new SSRCs, so
-        // no receiver has to take back a source it removed.
-        // New msid track ids too: a webrtc-rs receiver on the bridge does not surface a track
-        // whose id it saw removed before (a leave and a join with the same endpoint id is not
-        // heard either, without a rejoin), where a browser's reload would bring random ones.
-        self.cfg.local_ssrcs = LocalSsrcs::random();
-        self.rejoins += 1;
-        self.media(MediaCommand::SetLocalIdentity {
-            ssrcs: self.cfg.local_ssrcs,
-            track_suffix: self.track_suffix(),
-        });
+        // The others saw us leave; like jitsi-meet reloading, we come back with new SSRCs.
+        self.renew_local_identity();
         for purpose in self.iqs.drain().collect::<Vec<_>>() {
             if let IqPurpose::Admin(Some(id)) | IqPurpose::Recording(id) = purpose {
                 self.reply(
@@ -439,9 +440,23 @@ impl Conference {
         self.send_conference_request(now);
     }
 
-    /// What our msid track ids end with: nothing before the first rejoin.
+    /// New SSRCs and msid track ids for the media sessions opened from now on (after a rejoin
+    /// or a bridge restart), as a browser's new PeerConnection would bring. A receiver must
+    /// never take back a source it saw removed: its SRTP replay window drops the new session's
+    /// packets, whose sequence numbers start afresh under the old SSRC, and a webrtc-rs
+    /// receiver does not surface a track whose msid it saw removed before.
+    pub(super) fn renew_local_identity(&mut self) {
+        self.cfg.local_ssrcs = LocalSsrcs::random();
+        self.renewals += 1;
+        self.media(MediaCommand::SetLocalIdentity {
+            ssrcs: self.cfg.local_ssrcs,
+            track_suffix: self.track_suffix(),
+        });
+    }
+
+    /// What our msid track ids end with: nothing before the first renewal.
     pub(super) fn track_suffix(&self) -> String {
-        match self.rejoins {
+        match self.renewals {
             0 => String::new(),
             n => format!("-r{n}"),
         }
@@ -1078,6 +1093,7 @@ impl Conference {
         }
         self.phase = Phase::Ended;
         self.p2p_restart_at = None;
+        self.bridge_restart = None;
         if let Some(session) = self.p2p.take() {
             self.media(MediaCommand::Close { sid: session.sid });
         }

@@ -9,6 +9,7 @@
 //! start new sessions").
 
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 use super::media::{
     bundle_trickle, ice_credentials, name_unnamed, names, offer_candidates, restarts_ice,
@@ -23,7 +24,8 @@ use crate::jid::{EndpointId, Jid};
 use crate::jingle::{
     add_mline_for_local_source, apply_source_update, encode_jingle, jingle_to_sdp,
     local_sources_jingle, parse_jingle, remote_sources, sdp_to_jingle, Action, AnswerOptions,
-    Creator, Jingle, LocalSource, Media, OfferOptions, Peer, RemoteSource, Sdp, VideoType,
+    BridgeSession, Creator, Jingle, LocalSource, Media, OfferOptions, Peer, Reason, RemoteSource,
+    Sdp, VideoType,
 };
 use crate::xml::Element;
 use crate::xmpp::stanza::{error_reply, iq};
@@ -31,10 +33,29 @@ use crate::xmpp::stanza::{error_reply, iq};
 /// A remote track as announced to the app: its owner, its kind, whether it is a screen share.
 pub(super) type Track = (EndpointId, MediaKind, bool);
 
+/// Jicofo's limits on restart requests (`restart-request-rate-limits`: at least 5 s apart, at
+/// most 5 a minute); it terminates a request beyond them without starting a new session, so we
+/// never send one.
+const RESTART_MIN_INTERVAL: Duration = Duration::from_secs(5);
+const RESTART_WINDOW: Duration = Duration::from_secs(60);
+const RESTARTS_PER_WINDOW: usize = 5;
+/// Jicofo re-invites at once; without a new offer by then, the bridge media is given up.
+const RESTART_WAIT: Duration = Duration::from_secs(20);
+
+/// A bridge session whose connection failed, while the focus starts a new one in its place:
+/// its remote sources stay announced meanwhile, so the app's tracks do not flicker.
+pub(super) struct BridgeRestart {
+    sources: Vec<RemoteSource>,
+    pub give_up_at: Instant,
+}
+
 pub(super) struct JvbSession {
     pub sid: String,
     /// Who offered: the focus occupant, to which every request of the session goes.
     focus: Jid,
+    /// Jicofo's id for our bridge allocation (`<bridge-session id>`), named again when we ask
+    /// for a restart.
+    bridge_session: Option<String>,
     remote_sdp: Sdp,
     pub remote_sources: Vec<RemoteSource>,
     local_sdp: Option<Sdp>,
@@ -120,6 +141,7 @@ impl Conference {
             }
         };
         self.send(super::result_for(request));
+        self.bridge_restart = None;
         if let Some(old) = self.jvb.take() {
             // Jicofo re-inviting (after a bridge failure): the new offer replaces the session,
             // and a screen share has no m-line in it.
@@ -130,6 +152,7 @@ impl Conference {
         self.jvb = Some(JvbSession {
             sid: jingle.sid.clone(),
             focus,
+            bridge_session: jingle.bridge_session.as_ref().and_then(|b| b.id.clone()),
             remote_sdp: sdp.clone(),
             remote_sources: sources.clone(),
             local_sdp: None,
@@ -311,7 +334,11 @@ impl Conference {
     }
 
     /// What the bridge session produced, when `sid` is that session.
-    pub(super) fn handle_bridge_media(&mut self, input: MediaInput) -> Option<MediaInput> {
+    pub(super) fn handle_bridge_media(
+        &mut self,
+        input: MediaInput,
+        now: Instant,
+    ) -> Option<MediaInput> {
         let sid = match &input {
             MediaInput::LocalDescription { sid, .. }
             | MediaInput::LocalCandidate { sid, .. }
@@ -330,26 +357,84 @@ impl Conference {
                     self.trickle_to_bridge(&[candidate]);
                 }
             }
-            MediaInput::Failed { reason, .. } => {
-                log::warn!("bridge media session failed: {reason}");
-                if let Some(session) = self.jvb.take() {
-                    let terminate = Jingle::terminate(
-                        session.sid.clone(),
-                        crate::jingle::Reason::new(
-                            "general-error",
-                            Some("media session failed".into()),
-                        ),
-                    );
-                    self.send_to_focus(&session.focus, &terminate);
-                    self.close_jvb(session);
-                }
-                self.emit(ConferenceEvent::Error {
-                    error: "media_failed".into(),
-                    message: format!("the bridge media session failed: {reason}"),
-                });
-            }
+            MediaInput::Failed { reason, .. } => self.on_bridge_failed(&reason, now),
         }
         None
+    }
+
+    /// The bridge connection failed (ICE gave up on every path): as lib-jitsi-meet does with a
+    /// Jicofo that supports it (`IceFailedHandling`, "terminate-restart"), we end the session
+    /// asking for a new one, which Jicofo offers at once on a fresh allocation (`terminateSession`
+    /// with `reinvite`). Beyond the focus's rate limit, or without a bridge session id to name,
+    /// the session just ends and the app is told that bridge media failed.
+    fn on_bridge_failed(&mut self, reason: &str, now: Instant) {
+        log::warn!("bridge media session failed: {reason}");
+        let Some(session) = self.jvb.take() else {
+            return;
+        };
+        while self
+            .bridge_restarts
+            .front()
+            .is_some_and(|at| now.duration_since(*at) >= RESTART_WINDOW)
+        {
+            self.bridge_restarts.pop_front();
+        }
+        let within_limits = self.bridge_restarts.len() < RESTARTS_PER_WINDOW
+            && self
+                .bridge_restarts
+                .back()
+                .is_none_or(|at| now.duration_since(*at) >= RESTART_MIN_INTERVAL);
+        let restart = session.bridge_session.clone().filter(|_| within_limits);
+        let mut terminate = Jingle::terminate(
+            session.sid.clone(),
+            Reason::new("connectivity-error", Some(reason.to_string())),
+        );
+        terminate.bridge_session = restart.clone().map(|id| BridgeSession {
+            id: Some(id),
+            region: None,
+            ice_restart: false,
+            restart: true,
+        });
+        self.send_to_focus(&session.focus, &terminate);
+        if restart.is_some() {
+            log::info!("asked the focus for a new bridge session");
+            self.renew_local_identity();
+            self.bridge_restarts.push_back(now);
+            self.bridge_restart = Some(BridgeRestart {
+                sources: session.remote_sources.clone(),
+                give_up_at: now + RESTART_WAIT,
+            });
+        }
+        self.close_jvb(session);
+        // The new session has no m-line for a screen share; lib-jitsi-meet's desktop track
+        // would be added back to it, ours ends here and the app is told.
+        self.end_screen_share();
+        if restart.is_none() {
+            self.emit(ConferenceEvent::Error {
+                error: "media_failed".into(),
+                message: format!("the bridge media session failed: {reason}"),
+            });
+        }
+    }
+
+    /// No new bridge session came after our restart request: its tracks are gone.
+    pub(super) fn give_up_bridge_restart(&mut self, now: Instant) {
+        if self
+            .bridge_restart
+            .as_ref()
+            .is_none_or(|r| now < r.give_up_at)
+        {
+            return;
+        }
+        self.bridge_restart = None;
+        self.sync_tracks();
+        self.emit(ConferenceEvent::Error {
+            error: "media_failed".into(),
+            message: format!(
+                "the focus started no new bridge session within {RESTART_WAIT:?} of our restart \
+                 request"
+            ),
+        });
     }
 
     fn on_bridge_answer(&mut self, sdp: &str) {
@@ -426,7 +511,8 @@ impl Conference {
         let mut now: BTreeMap<String, Track> = BTreeMap::new();
         let p2p = self.p2p.iter().flat_map(|s| s.remote_sources.iter());
         let jvb = self.jvb.iter().flat_map(|s| s.remote_sources.iter());
-        for source in p2p.chain(jvb) {
+        let restarting = self.bridge_restart.iter().flat_map(|r| r.sources.iter());
+        for source in p2p.chain(jvb).chain(restarting) {
             let (Some(endpoint), Some(name)) = (source.endpoint(), source.name.as_ref()) else {
                 continue;
             };

@@ -85,10 +85,13 @@ fn tracks(outputs: &[Output]) -> Vec<(bool, String, MediaKind)> {
 fn accepted(c: &mut Conference, now: Instant) -> Vec<Output> {
     c.handle_stanza(&jingle_iq(FOCUS, "f1", &jicofo_offer()), now);
     let out = drain(c);
-    c.handle_media(MediaInput::LocalDescription {
-        sid: SID.into(),
-        sdp: our_bridge_answer(),
-    });
+    c.handle_media(
+        MediaInput::LocalDescription {
+            sid: SID.into(),
+            sdp: our_bridge_answer(),
+        },
+        now,
+    );
     let mut all = out;
     all.extend(drain(c));
     all
@@ -138,10 +141,13 @@ fn the_focus_offer_is_acked_answered_and_opens_the_bridge_channel() {
 
     // The engine's answer goes to the focus occupant as session-accept with our sources, and
     // candidates found afterwards trickle to it.
-    c.handle_media(MediaInput::LocalDescription {
-        sid: SID.into(),
-        sdp: our_bridge_answer(),
-    });
+    c.handle_media(
+        MediaInput::LocalDescription {
+            sid: SID.into(),
+            sdp: our_bridge_answer(),
+        },
+        now,
+    );
     let out = drain(&mut c);
     let sent_now = jingle_sent(&out);
     let [(to, accept)] = &sent_now[..] else {
@@ -167,10 +173,13 @@ fn the_focus_offer_is_acked_answered_and_opens_the_bridge_channel() {
         "{ours:?}"
     );
 
-    c.handle_media(MediaInput::LocalCandidate {
-        sid: SID.into(),
-        candidate: "candidate:1 1 udp 2130706431 192.0.2.1 40000 typ host".into(),
-    });
+    c.handle_media(
+        MediaInput::LocalCandidate {
+            sid: SID.into(),
+            candidate: "candidate:1 1 udp 2130706431 192.0.2.1 40000 typ host".into(),
+        },
+        now,
+    );
     let sent_now = jingle_sent(&drain(&mut c));
     let [(to, info)] = &sent_now[..] else {
         panic!("expected one transport-info, got {sent_now:?}");
@@ -705,4 +714,126 @@ fn a_browser_back_from_p2p_is_received_on_the_mlines_its_sources_left() {
         assert_eq!(mids(&back, ssrc).len(), 1);
     }
     assert!(tracks(&out).is_empty(), "{:?}", tracks(&out));
+}
+
+fn bridge_failed(c: &mut Conference, now: Instant) -> Vec<Output> {
+    c.handle_media(
+        MediaInput::Failed {
+            sid: SID.into(),
+            reason: "ICE/DTLS connection failed".into(),
+        },
+        now,
+    );
+    drain(c)
+}
+
+fn errors(outputs: &[Output]) -> Vec<String> {
+    events(outputs)
+        .into_iter()
+        .filter_map(|e| match e {
+            ConferenceEvent::Error { error, .. } => Some(error.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The focus's new offer after a restart: a new session id, the same sources.
+fn jicofo_offer_again() -> String {
+    jicofo_offer().replace(SID, "9m2x4c7v1b3n5")
+}
+
+#[test]
+fn a_failed_bridge_connection_asks_the_focus_for_a_new_session_and_keeps_the_tracks() {
+    let now = Instant::now();
+    let mut c = in_a_bridge_room(now);
+    accepted(&mut c, now);
+
+    let out = bridge_failed(&mut c, now);
+    let terminate = jingle_sent(&out)
+        .into_iter()
+        .find(|(_, j)| j.action == Action::SessionTerminate)
+        .expect("a session-terminate to the focus");
+    assert_eq!(terminate.0, FOCUS);
+    assert_eq!(terminate.1.sid, SID);
+    assert_eq!(
+        terminate.1.reason.as_ref().map(|r| r.condition.as_str()),
+        Some("connectivity-error")
+    );
+    let asked = terminate.1.bridge_session.expect("<bridge-session>");
+    assert_eq!(asked.id.as_deref(), Some("5f9b4d1a-6c3e-4a8b"));
+    assert!(
+        asked.restart,
+        "restart=\"true\" asks Jicofo to invite us again"
+    );
+    assert!(media(&out).contains(&&MediaCommand::Close { sid: SID.into() }));
+    // The new session sends under new SSRCs: the others' SRTP replay windows would drop a new
+    // RTP sequence under the old ones.
+    assert!(
+        media(&out).iter().any(|m| matches!(
+            m,
+            MediaCommand::SetLocalIdentity { ssrcs, track_suffix }
+                if track_suffix == "-r1" && ssrcs.audio != 2002
+        )),
+        "{:?}",
+        media(&out)
+    );
+    assert!(tracks(&out).is_empty(), "tracks stay announced: {out:?}");
+    assert!(errors(&out).is_empty(), "{out:?}");
+
+    c.handle_stanza(&jingle_iq(FOCUS, "f2", &jicofo_offer_again()), now);
+    let out = drain(&mut c);
+    assert!(
+        matches!(media(&out)[..], [MediaCommand::Answer { sid, .. }, ..] if sid == "9m2x4c7v1b3n5"),
+        "{:?}",
+        media(&out)
+    );
+    assert!(
+        tracks(&out).is_empty(),
+        "the same sources came back: {out:?}"
+    );
+    // The restart is over: nothing is given up later.
+    c.handle_timeout(now + Duration::from_secs(25));
+    assert!(errors(&drain(&mut c)).is_empty());
+}
+
+#[test]
+fn restarts_stay_within_the_focus_rate_limit_and_then_bridge_media_fails_visibly() {
+    let now = Instant::now();
+    let mut c = in_a_bridge_room(now);
+    accepted(&mut c, now);
+    bridge_failed(&mut c, now);
+    c.handle_stanza(&jingle_iq(FOCUS, "f2", &jicofo_offer()), now);
+    drain(&mut c);
+
+    // Again within Jicofo's 5 s minimum interval: it would refuse, so we do not ask.
+    let soon = now + Duration::from_secs(2);
+    let out = bridge_failed(&mut c, soon);
+    let (_, terminate) = jingle_sent(&out)
+        .into_iter()
+        .find(|(_, j)| j.action == Action::SessionTerminate)
+        .expect("a session-terminate to the focus");
+    assert!(terminate.bridge_session.is_none(), "{terminate:?}");
+    assert_eq!(errors(&out), vec!["media_failed".to_string()]);
+    assert_eq!(tracks(&out).len(), 3, "the tracks are gone: {out:?}");
+    assert!(tracks(&out).iter().all(|(added, ..)| !added));
+}
+
+#[test]
+fn without_a_new_offer_the_restart_is_given_up_and_the_tracks_removed() {
+    let now = Instant::now();
+    let mut c = in_a_bridge_room(now);
+    accepted(&mut c, now);
+    bridge_failed(&mut c, now);
+
+    let deadline = c.poll_timeout().expect("a deadline for the restart");
+    assert!(deadline <= now + Duration::from_secs(20));
+    c.handle_timeout(now + Duration::from_secs(19));
+    assert!(
+        errors(&drain(&mut c)).is_empty(),
+        "still waiting for the offer"
+    );
+    c.handle_timeout(now + Duration::from_secs(20));
+    let out = drain(&mut c);
+    assert_eq!(errors(&out), vec!["media_failed".to_string()]);
+    assert_eq!(tracks(&out).len(), 3, "{out:?}");
 }

@@ -379,8 +379,8 @@ impl Conference {
         self.sync_tracks();
     }
 
-    pub fn handle_media(&mut self, input: MediaInput) {
-        let Some(input) = self.handle_bridge_media(input) else {
+    pub fn handle_media(&mut self, input: MediaInput, now: Instant) {
+        let Some(input) = self.handle_bridge_media(input, now) else {
             return;
         };
         let sid = match &input {

@@ -104,15 +104,21 @@ fn with_one_peer_the_smaller_id_offers_trickles_and_applies_the_answer() {
     let sid = sid.clone();
 
     // A candidate the engine found before its offer was handed over waits for the offer.
-    c.handle_media(MediaInput::LocalCandidate {
-        sid: sid.clone(),
-        candidate: "candidate:1 1 udp 2130706431 192.0.2.1 40000 typ host".into(),
-    });
+    c.handle_media(
+        MediaInput::LocalCandidate {
+            sid: sid.clone(),
+            candidate: "candidate:1 1 udp 2130706431 192.0.2.1 40000 typ host".into(),
+        },
+        now,
+    );
     assert!(jingle_sent(&drain(&mut c)).is_empty());
-    c.handle_media(MediaInput::LocalDescription {
-        sid: sid.clone(),
-        sdp: local_offer(),
-    });
+    c.handle_media(
+        MediaInput::LocalDescription {
+            sid: sid.clone(),
+            sdp: local_offer(),
+        },
+        now,
+    );
     let sent_now = jingle_sent(&drain(&mut c));
     let [(to, initiate), (to2, info)] = &sent_now[..] else {
         panic!("expected session-initiate then transport-info, got {sent_now:?}");
@@ -234,10 +240,13 @@ fn an_offer_from_the_one_peer_is_acked_then_answered() {
         remote_names,
         &[(2002, "a8f7g30b-a0".into()), (4004, "a8f7g30b-v0".into())]
     );
-    c.handle_media(MediaInput::LocalDescription {
-        sid: sid.clone(),
-        sdp: local_offer(),
-    });
+    c.handle_media(
+        MediaInput::LocalDescription {
+            sid: sid.clone(),
+            sdp: local_offer(),
+        },
+        now,
+    );
     let accept = jingle_sent(&drain(&mut c));
     assert_eq!(accept[0].1.action, Action::SessionAccept);
     assert_eq!(accept[0].1.sid, "p2p8s2k1bq5");
@@ -314,10 +323,13 @@ fn a_source_add_naming_the_mid_as_media_adds_the_track() {
         now,
     );
     drain(&mut c);
-    c.handle_media(MediaInput::LocalDescription {
-        sid: "p2p8s2k1bq5".into(),
-        sdp: local_offer(),
-    });
+    c.handle_media(
+        MediaInput::LocalDescription {
+            sid: "p2p8s2k1bq5".into(),
+            sdp: local_offer(),
+        },
+        now,
+    );
     drain(&mut c);
 
     let add = |mid: &str, ssrc: u32| {
