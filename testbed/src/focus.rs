@@ -14,6 +14,9 @@ use omni_jitsi_core::xmpp::ns;
 /// Stanzas on a XEP-0114 stream are in the component namespace; Prosody rewrites them for clients.
 pub const COMPONENT_NS: &str = "jabber:component:accept";
 pub const NICK: &str = "focus";
+/// Jicofo's disco feature for "a session-terminate with `<bridge-session restart>` gets a new
+/// session" (`XmppProvider`): lib-jitsi-meet asks for restarts this way only when it is listed.
+const TERMINATE_RESTART: &str = "https://jitsi.org/meet/jicofo/terminate-restart";
 
 #[derive(Debug, Clone)]
 pub struct FocusBehaviour {
@@ -173,7 +176,7 @@ impl Focus {
                         .attr("name", "Jicofo"),
                 )
                 .children_from(
-                    [ns::DISCO_INFO, ns::PING, ns::FOCUS]
+                    [ns::DISCO_INFO, ns::PING, ns::FOCUS, TERMINATE_RESTART]
                         .into_iter()
                         .map(|f| Element::new("feature", ns::DISCO_INFO).attr("var", f)),
                 );

@@ -282,3 +282,79 @@ async fn unnamed_simulcast_sources_are_relayed_as_jicofo_relays_them() {
         .and_then(|e| e.get_child("bad-request", ns::STANZAS))
         .is_some());
 }
+
+/// `session-terminate` from `nick` for `sid`, asking for a restart of `bridge_session`.
+fn restart_request(id: &str, nick: &str, sid: &str, bridge_session: &str) -> Element {
+    el(&format!(
+        "<iq xmlns='jabber:component:accept' type='set' id='{id}' from='{ROOM}/{nick}' to='focus@focus.meet.test/focus'>\
+         <jingle xmlns='urn:xmpp:jingle:1' action='session-terminate' sid='{sid}'>\
+         <reason><connectivity-error/><text>ICE FAILED</text></reason>\
+         <bridge-session xmlns='http://jitsi.org/protocol/focus' id='{bridge_session}' restart='true'/>\
+         </jingle></iq>"
+    ))
+}
+
+fn answered(out: &[Element], id: &str) -> Option<(String, Option<String>)> {
+    let iq = out.iter().find(|e| e.get_attr("id") == Some(id))?;
+    let condition = iq
+        .get_child("error", "jabber:component:accept")
+        .and_then(|e| e.children().next())
+        .map(|c| c.name().to_string());
+    Some((iq.get_attr("type")?.to_string(), condition))
+}
+
+/// Jicofo's terminate-restart (`Participant.onSessionTerminate`): a request naming the current
+/// bridge session ends the session, tells the others the sources went, and offers a new session
+/// at once; one naming another session is refused; requests beyond the rate limit (5 s apart)
+/// end the session without a new one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_request_gets_a_new_session_within_jicofos_rules() {
+    let bridge = Arc::new(Bridge::start().await.unwrap());
+    let mut focus = joined_focus(bridge.clone());
+    let av = ["urn:xmpp:jingle:apps:rtp:audio"];
+    focus.handle(&presence("ann", ""));
+    let both = focus.handle(&presence("bob", ""));
+    let out = answer_disco(&mut focus, &both, "ann", &av);
+    let (_, ann_offer) = jingle_to(&out, "ann").unwrap();
+    let (_ann, _) = answer(&mut focus, "ann", &ann_offer).await;
+    let out = answer_disco(&mut focus, &both, "bob", &av);
+    let (_, bob_offer) = jingle_to(&out, "bob").unwrap();
+    let (_bob, _) = answer(&mut focus, "bob", &bob_offer).await;
+    let session_id = ann_offer
+        .bridge_session
+        .as_ref()
+        .and_then(|b| b.id.clone())
+        .expect("Jicofo's offer names the bridge session");
+
+    let out = focus.handle(&restart_request("r0", "ann", &ann_offer.sid, "not-ours"));
+    assert_eq!(
+        answered(&out, "r0"),
+        Some(("error".into(), Some("item-not-found".into())))
+    );
+    assert!(jingle_to(&out, "bob").is_none(), "nothing ended");
+
+    let out = focus.handle(&restart_request("r1", "ann", &ann_offer.sid, &session_id));
+    assert_eq!(answered(&out, "r1"), Some(("result".into(), None)));
+    let (_, removed) = jingle_to(&out, "bob").expect("bob hears ann's sources go");
+    assert_eq!(removed.action, Action::SourceRemove);
+    let (_, again) = jingle_to(&out, "ann").expect("a new offer for ann");
+    assert_eq!(again.action, Action::SessionInitiate);
+    assert_ne!(again.sid, ann_offer.sid);
+    assert_ne!(again.contents[0].transport, ann_offer.contents[0].transport);
+    assert_eq!(
+        owners(&again),
+        [
+            ("bob".to_string(), "bob-a0".to_string()),
+            ("bob".to_string(), "bob-v0".to_string())
+        ]
+    );
+
+    // At once again: inside Jicofo's 5 s minimum interval.
+    let out = focus.handle(&restart_request("r2", "ann", &again.sid, &session_id));
+    assert_eq!(
+        answered(&out, "r2"),
+        Some(("error".into(), Some("resource-constraint".into())))
+    );
+    assert!(jingle_to(&out, "ann").is_none(), "no new offer");
+    assert!(!bridge.is_connected("standup", "ann"));
+}

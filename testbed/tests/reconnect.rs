@@ -295,6 +295,72 @@ async fn a_rejoin_in_a_bridged_call_takes_media_back_through_the_bridge() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_path_to_the_bridge_gets_a_new_bridge_session_without_anyone_leaving() {
+    let room = "fault-bridge-path";
+    let tb = hibernating(Duration::from_secs(60)).await;
+    // P2P off: media is on the bridge from the start, never moving while the path is cut.
+    let on_the_bridge = |mut o: MeetingOptions| {
+        o.config_overrides
+            .insert("p2p.enabled".into(), "false".into());
+        with_timeouts(o)
+    };
+    let mut bob = join(on_the_bridge(options(&tb, room, "Bob"))).await;
+    let mut ann = join(on_the_bridge(options(&tb, room, "Ann"))).await;
+    let mut cat = join(on_the_bridge(options(&tb, room, "Cat"))).await;
+    cat.expect_joined_participants(&["Ann", "Bob"]).await;
+    until_both_hear(&ann, &bob).await;
+    ann.take_arrived();
+    bob.take_arrived();
+
+    let bridge = tb.bridge().expect("the testbed runs a bridge");
+    assert!(
+        bridge.blackhole(room, ann.id().as_str()),
+        "Ann is on the bridge"
+    );
+    let cut = Instant::now();
+    // Ann's ICE gives up on the path (12 s), she asks the focus for a new session, and the
+    // focus offers one on a fresh allocation.
+    until_both_hear(&ann, &bob).await;
+    let recovered = cut.elapsed();
+    assert!(
+        recovered > Duration::from_secs(5),
+        "audio both ways {recovered:?} after the cut: the path was not cut"
+    );
+    let bob_source = format!("{}-a0", bob.id());
+    let flicker: Vec<String> = ann
+        .take_arrived()
+        .into_iter()
+        .filter_map(|e| match e {
+            ConferenceEvent::RemoteTrackRemoved { source_name, .. }
+                if source_name == bob_source =>
+            {
+                Some(format!("removed {source_name}"))
+            }
+            ConferenceEvent::Error { error, .. } => Some(error),
+            ConferenceEvent::ConnectionStateChanged { state } => Some(format!("{state:?}")),
+            _ => None,
+        })
+        .collect();
+    assert!(flicker.is_empty(), "Ann's app saw the restart: {flicker:?}");
+    let left: Vec<String> = bob
+        .take_arrived()
+        .into_iter()
+        .filter_map(|e| match e {
+            ConferenceEvent::ParticipantLeft { display_name, .. } => display_name,
+            _ => None,
+        })
+        .collect();
+    assert!(left.is_empty(), "nobody left the room: {left:?}");
+    eprintln!(
+        "measured: bridge path dead: audio both ways {recovered:?} after the cut (ICE gives up \
+         12 s after the last packet)"
+    );
+    ann.hang_up().await;
+    bob.hang_up().await;
+    cat.hang_up().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_path_down_longer_than_the_reconnect_total_ends_with_connection_lost() {
     let tb = hibernating(Duration::from_secs(1)).await;
     let proxy = relay_to(&tb).await;

@@ -28,6 +28,9 @@ pub(crate) enum Out {
 pub(crate) struct Endpoint {
     pub transport: Transport,
     pub socket: Arc<UdpSocket>,
+    /// A fault injected by a test: nothing reaches the endpoint's socket or leaves it, as when
+    /// the path between the participant and the bridge dies.
+    pub blackholed: bool,
     pub ws_pwd: String,
     ws: Option<UnboundedSender<String>>,
     forwarded: Option<Vec<String>>,
@@ -39,6 +42,7 @@ impl Endpoint {
         Endpoint {
             transport,
             socket,
+            blackholed: false,
             ws_pwd,
             ws: None,
             forwarded: None,
@@ -108,6 +112,9 @@ impl Core {
         let Some(ep) = conf.endpoints.get_mut(endpoint) else {
             return out;
         };
+        if ep.blackholed {
+            return out;
+        }
         let received = ep
             .transport
             .handle_datagram(&self.identity, now, from, data);
@@ -243,7 +250,9 @@ impl Core {
 
 fn drain(ep: &mut Endpoint, out: &mut Vec<Out>) {
     for (to, data) in ep.transport.poll_transmit() {
-        out.push(Out::Udp(ep.socket.clone(), to, data));
+        if !ep.blackholed {
+            out.push(Out::Udp(ep.socket.clone(), to, data));
+        }
     }
 }
 

@@ -179,6 +179,18 @@ impl Bridge {
         }
     }
 
+    /// A fault for tests: from now on nothing reaches `endpoint`'s socket or leaves it, as when
+    /// the participant's path to the bridge dies. Its ICE fails; a new allocation (the focus's
+    /// new offer after a restart request) has a path again. Whether it was allocated.
+    pub fn blackhole(&self, conference: &str, endpoint: &str) -> bool {
+        lock(&self.core)
+            .conferences
+            .get_mut(conference)
+            .and_then(|c| c.endpoints.get_mut(endpoint))
+            .map(|e| e.blackholed = true)
+            .is_some()
+    }
+
     pub fn is_connected(&self, conference: &str, endpoint: &str) -> bool {
         lock(&self.core)
             .conferences

@@ -7,11 +7,12 @@
 //! participant that answers the offer with an error is dropped from media and stays in the room,
 //! as Jicofo tolerates it. Nobody is invited while alone in the room (`min-participants` 2).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use omni_jitsi_core::jingle::{
-    encode_jingle, parse_jingle, remote_sources, Action, Jingle, Media, RemoteSource,
+    encode_jingle, parse_jingle, remote_sources, Action, BridgeSession, Jingle, Media, RemoteSource,
 };
 use omni_jitsi_core::xml::Element;
 use omni_jitsi_core::xmpp::ns;
@@ -28,6 +29,11 @@ const ID_PREFIX: &str = "focus-media-";
 /// Jicofo's `conference.min-participants` default: nobody gets media while alone in the room;
 /// the second to arrive brings invitations for both (`JitsiMeetConferenceImpl.onMemberJoined`).
 const MIN_PARTICIPANTS: usize = 2;
+/// Jicofo's `restart-request-rate-limits`: a participant's restart requests at least 5 s apart
+/// and at most 5 a minute; one beyond them ends the session without a new one.
+const RESTART_MIN_INTERVAL: Duration = Duration::from_secs(5);
+const RESTART_INTERVAL: Duration = Duration::from_secs(60);
+const RESTART_MAX_REQUESTS: usize = 5;
 
 struct Session {
     sid: String,
@@ -55,6 +61,11 @@ pub struct JingleSessions {
     /// features (the first step of an invitation) yet.
     members: HashMap<String, Vec<(String, bool)>>,
     pending: HashMap<String, Pending>,
+    /// Each room's colibri session id, the `<bridge-session id>` of its offers (Jicofo's is per
+    /// conference and bridge; the testbed has one bridge).
+    bridge_sessions: HashMap<String, String>,
+    /// When each occupant (room/nick) asked for restarts lately.
+    restart_requests: HashMap<String, VecDeque<Instant>>,
     next_id: u64,
 }
 
@@ -67,6 +78,8 @@ impl JingleSessions {
             rooms: HashMap::new(),
             members: HashMap::new(),
             pending: HashMap::new(),
+            bridge_sessions: HashMap::new(),
+            restart_requests: HashMap::new(),
             next_id: 0,
         }
     }
@@ -128,6 +141,13 @@ impl JingleSessions {
             }
             Pending::Other => true,
         });
+        self.restart_requests.remove(&format!("{room}/{nick}"));
+        self.end_media(room, nick)
+    }
+
+    /// Ends `nick`'s media session: its bridge endpoint expires and the others get a
+    /// `source-remove` for its sources.
+    fn end_media(&mut self, room: &str, nick: &str) -> Vec<Element> {
         let Some(session) = self.rooms.get_mut(room).and_then(|r| r.remove(nick)) else {
             return Vec::new();
         };
@@ -139,6 +159,47 @@ impl JingleSessions {
         };
         if self.rooms.get(room).is_some_and(HashMap::is_empty) {
             self.rooms.remove(room);
+            self.bridge_sessions.remove(room);
+        }
+        out
+    }
+
+    /// Jicofo's `onSessionTerminate` with `<bridge-session restart="true">`: a request naming
+    /// another bridge session is refused; otherwise the session ends as any other, and within
+    /// the rate limit a new one is offered at once on a fresh allocation.
+    fn on_restart_request(
+        &mut self,
+        iq: &Element,
+        room: &str,
+        nick: &str,
+        requested: &BridgeSession,
+    ) -> Vec<Element> {
+        if requested.id.as_ref() != self.bridge_sessions.get(room) {
+            log::info!("focus: {nick} asked to restart a bridge session that is not its own");
+            return vec![self.error(iq, "cancel", "item-not-found")];
+        }
+        let now = Instant::now();
+        let requests = self
+            .restart_requests
+            .entry(format!("{room}/{nick}"))
+            .or_default();
+        requests.retain(|at| now.duration_since(*at) < RESTART_INTERVAL);
+        let accepted = requests.len() < RESTART_MAX_REQUESTS
+            && requests
+                .back()
+                .is_none_or(|at| now.duration_since(*at) >= RESTART_MIN_INTERVAL);
+        if accepted {
+            requests.push_back(now);
+        }
+        log::info!("focus: {nick} asked for a new bridge session; accepted: {accepted}");
+        let mut out = vec![if accepted {
+            self.result(iq)
+        } else {
+            self.error(iq, "wait", "resource-constraint")
+        }];
+        out.extend(self.end_media(room, nick));
+        if accepted {
+            out.extend(self.invite(room, nick));
         }
         out
     }
@@ -192,13 +253,24 @@ impl JingleSessions {
         let others = self.accepted_sources(room, Some(nick));
         self.next_id += 1;
         let sid = format!("{}{}", super::transport::random_token(8), self.next_id);
-        let jingle = offer::session_initiate(
+        let mut jingle = offer::session_initiate(
             &sid,
             &self.from,
             &transport,
             self.bridge.feedback_ssrcs(),
             &others,
         );
+        let bridge_session = self
+            .bridge_sessions
+            .entry(room.to_string())
+            .or_insert_with(|| super::transport::random_token(16))
+            .clone();
+        jingle.bridge_session = Some(BridgeSession {
+            id: Some(bridge_session),
+            region: None,
+            ice_restart: false,
+            restart: false,
+        });
         let occupant = format!("{room}/{nick}");
         self.rooms.entry(room.to_string()).or_default().insert(
             nick.to_string(),
@@ -324,7 +396,14 @@ impl JingleSessions {
                 self.bridge.set_sources(&conference_id(&room), &nick, all);
                 out.extend(self.relay(&room, &nick, parsed.action, &changed));
             }
-            Action::SessionTerminate => out.extend(self.on_left(&room, &nick)),
+            Action::SessionTerminate => {
+                match parsed.bridge_session.as_ref().filter(|b| b.restart) {
+                    Some(requested) => {
+                        return Some(self.on_restart_request(iq, &room, &nick, requested))
+                    }
+                    None => out.extend(self.end_media(&room, &nick)),
+                }
+            }
             other => log::debug!("focus: ignoring {other} from {nick}"),
         }
         Some(out)

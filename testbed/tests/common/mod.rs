@@ -191,6 +191,14 @@ impl Client {
         .await;
     }
 
+    /// The events that arrived and nobody waited for, in order; they join `history`.
+    pub fn take_arrived(&mut self) -> Vec<ConferenceEvent> {
+        let arrived: Vec<ConferenceEvent> =
+            std::iter::from_fn(|| self.events.try_recv().ok()).collect();
+        self.history.extend(arrived.iter().cloned());
+        arrived
+    }
+
     /// Waits for the connection state to become `state`.
     pub async fn expect_state(&mut self, state: ConnectionState) {
         self.expect(&format!("connection_state_changed {state:?}"), |e| {
