@@ -137,6 +137,12 @@ pub enum MeetingEvent {
     P2pStatusChanged {
         active: bool,
     },
+    /// The connection carrying our media (P2P or the bridge) stopped hearing from the other
+    /// side (`true`) or hears it again (`false`); one that stays interrupted is replaced by a new
+    /// session without an app call.
+    MediaConnectionChanged {
+        interrupted: bool,
+    },
     /// A participant (which can be us) started or stopped sharing their screen; its pictures
     /// arrive as the video source `ENDPOINT-v1`.
     ScreenShareToggled {
@@ -316,6 +322,9 @@ impl From<core::ConferenceEvent> for MeetingEvent {
                 kind: kind.into(),
             },
             E::P2pStatusChanged { active } => MeetingEvent::P2pStatusChanged { active },
+            E::MediaConnectionChanged { interrupted } => {
+                MeetingEvent::MediaConnectionChanged { interrupted }
+            }
             E::ScreenShareToggled { endpoint_id, on } => MeetingEvent::ScreenShareToggled {
                 endpoint_id: endpoint_id.to_string(),
                 on,

@@ -155,6 +155,12 @@ pub enum ConferenceEvent {
     P2pStatusChanged {
         active: bool,
     },
+    /// The connection carrying our media (P2P or the bridge) stopped hearing from the other
+    /// side (`true`: lib-jitsi-meet's CONNECTION_INTERRUPTED) or hears it again (`false`). An
+    /// interruption that lasts becomes a new session, without an app call.
+    MediaConnectionChanged {
+        interrupted: bool,
+    },
     /// A participant (which can be us) started or stopped sharing their screen; its pictures
     /// arrive as the video source `ENDPOINT-v1`.
     ScreenShareToggled {
@@ -202,6 +208,7 @@ impl ConferenceEvent {
             ConferenceEvent::RemoteTrackAdded { .. } => "remote_track_added",
             ConferenceEvent::RemoteTrackRemoved { .. } => "remote_track_removed",
             ConferenceEvent::P2pStatusChanged { .. } => "p2p_status_changed",
+            ConferenceEvent::MediaConnectionChanged { .. } => "media_connection_changed",
             ConferenceEvent::ScreenShareToggled { .. } => "screen_share_toggled",
             ConferenceEvent::DominantSpeakerChanged { .. } => "dominant_speaker_changed",
             ConferenceEvent::ForwardedSourcesChanged { .. } => "forwarded_sources_changed",

@@ -298,16 +298,7 @@ async fn a_rejoin_in_a_bridged_call_takes_media_back_through_the_bridge() {
 async fn a_dead_path_to_the_bridge_gets_a_new_bridge_session_without_anyone_leaving() {
     let room = "fault-bridge-path";
     let tb = hibernating(Duration::from_secs(60)).await;
-    // P2P off: media is on the bridge from the start, never moving while the path is cut.
-    let on_the_bridge = |mut o: MeetingOptions| {
-        o.config_overrides
-            .insert("p2p.enabled".into(), "false".into());
-        with_timeouts(o)
-    };
-    let mut bob = join(on_the_bridge(options(&tb, room, "Bob"))).await;
-    let mut ann = join(on_the_bridge(options(&tb, room, "Ann"))).await;
-    let mut cat = join(on_the_bridge(options(&tb, room, "Cat"))).await;
-    cat.expect_joined_participants(&["Ann", "Bob"]).await;
+    let (mut ann, mut bob, cat) = bridged_call(&tb, room).await;
     until_both_hear(&ann, &bob).await;
     ann.take_arrived();
     bob.take_arrived();
@@ -355,6 +346,60 @@ async fn a_dead_path_to_the_bridge_gets_a_new_bridge_session_without_anyone_leav
         "measured: bridge path dead: audio both ways {recovered:?} after the cut (ICE gives up \
          12 s after the last packet)"
     );
+    ann.hang_up().await;
+    bob.hang_up().await;
+    cat.hang_up().await;
+}
+
+/// Three on the bridge with P2P off, so that media never moves while a path is cut.
+async fn bridged_call(tb: &Testbed, room: &str) -> (Client, Client, Client) {
+    let on_the_bridge = |mut o: MeetingOptions| {
+        o.config_overrides
+            .insert("p2p.enabled".into(), "false".into());
+        with_timeouts(o)
+    };
+    let bob = join(on_the_bridge(options(tb, room, "Bob"))).await;
+    let ann = join(on_the_bridge(options(tb, room, "Ann"))).await;
+    let mut cat = join(on_the_bridge(options(tb, room, "Cat"))).await;
+    cat.expect_joined_participants(&["Ann", "Bob"]).await;
+    (ann, bob, cat)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_network_change_hint_on_an_interrupted_bridge_path_restarts_it_at_once() {
+    let room = "fault-bridge-hint";
+    let tb = hibernating(Duration::from_secs(60)).await;
+    let (mut ann, bob, cat) = bridged_call(&tb, room).await;
+    until_both_hear(&ann, &bob).await;
+
+    let bridge = tb.bridge().expect("the testbed runs a bridge");
+    assert!(bridge.blackhole(room, ann.id().as_str()));
+    ann.expect("media_connection_changed interrupted", |e| {
+        matches!(
+            e,
+            ConferenceEvent::MediaConnectionChanged { interrupted: true }
+        )
+        .then_some(())
+    })
+    .await;
+    // The OS reports the new network: the SDK does not wait for ICE to give up.
+    let hinted = Instant::now();
+    ann.meeting.network_changed().await.unwrap();
+    until_both_hear(&ann, &bob).await;
+    let recovered = hinted.elapsed();
+    assert!(
+        recovered < Duration::from_secs(5),
+        "audio both ways {recovered:?} after the hint: the restart waited for ICE to fail"
+    );
+    ann.expect("media_connection_changed restored", |e| {
+        matches!(
+            e,
+            ConferenceEvent::MediaConnectionChanged { interrupted: false }
+        )
+        .then_some(())
+    })
+    .await;
+    eprintln!("measured: network hint on a dead bridge path: audio both ways {recovered:?} after the hint");
     ann.hang_up().await;
     bob.hang_up().await;
     cat.hang_up().await;

@@ -88,6 +88,8 @@ pub enum MediaInput {
     LocalCandidate { sid: String, candidate: String },
     /// The session could not be created, negotiated or connected.
     Failed { sid: String, reason: String },
+    /// The session stopped hearing from the other side (ICE `disconnected`), or hears it again.
+    Connection { sid: String, interrupted: bool },
 }
 
 /// What the conference asks of the colibri-ws bridge channel, which the driver owns.

@@ -469,6 +469,15 @@ async fn forward(sid: String, mut events: mpsc::UnboundedReceiver<SessionEvent>,
                     reason: "ICE/DTLS connection failed".into(),
                 });
             }
+            SessionEvent::ConnectionState(
+                state @ (ConnectionState::Connected | ConnectionState::Disconnected),
+            ) => {
+                log::debug!("media session {sid}: {state:?}");
+                let _ = inputs.send(MediaInput::Connection {
+                    sid: sid.clone(),
+                    interrupted: state == ConnectionState::Disconnected,
+                });
+            }
             SessionEvent::ConnectionState(state) => {
                 log::debug!("media session {sid}: {state:?}")
             }

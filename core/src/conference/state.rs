@@ -182,6 +182,10 @@ pub struct Conference {
     bridge_restart: Option<bridge::BridgeRestart>,
     /// When we asked for bridge session restarts lately, to stay within the focus's rate limit.
     bridge_restarts: VecDeque<Instant>,
+    /// When the app last said the network changed.
+    network_changed_at: Option<Instant>,
+    /// Whether the app was last told that the connection carrying media is interrupted.
+    media_interrupted: bool,
     /// Remote tracks announced to the app: source name -> owner, kind, and whether it is a
     /// screen share.
     tracks: std::collections::BTreeMap<String, bridge::Track>,
@@ -232,6 +236,8 @@ impl Conference {
             jvb: None,
             bridge_restart: None,
             bridge_restarts: VecDeque::new(),
+            network_changed_at: None,
+            media_interrupted: false,
             tracks: std::collections::BTreeMap::new(),
             receiver_constraints: ReceiverVideoConstraints::default(),
             bridge_open: false,
@@ -496,6 +502,7 @@ impl Conference {
             if !self.link_down {
                 self.probe(now);
             }
+            self.network_changed(now);
             return self.reply(id, Ok(()));
         }
         if self.link_down || self.rejoining {

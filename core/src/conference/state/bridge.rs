@@ -41,6 +41,9 @@ const RESTART_WINDOW: Duration = Duration::from_secs(60);
 const RESTARTS_PER_WINDOW: usize = 5;
 /// Jicofo re-invites at once; without a new offer by then, the bridge media is given up.
 const RESTART_WAIT: Duration = Duration::from_secs(20);
+/// A bridge connection interrupted this soon after the app said the network changed is not
+/// waited on until ICE gives up: the old path is most likely gone with the old network.
+const NETWORK_HINT_WINDOW: Duration = Duration::from_secs(10);
 
 /// A bridge session whose connection failed, while the focus starts a new one in its place:
 /// its remote sources stay announced meanwhile, so the app's tracks do not flicker.
@@ -62,6 +65,9 @@ pub(super) struct JvbSession {
     pending_local_candidates: Vec<String>,
     /// Whether the remote description has the m-line our screen share goes out on.
     screen_mline: bool,
+    /// The connection stopped hearing from the bridge (a new session after a restart counts as
+    /// interrupted until it connects).
+    interrupted: bool,
 }
 
 impl Conference {
@@ -141,7 +147,7 @@ impl Conference {
             }
         };
         self.send(super::result_for(request));
-        self.bridge_restart = None;
+        let restarting = self.bridge_restart.take().is_some();
         if let Some(old) = self.jvb.take() {
             // Jicofo re-inviting (after a bridge failure): the new offer replaces the session,
             // and a screen share has no m-line in it.
@@ -158,6 +164,7 @@ impl Conference {
             local_sdp: None,
             pending_local_candidates: Vec::new(),
             screen_mline: false,
+            interrupted: restarting,
         });
         let muted = self.muted();
         self.media(MediaCommand::Answer {
@@ -342,7 +349,8 @@ impl Conference {
         let sid = match &input {
             MediaInput::LocalDescription { sid, .. }
             | MediaInput::LocalCandidate { sid, .. }
-            | MediaInput::Failed { sid, .. } => sid,
+            | MediaInput::Failed { sid, .. }
+            | MediaInput::Connection { sid, .. } => sid,
         };
         if self.jvb.as_ref().is_none_or(|s| &s.sid != sid) {
             return Some(input);
@@ -358,8 +366,45 @@ impl Conference {
                 }
             }
             MediaInput::Failed { reason, .. } => self.on_bridge_failed(&reason, now),
+            MediaInput::Connection { interrupted, .. } => {
+                if let Some(session) = self.jvb.as_mut() {
+                    session.interrupted = interrupted;
+                }
+                let hinted = self
+                    .network_changed_at
+                    .is_some_and(|at| now.duration_since(at) < NETWORK_HINT_WINDOW);
+                if interrupted && hinted && self.p2p.is_none() {
+                    self.on_bridge_failed("interrupted after the network changed", now);
+                } else {
+                    self.announce_media_connection();
+                }
+            }
         }
         None
+    }
+
+    /// The app says the network changed: a bridge connection already interrupted is restarted
+    /// now rather than when ICE gives up, and one interrupted in the next seconds too.
+    pub(super) fn network_changed(&mut self, now: Instant) {
+        self.network_changed_at = Some(now);
+        if self.p2p.is_none() && self.jvb.as_ref().is_some_and(|s| s.interrupted) {
+            self.on_bridge_failed("interrupted when the network changed", now);
+        }
+    }
+
+    /// Tells the app when the connection carrying media (P2P while there is one, else the
+    /// bridge's, or its restart) is interrupted or hears the other side again.
+    pub(super) fn announce_media_connection(&mut self) {
+        let interrupted = match (&self.p2p, &self.jvb) {
+            (Some(p2p), _) => p2p.interrupted,
+            (None, Some(jvb)) => jvb.interrupted,
+            (None, None) if self.bridge_restart.is_some() => true,
+            (None, None) => return,
+        };
+        if interrupted != self.media_interrupted {
+            self.media_interrupted = interrupted;
+            self.emit(ConferenceEvent::MediaConnectionChanged { interrupted });
+        }
     }
 
     /// The bridge connection failed (ICE gave up on every path): as lib-jitsi-meet does with a
@@ -502,6 +547,7 @@ impl Conference {
     /// carries it, so moving between the two does not flicker tracks away and back. Also tells
     /// the app when media moves between P2P and the bridge.
     pub(super) fn sync_tracks(&mut self) {
+        self.announce_media_connection();
         if self.p2p.is_some() != self.p2p_announced {
             self.p2p_announced = self.p2p.is_some();
             self.emit(ConferenceEvent::P2pStatusChanged {

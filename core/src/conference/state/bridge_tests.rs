@@ -837,3 +837,95 @@ fn without_a_new_offer_the_restart_is_given_up_and_the_tracks_removed() {
     assert_eq!(errors(&out), vec!["media_failed".to_string()]);
     assert_eq!(tracks(&out).len(), 3, "{out:?}");
 }
+
+fn bridge_connection(c: &mut Conference, interrupted: bool, now: Instant) -> Vec<Output> {
+    c.handle_media(
+        MediaInput::Connection {
+            sid: SID.into(),
+            interrupted,
+        },
+        now,
+    );
+    drain(c)
+}
+
+fn media_connection(outputs: &[Output]) -> Vec<bool> {
+    events(outputs)
+        .into_iter()
+        .filter_map(|e| match e {
+            ConferenceEvent::MediaConnectionChanged { interrupted } => Some(*interrupted),
+            _ => None,
+        })
+        .collect()
+}
+
+fn restart_requested(outputs: &[Output]) -> bool {
+    jingle_sent(outputs).iter().any(|(_, j)| {
+        j.action == Action::SessionTerminate && j.bridge_session.as_ref().is_some_and(|b| b.restart)
+    })
+}
+
+#[test]
+fn the_app_hears_when_the_bridge_connection_is_interrupted_and_back() {
+    let now = Instant::now();
+    let mut c = in_a_bridge_room(now);
+    accepted(&mut c, now);
+    assert!(media_connection(&bridge_connection(&mut c, false, now)).is_empty());
+
+    let out = bridge_connection(&mut c, true, now);
+    assert_eq!(media_connection(&out), [true]);
+    assert!(!restart_requested(&out), "ICE may still recover on its own");
+    assert_eq!(
+        media_connection(&bridge_connection(&mut c, false, now)),
+        [false]
+    );
+}
+
+#[test]
+fn a_network_change_while_the_bridge_connection_is_interrupted_restarts_it_at_once() {
+    let now = Instant::now();
+    let mut c = in_a_bridge_room(now);
+    accepted(&mut c, now);
+    bridge_connection(&mut c, true, now);
+
+    c.handle_command(1, Command::NetworkChanged, now);
+    let out = drain(&mut c);
+    assert!(restart_requested(&out), "{out:?}");
+
+    // The new session counts as interrupted until it connects.
+    c.handle_stanza(&jingle_iq(FOCUS, "f2", &jicofo_offer_again()), now);
+    assert!(media_connection(&drain(&mut c)).is_empty());
+    c.handle_media(
+        MediaInput::Connection {
+            sid: "9m2x4c7v1b3n5".into(),
+            interrupted: false,
+        },
+        now,
+    );
+    assert_eq!(media_connection(&drain(&mut c)), [false]);
+}
+
+#[test]
+fn an_interruption_soon_after_a_network_change_restarts_without_waiting_for_ice_to_fail() {
+    let now = Instant::now();
+    let mut c = in_a_bridge_room(now);
+    accepted(&mut c, now);
+    c.handle_command(1, Command::NetworkChanged, now);
+    let out = drain(&mut c);
+    assert!(!restart_requested(&out), "the connection was fine: {out:?}");
+
+    let out = bridge_connection(&mut c, true, now + Duration::from_secs(5));
+    assert!(restart_requested(&out), "{out:?}");
+
+    // Long after a hint, an interruption is left to ICE.
+    c.handle_stanza(&jingle_iq(FOCUS, "f2", &jicofo_offer_again()), now);
+    drain(&mut c);
+    c.handle_media(
+        MediaInput::Connection {
+            sid: "9m2x4c7v1b3n5".into(),
+            interrupted: true,
+        },
+        now + Duration::from_secs(30),
+    );
+    assert!(!restart_requested(&drain(&mut c)));
+}

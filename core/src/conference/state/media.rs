@@ -36,6 +36,8 @@ pub(super) struct P2pSession {
     /// The peer's ICE credentials from its offer or answer; a `transport-info` with others is
     /// an ICE restart.
     remote_ice: Option<IceCredentials>,
+    /// The connection stopped hearing from the peer.
+    pub interrupted: bool,
 }
 
 impl Conference {
@@ -117,6 +119,7 @@ impl Conference {
                     pending_local_candidates: Vec::new(),
                     remote_sources: Vec::new(),
                     remote_ice: None,
+                    interrupted: false,
                 });
                 let muted = self.muted();
                 self.media(MediaCommand::Offer { sid, muted });
@@ -278,6 +281,7 @@ impl Conference {
             pending_local_candidates: Vec::new(),
             remote_sources: sources.clone(),
             remote_ice: ice_credentials(&sdp),
+            interrupted: false,
         });
         let muted = self.muted();
         self.media(MediaCommand::Answer {
@@ -386,7 +390,8 @@ impl Conference {
         let sid = match &input {
             MediaInput::LocalDescription { sid, .. }
             | MediaInput::LocalCandidate { sid, .. }
-            | MediaInput::Failed { sid, .. } => sid.clone(),
+            | MediaInput::Failed { sid, .. }
+            | MediaInput::Connection { sid, .. } => sid.clone(),
         };
         if self.p2p.as_ref().is_none_or(|s| s.sid != sid) {
             return; // a session we already left
@@ -404,6 +409,12 @@ impl Conference {
                 }
             }
             MediaInput::Failed { reason, .. } => self.fail_p2p(&reason),
+            MediaInput::Connection { interrupted, .. } => {
+                if let Some(session) = self.p2p.as_mut() {
+                    session.interrupted = interrupted;
+                }
+                self.announce_media_connection();
+            }
         }
     }
 

@@ -74,6 +74,7 @@ open class MeetingListenerAdapter : MeetingListener {
     open fun onRemoteTrackAdded(endpointId: String, sourceName: String, kind: MediaKind) {}
     open fun onRemoteTrackRemoved(endpointId: String, sourceName: String, kind: MediaKind) {}
     open fun onP2pStatusChanged(active: Boolean) {}
+    open fun onMediaConnectionChanged(interrupted: Boolean) {}
     open fun onScreenShareToggled(endpointId: String, on: Boolean) {}
     open fun onDominantSpeakerChanged(endpointId: String) {}
     open fun onForwardedSourcesChanged(sources: List<String>) {}
@@ -100,6 +101,7 @@ open class MeetingListenerAdapter : MeetingListener {
             is MeetingEvent.RemoteTrackAdded -> onRemoteTrackAdded(event.endpointId, event.sourceName, event.kind)
             is MeetingEvent.RemoteTrackRemoved -> onRemoteTrackRemoved(event.endpointId, event.sourceName, event.kind)
             is MeetingEvent.P2pStatusChanged -> onP2pStatusChanged(event.active)
+            is MeetingEvent.MediaConnectionChanged -> onMediaConnectionChanged(event.interrupted)
             is MeetingEvent.ScreenShareToggled -> onScreenShareToggled(event.endpointId, event.on)
             is MeetingEvent.DominantSpeakerChanged -> onDominantSpeakerChanged(event.endpointId)
             is MeetingEvent.ForwardedSourcesChanged -> onForwardedSourcesChanged(event.sources)
