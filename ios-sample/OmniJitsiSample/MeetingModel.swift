@@ -46,6 +46,7 @@ final class MeetingModel: ObservableObject {
 
     private var meeting: Meeting?
     private var media: MeetingMedia?
+    private var network: NetworkWatcher?
 
     var inMeeting: Bool { phase == .joining || phase == .joined }
 
@@ -103,6 +104,9 @@ final class MeetingModel: ObservableObject {
             return
         }
         if let meeting {
+            network = NetworkWatcher {
+                Task { try? await meeting.networkChanged() }
+            }
             media = MeetingMedia(
                 meeting: meeting, cameraAllowed: cameraAllowed, microphoneAllowed: microphoneAllowed
             ) { [weak self] source, image in
@@ -115,6 +119,7 @@ final class MeetingModel: ObservableObject {
             apply(event)
             followMedia()
         }
+        network = nil
         media?.stop()
         media = nil
         meeting = nil

@@ -52,6 +52,7 @@ class MainActivity : Activity() {
     private lateinit var microphoneButton: Button
     private lateinit var cameraButton: Button
     private lateinit var screenButton: Button
+    private lateinit var network: NetworkWatcher
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
@@ -59,6 +60,7 @@ class MainActivity : Activity() {
         keepClearOfSystemBars(findViewById(R.id.root))
         permissions = ActivityPermissions(this)
         controller = MeetingController(scope)
+        network = NetworkWatcher(this) { controller.networkChanged() }.also { it.start() }
 
         joinForm = findViewById(R.id.join_form)
         joinButton = findViewById(R.id.join)
@@ -112,6 +114,7 @@ class MainActivity : Activity() {
     }
 
     override fun onDestroy() {
+        network.stop()
         ScreenShareService.stop(this)
         media.close()
         controller.close()

@@ -75,6 +75,9 @@ class MeetingController(private val scope: CoroutineScope) {
 
     fun setVideoMuted(muted: Boolean) = command { it.setVideoMuted(muted) }
 
+    /** The phone changed networks: the meeting checks its connections now (see NetworkWatcher). */
+    fun networkChanged() = command { it.networkChanged() }
+
     private fun command(call: suspend (Meeting) -> Unit) {
         val m = meeting ?: return
         scope.launch {
