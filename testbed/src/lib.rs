@@ -7,6 +7,7 @@
 
 pub mod bridge;
 mod component;
+pub mod fault_control;
 pub mod fault_proxy;
 pub mod focus;
 mod prosody;

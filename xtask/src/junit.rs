@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use crate::kotlin::collect_kotlin;
 use crate::process::{run_watched, Watch};
+use crate::testbed::Testbed;
 use crate::tools::{join_paths, KotlinTools};
 use crate::workspace::Workspace;
 
@@ -24,7 +25,7 @@ pub fn run(
     tools: &KotlinTools,
     classes: &[PathBuf],
     tests: &[String],
-    server_url: Option<&str>,
+    testbed: Option<&Testbed>,
     limit: Duration,
 ) -> Result<String, String> {
     if tests.is_empty() {
@@ -38,9 +39,9 @@ pub fn run(
         .arg(join_paths(&classpath, ":"))
         .arg(RUNNER_CLASS)
         .args(tests);
-    if let Some(url) = server_url {
-        println!("OMNI_JITSI_SERVER_URL={url}");
-        cmd.env("OMNI_JITSI_SERVER_URL", url);
+    for (name, value) in testbed.iter().flat_map(|t| t.env()) {
+        println!("{name}={value}");
+        cmd.env(name, value);
     }
     run_watched(&mut cmd, limit, JUnit::default(), verdict)
 }

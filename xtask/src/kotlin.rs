@@ -131,7 +131,7 @@ fn run_tests(ws: &Workspace, tools: &KotlinTools, classes: &Path) -> Result<(), 
         tools,
         &[classes.to_path_buf()],
         &tests,
-        Some(&testbed.server_url),
+        Some(&testbed),
         RUN_LIMIT,
     );
     // The tests' verdict matters more than an untidy testbed exit, so that is only a warning.

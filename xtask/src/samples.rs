@@ -90,7 +90,7 @@ pub fn run_phase(
             report.step(against_testbed, || {
                 let tests = test_classes(&ws.root.join(TESTBED_TESTS))?;
                 let testbed = Testbed::start(ws)?;
-                let result = run_tests(ws, tools, &classes, &tests, Some(&testbed.server_url));
+                let result = run_tests(ws, tools, &classes, &tests, Some(&testbed));
                 // The tests' verdict matters more than an untidy testbed exit.
                 if let Err(e) = testbed.stop() {
                     eprintln!("xtask: warning: {e}");
@@ -115,9 +115,9 @@ fn run_tests(
     tools: &KotlinTools,
     classes: &[PathBuf],
     tests: &[String],
-    server_url: Option<&str>,
+    testbed: Option<&Testbed>,
 ) -> Result<(), String> {
-    let summary = junit::run(ws, tools, classes, tests, server_url, RUN_LIMIT)?;
+    let summary = junit::run(ws, tools, classes, tests, testbed, RUN_LIMIT)?;
     println!("samples: {summary}");
     Ok(())
 }

@@ -161,12 +161,14 @@ fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
 
 fn run_tests(ws: &Workspace, toolchain: &SwiftToolchain, package: &Path) -> Result<(), String> {
     let testbed = Testbed::start(ws)?;
-    println!("OMNI_JITSI_SERVER_URL={}", testbed.server_url);
+    for (name, value) in testbed.env() {
+        println!("{name}={value}");
+    }
     let scratch = ws.target.join("swift/build");
     let result = toolchain
         .chroot
         .enter(Some(&ws.root))
-        .and_then(|_mounts| swift_test(ws, toolchain, package, &scratch, &testbed.server_url));
+        .and_then(|_mounts| swift_test(ws, toolchain, package, &scratch, Some(&testbed)));
     if let Err(e) = testbed.stop() {
         eprintln!("xtask: warning: {e}");
     }
@@ -194,7 +196,7 @@ fn run_sample_tests(
     let summary = toolchain
         .chroot
         .enter(Some(&ws.root))
-        .and_then(|_mounts| swift_test(ws, toolchain, &path, &scratch, ""))?;
+        .and_then(|_mounts| swift_test(ws, toolchain, &path, &scratch, None))?;
     println!("swift test ({package}): {summary}");
     Ok(())
 }
@@ -206,13 +208,11 @@ fn swift_test(
     toolchain: &SwiftToolchain,
     package: &Path,
     scratch: &Path,
-    server_url: &str,
+    testbed: Option<&Testbed>,
 ) -> Result<String, String> {
-    let lib_dir = ws.debug_dir();
-    let env = [
-        ("OMNI_JITSI_SERVER_URL", server_url),
-        ("OMNI_JITSI_LIB_DIR", &path_str(&lib_dir)?),
-    ];
+    let lib_dir = path_str(&ws.debug_dir())?;
+    let mut env: Vec<(&str, &str)> = testbed.iter().flat_map(|t| t.env()).collect();
+    env.push(("OMNI_JITSI_LIB_DIR", &lib_dir));
     let mut cmd = toolchain.chroot.command(
         &env,
         // Into a pipe the test binary's stdio is block-buffered, and a test killed for hanging

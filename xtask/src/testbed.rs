@@ -17,6 +17,9 @@ const READY_TIMEOUT: Duration = Duration::from_secs(60);
 pub struct Testbed {
     process: Supervised,
     pub server_url: String,
+    /// The server URL through a fault proxy, and the URL that drives it (`POST /cut`, ...).
+    relayed_server_url: String,
+    faults_url: String,
     /// The JSON line it printed (all its endpoints), for harnesses that need more than the URL.
     pub ready: String,
 }
@@ -68,16 +71,33 @@ impl Testbed {
         };
         let ready: Value = serde_json::from_str(&line)
             .map_err(|e| format!("the testbed's ready line is not JSON ({e}): {line}"))?;
-        let server_url = ready["server_url"]
-            .as_str()
-            .ok_or_else(|| format!("the testbed's ready line has no server_url: {line}"))?
-            .to_string();
+        let field = |name: &str| {
+            ready[name]
+                .as_str()
+                .map(str::to_string)
+                .ok_or_else(|| format!("the testbed's ready line has no {name}: {line}"))
+        };
+        let server_url = field("server_url")?;
+        let relayed_server_url = field("relayed_server_url")?;
+        let faults_url = field("faults_url")?;
         println!("testbed ready (pid {}): {server_url}", process.id());
         Ok(Testbed {
             process,
             server_url,
+            relayed_server_url,
+            faults_url,
             ready: line,
         })
+    }
+
+    /// What the Kotlin and Swift tests read: the server URL, and the same server through a
+    /// fault proxy with the URL that drives it.
+    pub fn env(&self) -> [(&'static str, &str); 3] {
+        [
+            ("OMNI_JITSI_SERVER_URL", &self.server_url),
+            ("OMNI_JITSI_RELAYED_SERVER_URL", &self.relayed_server_url),
+            ("OMNI_JITSI_FAULTS_URL", &self.faults_url),
+        ]
     }
 
     /// End of input is the testbed's cue to stop Prosody and exit.

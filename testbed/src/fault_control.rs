@@ -1,0 +1,82 @@
+//! The fault proxy driven over HTTP, for tests that are not Rust (Kotlin, Swift): `POST /cut`,
+//! `/down`, `/blackhole` or `/restore` on a loopback port does what `FaultProxy`'s method of
+//! that name does, and answers `204 No Content`; anything else gets `404`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+
+use crate::fault_proxy::FaultProxy;
+
+/// A request line and headers longer than this are refused: the clients are our tests.
+const MAX_REQUEST: usize = 4096;
+
+pub struct FaultControl {
+    addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+impl FaultControl {
+    pub async fn start(proxy: Arc<FaultProxy>) -> std::io::Result<FaultControl> {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(answer(stream, proxy.clone()));
+            }
+        });
+        Ok(FaultControl { addr, task })
+    }
+
+    /// `http://127.0.0.1:PORT`, to which the fault's name is appended as the path.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for FaultControl {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn answer(mut stream: TcpStream, proxy: Arc<FaultProxy>) {
+    let mut request = Vec::new();
+    let mut buf = [0u8; 512];
+    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) if request.len() + n > MAX_REQUEST => return,
+            Ok(n) => request.extend_from_slice(&buf[..n]),
+        }
+    }
+    let line = String::from_utf8_lossy(&request);
+    let mut words = line.split_whitespace();
+    let status = match (words.next(), words.next()) {
+        (Some("POST"), Some(path)) => match apply(&proxy, path) {
+            true => "204 No Content",
+            false => "404 Not Found",
+        },
+        _ => "405 Method Not Allowed",
+    };
+    let response = format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    let _ = stream.write_all(response.as_bytes()).await;
+    let _ = stream.shutdown().await;
+}
+
+fn apply(proxy: &FaultProxy, path: &str) -> bool {
+    match path {
+        "/cut" => proxy.cut(),
+        "/down" => proxy.down(),
+        "/blackhole" => proxy.blackhole(),
+        "/restore" => {
+            proxy.restore();
+        }
+        _ => return false,
+    }
+    log::info!("fault control: {path}");
+    true
+}
