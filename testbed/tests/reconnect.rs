@@ -305,7 +305,7 @@ async fn a_dead_path_to_the_bridge_gets_a_new_bridge_session_without_anyone_leav
 
     let bridge = tb.bridge().expect("the testbed runs a bridge");
     assert!(
-        bridge.blackhole(room, ann.id().as_str()),
+        bridge.blackhole(room, ann.id().as_str(), true),
         "Ann is on the bridge"
     );
     let cut = Instant::now();
@@ -366,6 +366,51 @@ async fn bridged_call(tb: &Testbed, room: &str) -> (Client, Client, Client) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bridge_path_back_before_ice_gives_up_carries_media_again_without_a_restart() {
+    let room = "fault-bridge-outage";
+    let tb = hibernating(Duration::from_secs(60)).await;
+    let (mut ann, bob, cat) = bridged_call(&tb, room).await;
+    until_both_hear(&ann, &bob).await;
+    ann.take_arrived();
+
+    let bridge = tb.bridge().expect("the testbed runs a bridge");
+    assert!(bridge.blackhole(room, ann.id().as_str(), true));
+    ann.expect("media_connection_changed interrupted", |e| {
+        matches!(
+            e,
+            ConferenceEvent::MediaConnectionChanged { interrupted: true }
+        )
+        .then_some(())
+    })
+    .await;
+    // Back after the 5 s it took to notice, well before ICE gives up (7 s more).
+    assert!(
+        bridge.blackhole(room, ann.id().as_str(), false),
+        "the same allocation"
+    );
+    let restored = Instant::now();
+    until_both_hear(&ann, &bob).await;
+    let recovered = restored.elapsed();
+    ann.expect("media_connection_changed restored", |e| match e {
+        ConferenceEvent::MediaConnectionChanged { interrupted: false } => Some(()),
+        ConferenceEvent::RemoteTrackRemoved { .. } => panic!("a track went away: {e:?}"),
+        _ => None,
+    })
+    .await;
+    // A restart would have waited for ICE to give up, 7 s after the path was back.
+    assert!(
+        recovered < Duration::from_secs(5),
+        "audio {recovered:?} after the path was back"
+    );
+    eprintln!(
+        "measured: 5 s bridge path outage: audio both ways {recovered:?} after the path was back"
+    );
+    ann.hang_up().await;
+    bob.hang_up().await;
+    cat.hang_up().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_network_change_hint_on_an_interrupted_bridge_path_restarts_it_at_once() {
     let room = "fault-bridge-hint";
     let tb = hibernating(Duration::from_secs(60)).await;
@@ -373,7 +418,7 @@ async fn a_network_change_hint_on_an_interrupted_bridge_path_restarts_it_at_once
     until_both_hear(&ann, &bob).await;
 
     let bridge = tb.bridge().expect("the testbed runs a bridge");
-    assert!(bridge.blackhole(room, ann.id().as_str()));
+    assert!(bridge.blackhole(room, ann.id().as_str(), true));
     ann.expect("media_connection_changed interrupted", |e| {
         matches!(
             e,

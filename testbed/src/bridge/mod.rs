@@ -179,15 +179,16 @@ impl Bridge {
         }
     }
 
-    /// A fault for tests: from now on nothing reaches `endpoint`'s socket or leaves it, as when
-    /// the participant's path to the bridge dies. Its ICE fails; a new allocation (the focus's
-    /// new offer after a restart request) has a path again. Whether it was allocated.
-    pub fn blackhole(&self, conference: &str, endpoint: &str) -> bool {
+    /// A fault for tests: while `blackholed`, nothing reaches `endpoint`'s socket or leaves it,
+    /// as when the participant's path to the bridge dies (its ICE fails after a while; a new
+    /// allocation, the focus's new offer after a restart request, has a path again). Whether
+    /// the endpoint is allocated.
+    pub fn blackhole(&self, conference: &str, endpoint: &str, blackholed: bool) -> bool {
         lock(&self.core)
             .conferences
             .get_mut(conference)
             .and_then(|c| c.endpoints.get_mut(endpoint))
-            .map(|e| e.blackholed = true)
+            .map(|e| e.blackholed = blackholed)
             .is_some()
     }
 
