@@ -351,6 +351,24 @@ async fn a_dead_path_to_the_bridge_gets_a_new_bridge_session_without_anyone_leav
     cat.hang_up().await;
 }
 
+/// Ann's path to the bridge goes dead; returns once her app hears that the connection carrying
+/// media is interrupted (5 s without a packet).
+async fn interrupt_bridge_path(tb: &Testbed, room: &str, ann: &mut Client) {
+    let bridge = tb.bridge().expect("the testbed runs a bridge");
+    assert!(
+        bridge.blackhole(room, ann.id().as_str(), true),
+        "Ann is on the bridge"
+    );
+    ann.expect("media_connection_changed interrupted", |e| {
+        matches!(
+            e,
+            ConferenceEvent::MediaConnectionChanged { interrupted: true }
+        )
+        .then_some(())
+    })
+    .await;
+}
+
 /// Three on the bridge with P2P off, so that media never moves while a path is cut.
 async fn bridged_call(tb: &Testbed, room: &str) -> (Client, Client, Client) {
     let on_the_bridge = |mut o: MeetingOptions| {
@@ -373,17 +391,9 @@ async fn a_bridge_path_back_before_ice_gives_up_carries_media_again_without_a_re
     until_both_hear(&ann, &bob).await;
     ann.take_arrived();
 
-    let bridge = tb.bridge().expect("the testbed runs a bridge");
-    assert!(bridge.blackhole(room, ann.id().as_str(), true));
-    ann.expect("media_connection_changed interrupted", |e| {
-        matches!(
-            e,
-            ConferenceEvent::MediaConnectionChanged { interrupted: true }
-        )
-        .then_some(())
-    })
-    .await;
+    interrupt_bridge_path(&tb, room, &mut ann).await;
     // Back after the 5 s it took to notice, well before ICE gives up (7 s more).
+    let bridge = tb.bridge().expect("the testbed runs a bridge");
     assert!(
         bridge.blackhole(room, ann.id().as_str(), false),
         "the same allocation"
@@ -417,16 +427,7 @@ async fn a_network_change_hint_on_an_interrupted_bridge_path_restarts_it_at_once
     let (mut ann, bob, cat) = bridged_call(&tb, room).await;
     until_both_hear(&ann, &bob).await;
 
-    let bridge = tb.bridge().expect("the testbed runs a bridge");
-    assert!(bridge.blackhole(room, ann.id().as_str(), true));
-    ann.expect("media_connection_changed interrupted", |e| {
-        matches!(
-            e,
-            ConferenceEvent::MediaConnectionChanged { interrupted: true }
-        )
-        .then_some(())
-    })
-    .await;
+    interrupt_bridge_path(&tb, room, &mut ann).await;
     // The OS reports the new network: the SDK does not wait for ICE to give up.
     let hinted = Instant::now();
     ann.meeting.network_changed().await.unwrap();
