@@ -1,7 +1,7 @@
 //! The bridge Jingle session and the colibri channel as the state machine runs them, with
 //! Jicofo's stanzas (hand-written fixtures) and the engines' answers fed back by hand.
 
-use super::p2p_tests::{jingle_iq, jingle_sent, joined_with, media, trickle};
+use super::p2p_tests::{jingle_iq, jingle_sent, joined_with, lib_jitsi_meet_offer, media, trickle};
 use super::tests::{drain, events, occupant};
 use super::*;
 use crate::bridge::BridgeEvent;
@@ -928,4 +928,40 @@ fn an_interruption_soon_after_a_network_change_restarts_without_waiting_for_ice_
         now + Duration::from_secs(30),
     );
     assert!(!restart_requested(&drain(&mut c)));
+}
+
+/// lib-jitsi-meet's `_stopP2PSession` after P2P ICE failed: the session ends with
+/// `connectivity-error` and media carries on through the bridge, which is not a media failure.
+#[test]
+fn a_failed_p2p_connection_ends_p2p_and_media_stays_on_the_bridge() {
+    let now = Instant::now();
+    let (mut c, _) = joined_with(&["a8f7g30b"], now);
+    focus_arrives(&mut c, now);
+    accepted(&mut c, now);
+    let peer = format!("{ROOM}/a8f7g30b");
+    c.handle_stanza(&jingle_iq(&peer, "p1", &lib_jitsi_meet_offer()), now);
+    drain(&mut c);
+
+    c.handle_media(
+        MediaInput::Failed {
+            sid: "p2p8s2k1bq5".into(),
+            reason: "ICE/DTLS connection failed".into(),
+        },
+        now,
+    );
+    let out = drain(&mut c);
+    let (to, terminate) = jingle_sent(&out)
+        .into_iter()
+        .find(|(_, j)| j.action == Action::SessionTerminate)
+        .expect("a session-terminate to the peer");
+    assert_eq!(to, peer);
+    assert_eq!(
+        terminate.reason.map(|r| r.condition),
+        Some("connectivity-error".to_string())
+    );
+    assert!(errors(&out).is_empty(), "{out:?}");
+    assert!(events(&out)
+        .iter()
+        .any(|e| matches!(e, ConferenceEvent::P2pStatusChanged { active: false })));
+    assert!(!restart_requested(&out), "the bridge session is fine");
 }

@@ -484,20 +484,25 @@ impl Conference {
         self.send_jingle(&peer, &info);
     }
 
+    /// As lib-jitsi-meet's `_stopP2PSession` after P2P ICE failed: the session ends with
+    /// `connectivity-error` and media goes back to the bridge. Only without a bridge session is
+    /// that a media failure for the app.
     fn fail_p2p(&mut self, reason: &str) {
         log::warn!("P2P media session failed: {reason}");
         if let Some(session) = self.p2p.take() {
             let terminate = Jingle::terminate(
                 session.sid.clone(),
-                Reason::new("general-error", Some("media session failed".into())),
+                Reason::new("connectivity-error", Some(reason.to_string())),
             );
             self.send_jingle(&session.peer, &terminate);
             self.close_p2p(session);
         }
-        self.emit(ConferenceEvent::Error {
-            error: "media_failed".into(),
-            message: format!("the peer-to-peer media session failed: {reason}"),
-        });
+        if self.jvb.is_none() {
+            self.emit(ConferenceEvent::Error {
+                error: "media_failed".into(),
+                message: format!("the peer-to-peer media session failed: {reason}"),
+            });
+        }
     }
 }
 

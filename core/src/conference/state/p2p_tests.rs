@@ -18,7 +18,7 @@ fn local_offer() -> String {
         .collect()
 }
 
-fn lib_jitsi_meet_offer() -> String {
+pub(super) fn lib_jitsi_meet_offer() -> String {
     let xml = include_str!("../../jingle/fixtures/p2p-session-initiate.xml");
     xml[xml.find("<jingle").unwrap()..].to_string()
 }
