@@ -11,17 +11,10 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use omni_jitsi_core::media::audio::{Channels, FrameDuration, RemoteAudio};
-use omni_jitsi_core::media::signal::{rms, ToneGenerator};
 use omni_jitsi_core::{ConferenceEvent, ConnectionState, MeetingOptions, Timeouts};
 use omni_jitsi_testbed::fault_proxy::FaultProxy;
 use omni_jitsi_testbed::{Testbed, TestbedOptions};
-use tokio::time::{interval, MissedTickBehavior};
 
-const FRAME: FrameDuration = FrameDuration::Ms20;
-/// The test's audio device: 20 ms ticks. A clock, not a synchronisation sleep.
-const TICK: Duration = Duration::from_millis(20);
-const AUDIBLE_RMS: f64 = 500.0;
 /// Every recovery must be heard within this; the reconnection total is 45 s below it.
 const AUDIO_WITHIN: Duration = Duration::from_secs(40);
 
@@ -55,49 +48,9 @@ async fn call(tb: &Testbed, room: &str) -> (FaultProxy, Client, Client) {
 /// Plays a tone from each side and returns once each has heard the other for 10 frames in a
 /// row; the time it took.
 async fn until_both_hear(ann: &Client, bob: &Client) -> Duration {
-    let started = Instant::now();
-    let sources = (format!("{}-a0", bob.id()), format!("{}-a0", ann.id()));
-    let mut tones = (
-        ToneGenerator::new(440.0, 8000, Channels::Mono),
-        ToneGenerator::new(880.0, 8000, Channels::Mono),
-    );
-    let mut audible = (0usize, 0usize);
-    let mut clock = interval(TICK);
-    clock.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    while audible.0 < 10 || audible.1 < 10 {
-        assert!(
-            started.elapsed() < AUDIO_WITHIN,
-            "no audio both ways within {AUDIO_WITHIN:?} (Ann {} Bob {} frames in a row)",
-            audible.0,
-            audible.1
-        );
-        clock.tick().await;
-        ann.meeting
-            .push_audio(&tones.0.next_frame(FRAME))
-            .await
-            .unwrap();
-        bob.meeting
-            .push_audio(&tones.1.next_frame(FRAME))
-            .await
-            .unwrap();
-        let heard = |c: &Client, source: &str| {
-            c.meeting
-                .remote_audio(source)
-                .map(|a: RemoteAudio| a.pull(FRAME.samples_per_channel()).unwrap().samples)
-                .is_some_and(|s| rms(&s) > AUDIBLE_RMS)
-        };
-        audible.0 = if heard(ann, &sources.0) {
-            audible.0 + 1
-        } else {
-            0
-        };
-        audible.1 = if heard(bob, &sources.1) {
-            audible.1 + 1
-        } else {
-            0
-        };
-    }
-    started.elapsed()
+    both_hear_within(ann, bob, AUDIO_WITHIN)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// With Ann's path down: once the server has forgotten her session (Bob sees her leave), the
@@ -412,6 +365,8 @@ async fn a_bridge_path_back_before_ice_gives_up_carries_media_again_without_a_re
         recovered < Duration::from_secs(5),
         "audio {recovered:?} after the path was back"
     );
+    // A second outage on the same path is noticed as the first was.
+    interrupt_bridge_path(&tb, room, &mut ann).await;
     eprintln!(
         "measured: 5 s bridge path outage: audio both ways {recovered:?} after the path was back"
     );

@@ -92,6 +92,7 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
     results.extend(cargo_bench(ws, "scale", &options.sizes)?);
     results.extend(cargo_bench(ws, "media", &[])?);
     results.extend(cargo_bench(ws, "bridge", &[])?);
+    results.extend(cargo_bench(ws, "chaos", &[])?);
     match &tools.kotlin {
         Ok(kotlin_tools) => results.extend(kotlin_join(ws, kotlin_tools)?),
         Err(why) => println!("kotlin join bench skipped: {why}"),

@@ -292,7 +292,7 @@ impl Conference {
             self.iqs.next_deadline(),
             Some(self.pinger.next_deadline()),
             self.p2p_restart_at,
-            self.bridge_restart.as_ref().map(|r| r.give_up_at),
+            self.bridge_restart.as_ref().map(|r| r.due),
         ]
         .into_iter()
         .flatten()
@@ -348,7 +348,7 @@ impl Conference {
             self.p2p_restart_at = None;
             self.update_p2p(false);
         }
-        self.give_up_bridge_restart(now);
+        self.poll_bridge_restart(now);
         if self.pinger.poll(now) == PingAction::SendPing {
             let id = self
                 .iqs

@@ -7,6 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
+use omni_jitsi_core::media::audio::{Channels, FrameDuration};
+use omni_jitsi_core::media::signal::{rms, ToneGenerator};
 use omni_jitsi_core::{
     ConferenceEvent, ConnectionState, EndpointId, Error, Meeting, MeetingOptions, Participant,
     RemoteVideoFrame, TerminationReason,
@@ -355,4 +357,60 @@ pub async fn relay_to(tb: &Testbed) -> FaultProxy {
     FaultProxy::start(port)
         .await
         .expect("the fault proxy listens")
+}
+
+/// Plays a tone from each side (440 Hz from `a`, 880 Hz from `b`) on a 20 ms device clock and
+/// returns once each has heard the other for 10 frames in a row: the time it took, or what was
+/// heard when `within` ran out.
+pub async fn both_hear_within(
+    a: &Client,
+    b: &Client,
+    within: Duration,
+) -> Result<Duration, String> {
+    const FRAME: FrameDuration = FrameDuration::Ms20;
+    const AUDIBLE_RMS: f64 = 500.0;
+    let started = std::time::Instant::now();
+    let sources = (format!("{}-a0", b.id()), format!("{}-a0", a.id()));
+    let mut tones = (
+        ToneGenerator::new(440.0, 8000, Channels::Mono),
+        ToneGenerator::new(880.0, 8000, Channels::Mono),
+    );
+    let mut audible = (0usize, 0usize);
+    // The test's audio device: a clock, not a synchronisation sleep.
+    let mut clock = tokio::time::interval(Duration::from_millis(20));
+    clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    while audible.0 < 10 || audible.1 < 10 {
+        if started.elapsed() >= within {
+            return Err(format!(
+                "no audio both ways within {within:?} ({} heard {} frames in a row, {} heard {})",
+                a.name, audible.0, b.name, audible.1
+            ));
+        }
+        clock.tick().await;
+        a.meeting
+            .push_audio(&tones.0.next_frame(FRAME))
+            .await
+            .map_err(|e| format!("{} cannot send: {e}", a.name))?;
+        b.meeting
+            .push_audio(&tones.1.next_frame(FRAME))
+            .await
+            .map_err(|e| format!("{} cannot send: {e}", b.name))?;
+        let heard = |c: &Client, source: &str| {
+            c.meeting
+                .remote_audio(source)
+                .and_then(|audio| audio.pull(FRAME.samples_per_channel()).ok())
+                .is_some_and(|frame| rms(&frame.samples) > AUDIBLE_RMS)
+        };
+        audible.0 = if heard(a, &sources.0) {
+            audible.0 + 1
+        } else {
+            0
+        };
+        audible.1 = if heard(b, &sources.1) {
+            audible.1 + 1
+        } else {
+            0
+        };
+    }
+    Ok(started.elapsed())
 }

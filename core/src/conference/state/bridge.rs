@@ -34,8 +34,8 @@ use crate::xmpp::stanza::{error_reply, iq};
 pub(super) type Track = (EndpointId, MediaKind, bool);
 
 /// Jicofo's limits on restart requests (`restart-request-rate-limits`: at least 5 s apart, at
-/// most 5 a minute); it terminates a request beyond them without starting a new session, so we
-/// never send one.
+/// most 5 a minute); it terminates a request beyond them without starting a new session, so a
+/// request waits until they allow it.
 const RESTART_MIN_INTERVAL: Duration = Duration::from_secs(5);
 const RESTART_WINDOW: Duration = Duration::from_secs(60);
 const RESTARTS_PER_WINDOW: usize = 5;
@@ -49,7 +49,18 @@ const NETWORK_HINT_WINDOW: Duration = Duration::from_secs(10);
 /// its remote sources stay announced meanwhile, so the app's tracks do not flicker.
 pub(super) struct BridgeRestart {
     sources: Vec<RemoteSource>,
-    pub give_up_at: Instant,
+    /// The request, until Jicofo's rate limit lets it go out.
+    pending: Option<RestartRequest>,
+    /// When the pending request goes out, or, once it went, when a new offer is given up on.
+    pub due: Instant,
+}
+
+/// What names the failed session in the restart request.
+struct RestartRequest {
+    focus: Jid,
+    sid: String,
+    bridge_session: String,
+    reason: String,
 }
 
 pub(super) struct JvbSession {
@@ -410,13 +421,48 @@ impl Conference {
     /// The bridge connection failed (ICE gave up on every path): as lib-jitsi-meet does with a
     /// Jicofo that supports it (`IceFailedHandling`, "terminate-restart"), we end the session
     /// asking for a new one, which Jicofo offers at once on a fresh allocation (`terminateSession`
-    /// with `reinvite`). Beyond the focus's rate limit, or without a bridge session id to name,
-    /// the session just ends and the app is told that bridge media failed.
+    /// with `reinvite`). Jicofo ends a request beyond its rate limit without a new session, so
+    /// such a request waits until the limit allows it: the failed session carries nothing
+    /// meanwhile. Without a bridge session id to name, the session just ends and the app is told
+    /// that bridge media failed.
     fn on_bridge_failed(&mut self, reason: &str, now: Instant) {
         log::warn!("bridge media session failed: {reason}");
         let Some(session) = self.jvb.take() else {
             return;
         };
+        let Some(bridge_session) = session.bridge_session.clone() else {
+            let terminate = Jingle::terminate(
+                session.sid.clone(),
+                Reason::new("connectivity-error", Some(reason.to_string())),
+            );
+            self.send_to_focus(&session.focus, &terminate);
+            self.close_jvb(session);
+            self.end_screen_share();
+            return self.emit(ConferenceEvent::Error {
+                error: "media_failed".into(),
+                message: format!("the bridge media session failed: {reason}"),
+            });
+        };
+        self.bridge_restart = Some(BridgeRestart {
+            sources: session.remote_sources.clone(),
+            pending: Some(RestartRequest {
+                focus: session.focus.clone(),
+                sid: session.sid.clone(),
+                bridge_session,
+                reason: reason.to_string(),
+            }),
+            due: self.restart_allowed_at(now),
+        });
+        self.close_jvb(session);
+        // The new session has no m-line for a screen share; lib-jitsi-meet's desktop track
+        // would be added back to it, ours ends here and the app is told.
+        self.end_screen_share();
+        self.poll_bridge_restart(now);
+    }
+
+    /// The earliest a restart request stays within Jicofo's limits (5 s after the last one, and
+    /// no more than 5 in a minute).
+    fn restart_allowed_at(&mut self, now: Instant) -> Instant {
         while self
             .bridge_restarts
             .front()
@@ -424,62 +470,50 @@ impl Conference {
         {
             self.bridge_restarts.pop_front();
         }
-        let within_limits = self.bridge_restarts.len() < RESTARTS_PER_WINDOW
-            && self
-                .bridge_restarts
-                .back()
-                .is_none_or(|at| now.duration_since(*at) >= RESTART_MIN_INTERVAL);
-        let restart = session.bridge_session.clone().filter(|_| within_limits);
+        let mut at = now;
+        if let Some(last) = self.bridge_restarts.back() {
+            at = at.max(*last + RESTART_MIN_INTERVAL);
+        }
+        if self.bridge_restarts.len() >= RESTARTS_PER_WINDOW {
+            if let Some(oldest) = self.bridge_restarts.front() {
+                at = at.max(*oldest + RESTART_WINDOW);
+            }
+        }
+        at
+    }
+
+    /// Sends a restart request that is due; gives up on a new offer that is overdue: its tracks
+    /// are gone, and the app is told.
+    pub(super) fn poll_bridge_restart(&mut self, now: Instant) {
+        let Some(restart) = self.bridge_restart.as_mut().filter(|r| now >= r.due) else {
+            return;
+        };
+        let Some(request) = restart.pending.take() else {
+            self.bridge_restart = None;
+            self.sync_tracks();
+            return self.emit(ConferenceEvent::Error {
+                error: "media_failed".into(),
+                message: format!(
+                    "the focus started no new bridge session within {RESTART_WAIT:?} of our \
+                     restart request"
+                ),
+            });
+        };
+        restart.due = now + RESTART_WAIT;
         let mut terminate = Jingle::terminate(
-            session.sid.clone(),
-            Reason::new("connectivity-error", Some(reason.to_string())),
+            request.sid,
+            Reason::new("connectivity-error", Some(request.reason)),
         );
-        terminate.bridge_session = restart.clone().map(|id| BridgeSession {
-            id: Some(id),
+        terminate.bridge_session = Some(BridgeSession {
+            id: Some(request.bridge_session),
             region: None,
             ice_restart: false,
             restart: true,
         });
-        self.send_to_focus(&session.focus, &terminate);
-        if restart.is_some() {
-            log::info!("asked the focus for a new bridge session");
-            self.renew_local_identity();
-            self.bridge_restarts.push_back(now);
-            self.bridge_restart = Some(BridgeRestart {
-                sources: session.remote_sources.clone(),
-                give_up_at: now + RESTART_WAIT,
-            });
-        }
-        self.close_jvb(session);
-        // The new session has no m-line for a screen share; lib-jitsi-meet's desktop track
-        // would be added back to it, ours ends here and the app is told.
-        self.end_screen_share();
-        if restart.is_none() {
-            self.emit(ConferenceEvent::Error {
-                error: "media_failed".into(),
-                message: format!("the bridge media session failed: {reason}"),
-            });
-        }
-    }
-
-    /// No new bridge session came after our restart request: its tracks are gone.
-    pub(super) fn give_up_bridge_restart(&mut self, now: Instant) {
-        if self
-            .bridge_restart
-            .as_ref()
-            .is_none_or(|r| now < r.give_up_at)
-        {
-            return;
-        }
-        self.bridge_restart = None;
-        self.sync_tracks();
-        self.emit(ConferenceEvent::Error {
-            error: "media_failed".into(),
-            message: format!(
-                "the focus started no new bridge session within {RESTART_WAIT:?} of our restart \
-                 request"
-            ),
-        });
+        self.send_to_focus(&request.focus, &terminate);
+        log::info!("asked the focus for a new bridge session");
+        self.bridge_restarts.push_back(now);
+        self.renew_local_identity();
     }
 
     fn on_bridge_answer(&mut self, sdp: &str) {

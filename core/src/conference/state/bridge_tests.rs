@@ -797,25 +797,64 @@ fn a_failed_bridge_connection_asks_the_focus_for_a_new_session_and_keeps_the_tra
 }
 
 #[test]
-fn restarts_stay_within_the_focus_rate_limit_and_then_bridge_media_fails_visibly() {
+fn a_restart_beyond_the_focus_rate_limit_waits_until_the_limit_allows_it() {
     let now = Instant::now();
     let mut c = in_a_bridge_room(now);
     accepted(&mut c, now);
     bridge_failed(&mut c, now);
-    c.handle_stanza(&jingle_iq(FOCUS, "f2", &jicofo_offer()), now);
+    c.handle_stanza(&jingle_iq(FOCUS, "f2", &jicofo_offer_again()), now);
     drain(&mut c);
 
-    // Again within Jicofo's 5 s minimum interval: it would refuse, so we do not ask.
+    // Again within Jicofo's 5 s minimum interval: it would end the session without a new one.
     let soon = now + Duration::from_secs(2);
-    let out = bridge_failed(&mut c, soon);
+    c.handle_media(
+        MediaInput::Failed {
+            sid: "9m2x4c7v1b3n5".into(),
+            reason: "ICE/DTLS connection failed".into(),
+        },
+        soon,
+    );
+    let out = drain(&mut c);
+    assert!(!restart_requested(&out), "{out:?}");
+    assert!(
+        errors(&out).is_empty() && tracks(&out).is_empty(),
+        "{out:?}"
+    );
+    assert_eq!(c.poll_timeout(), Some(now + Duration::from_secs(5)));
+
+    c.handle_timeout(now + Duration::from_secs(5));
+    let out = drain(&mut c);
     let (_, terminate) = jingle_sent(&out)
         .into_iter()
         .find(|(_, j)| j.action == Action::SessionTerminate)
-        .expect("a session-terminate to the focus");
-    assert!(terminate.bridge_session.is_none(), "{terminate:?}");
-    assert_eq!(errors(&out), vec!["media_failed".to_string()]);
-    assert_eq!(tracks(&out).len(), 3, "the tracks are gone: {out:?}");
-    assert!(tracks(&out).iter().all(|(added, ..)| !added));
+        .expect("the request, once allowed");
+    assert_eq!(terminate.sid, "9m2x4c7v1b3n5");
+    assert!(terminate.bridge_session.is_some_and(|b| b.restart));
+    assert!(
+        errors(&out).is_empty() && tracks(&out).is_empty(),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn at_most_five_restarts_a_minute_go_out() {
+    let now = Instant::now();
+    let mut c = in_a_bridge_room(now);
+    accepted(&mut c, now);
+    let mut at = now;
+    for n in 0..5 {
+        let out = bridge_failed(&mut c, at);
+        assert!(restart_requested(&out), "restart {n} at once");
+        c.handle_stanza(&jingle_iq(FOCUS, "f2", &jicofo_offer()), at);
+        drain(&mut c);
+        at += Duration::from_secs(6);
+    }
+    // The sixth within the minute waits until the first leaves it.
+    assert!(!restart_requested(&bridge_failed(&mut c, at)));
+    c.handle_timeout(now + Duration::from_secs(59));
+    assert!(!restart_requested(&drain(&mut c)));
+    c.handle_timeout(now + Duration::from_secs(60));
+    assert!(restart_requested(&drain(&mut c)));
 }
 
 #[test]
