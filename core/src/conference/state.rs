@@ -400,16 +400,7 @@ impl Conference {
         }
         self.link_down = false;
         self.pinger = Pinger::new(now);
-        self.p2p_restart_at = None;
-        if let Some(session) = self.p2p.take() {
-            self.media(MediaCommand::Close { sid: session.sid });
-        }
-        if let Some(session) = self.jvb.take() {
-            self.media(MediaCommand::Close { sid: session.sid });
-            self.bridge(BridgeCommand::Close);
-            self.bridge_open = false;
-        }
-        self.bridge_restart = None;
+        self.close_media_sessions();
         self.end_screen_share_quietly();
         self.sync_tracks();
         // The others saw us leave; like jitsi-meet reloading, we come back with new SSRCs.
@@ -444,6 +435,21 @@ impl Conference {
             retry_at: None,
         };
         self.send_conference_request(now);
+    }
+
+    /// Closes the P2P and bridge sessions and the bridge channel, and forgets any P2P start or
+    /// bridge restart still to come: the room is being left or joined again.
+    fn close_media_sessions(&mut self) {
+        self.p2p_restart_at = None;
+        self.bridge_restart = None;
+        if let Some(session) = self.p2p.take() {
+            self.media(MediaCommand::Close { sid: session.sid });
+        }
+        if let Some(session) = self.jvb.take() {
+            self.media(MediaCommand::Close { sid: session.sid });
+            self.bridge(BridgeCommand::Close);
+            self.bridge_open = false;
+        }
     }
 
     /// New SSRCs and msid track ids for the media sessions opened from now on (after a rejoin
@@ -1099,15 +1105,7 @@ impl Conference {
             return;
         }
         self.phase = Phase::Ended;
-        self.p2p_restart_at = None;
-        self.bridge_restart = None;
-        if let Some(session) = self.p2p.take() {
-            self.media(MediaCommand::Close { sid: session.sid });
-        }
-        if let Some(session) = self.jvb.take() {
-            self.media(MediaCommand::Close { sid: session.sid });
-            self.bridge(BridgeCommand::Close);
-        }
+        self.close_media_sessions();
         for purpose in self.iqs.drain().collect::<Vec<_>>() {
             if let IqPurpose::Admin(Some(id)) = purpose {
                 self.out
