@@ -92,6 +92,18 @@ pub enum MediaInput {
     Connection { sid: String, interrupted: bool },
 }
 
+impl MediaInput {
+    /// The session it comes from.
+    pub fn sid(&self) -> &str {
+        match self {
+            MediaInput::LocalDescription { sid, .. }
+            | MediaInput::LocalCandidate { sid, .. }
+            | MediaInput::Failed { sid, .. }
+            | MediaInput::Connection { sid, .. } => sid,
+        }
+    }
+}
+
 /// What the conference asks of the colibri-ws bridge channel, which the driver owns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BridgeCommand {

@@ -357,13 +357,7 @@ impl Conference {
         input: MediaInput,
         now: Instant,
     ) -> Option<MediaInput> {
-        let sid = match &input {
-            MediaInput::LocalDescription { sid, .. }
-            | MediaInput::LocalCandidate { sid, .. }
-            | MediaInput::Failed { sid, .. }
-            | MediaInput::Connection { sid, .. } => sid,
-        };
-        if self.jvb.as_ref().is_none_or(|s| &s.sid != sid) {
+        if self.jvb.as_ref().is_none_or(|s| s.sid != input.sid()) {
             return Some(input);
         }
         match input {

@@ -387,13 +387,7 @@ impl Conference {
         let Some(input) = self.handle_bridge_media(input, now) else {
             return;
         };
-        let sid = match &input {
-            MediaInput::LocalDescription { sid, .. }
-            | MediaInput::LocalCandidate { sid, .. }
-            | MediaInput::Failed { sid, .. }
-            | MediaInput::Connection { sid, .. } => sid.clone(),
-        };
-        if self.p2p.as_ref().is_none_or(|s| s.sid != sid) {
+        if self.p2p.as_ref().is_none_or(|s| s.sid != input.sid()) {
             return; // a session we already left
         }
         match input {
