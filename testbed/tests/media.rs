@@ -254,6 +254,16 @@ async fn p2p_video_keeps_flowing_when_the_bridge_says_nobody_watches() {
         }
         decoded
     };
+    // The P2P session is announced before ICE, DTLS and a first keyframe have gone through:
+    // Ann's camera is first seen arriving (within 10 s), then counted.
+    let mut sent = 0;
+    while send(1, &a).await == 0 {
+        sent += 1;
+        assert!(
+            sent < 300,
+            "no picture of Ann's camera reached Bob over P2P in 10 s"
+        );
+    }
     let before = send(60, &a).await;
     assert!(before >= 20, "Bob decoded {before} of 60 pictures over P2P");
 
