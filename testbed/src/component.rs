@@ -7,7 +7,9 @@ use tokio::net::TcpStream;
 
 use omni_jitsi_core::xml::{StreamEvent, StreamSplitter, XmlLimits};
 
-use crate::focus::{Focus, COMPONENT_NS};
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use crate::focus::{Focus, FocusControl, COMPONENT_NS};
 use crate::TestbedError;
 
 /// A connected, authenticated component stream.
@@ -72,36 +74,43 @@ impl Component {
         }
     }
 
-    /// Runs the focus until the stream ends.
-    pub async fn serve(mut self, mut focus: Focus) {
+    /// Runs the focus until the stream ends, on stanzas from Prosody and on `control`.
+    pub async fn serve(mut self, mut focus: Focus, control: &mut UnboundedReceiver<FocusControl>) {
         let mut buf = vec![0u8; 64 * 1024];
         loop {
-            let n = match self.stream.read(&mut buf).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => n,
-            };
-            let events = match self.splitter.feed(&buf[..n]) {
-                Ok(events) => events,
-                Err(e) => {
-                    log::error!("focus: unreadable stream from prosody: {e}");
-                    return;
-                }
-            };
-            for event in events {
-                let stanza = match event {
-                    StreamEvent::Stanza(stanza) => stanza,
-                    StreamEvent::End => return,
-                    StreamEvent::Header(_) => continue,
-                };
-                for out in focus.handle(&stanza) {
-                    if self
-                        .stream
-                        .write_all(out.to_xml().as_bytes())
-                        .await
-                        .is_err()
-                    {
-                        return;
+            let out = tokio::select! {
+                read = self.stream.read(&mut buf) => {
+                    let n = match read {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => n,
+                    };
+                    let events = match self.splitter.feed(&buf[..n]) {
+                        Ok(events) => events,
+                        Err(e) => {
+                            log::error!("focus: unreadable stream from prosody: {e}");
+                            return;
+                        }
+                    };
+                    let mut out = Vec::new();
+                    for event in events {
+                        match event {
+                            StreamEvent::Stanza(stanza) => out.extend(focus.handle(&stanza)),
+                            StreamEvent::End => return,
+                            StreamEvent::Header(_) => {}
+                        }
                     }
+                    out
+                }
+                Some(command) = control.recv() => focus.control(command),
+            };
+            for stanza in out {
+                if self
+                    .stream
+                    .write_all(stanza.to_xml().as_bytes())
+                    .await
+                    .is_err()
+                {
+                    return;
                 }
             }
         }

@@ -31,6 +31,9 @@ pub struct FocusBehaviour {
     /// Run the testbed videobridge and invite participants that advertise Jingle RTP audio or
     /// video to it (see `bridge::signalling`); others are left alone, as the SDK is today.
     pub bridge: bool,
+    /// Jicofo's `enable-ice-restart` (on by default): off, in-place ICE restart requests are
+    /// refused with `feature-not-implemented`.
+    pub ice_restart: bool,
 }
 
 impl Default for FocusBehaviour {
@@ -40,8 +43,16 @@ impl Default for FocusBehaviour {
             silent: false,
             jibri: false,
             bridge: true,
+            ice_restart: true,
         }
     }
+}
+
+/// Commands for a running focus.
+pub enum FocusControl {
+    /// Jicofo's answer to a bridge going away (`bridgeRemoved`): every participant on the
+    /// current bridge is re-invited onto `bridge`.
+    MoveTo(std::sync::Arc<crate::bridge::Bridge>),
 }
 
 /// How many conference requests the focus has received, readable while it runs in its task:
@@ -111,17 +122,28 @@ impl Focus {
     /// Hands media sessions to the bridge: offers go out from the focus occupant.
     pub fn with_bridge(mut self, bridge: std::sync::Arc<crate::bridge::Bridge>) -> Focus {
         let from = format!("{}/{NICK}", self.jid);
-        self.media = Some(crate::bridge::signalling::JingleSessions::new(
-            bridge,
-            &from,
-            COMPONENT_NS,
-        ));
+        let sessions = crate::bridge::signalling::JingleSessions::new(bridge, &from, COMPONENT_NS);
+        self.media = Some(if self.behaviour.ice_restart {
+            sessions
+        } else {
+            sessions.without_ice_restart()
+        });
         self
     }
 
     /// The bare JID Jicofo reports as `focusjid`; its occupant's real JID starts with it.
     pub fn jid(&self) -> &str {
         &self.jid
+    }
+
+    /// What the testbed asks of the focus from outside the XMPP stream.
+    pub fn control(&mut self, command: FocusControl) -> Vec<Element> {
+        match command {
+            FocusControl::MoveTo(bridge) => match self.media.as_mut() {
+                Some(media) => media.move_to(bridge),
+                None => Vec::new(),
+            },
+        }
     }
 
     pub fn handle(&mut self, stanza: &Element) -> Vec<Element> {

@@ -14,7 +14,7 @@ mod prosody;
 
 use std::time::{Duration, Instant};
 
-pub use focus::{ConferenceRequests, FocusBehaviour};
+pub use focus::{ConferenceRequests, FocusBehaviour, FocusControl};
 
 use component::Component;
 use focus::Focus;
@@ -43,10 +43,14 @@ pub struct TestbedOptions {
     pub session_hibernation: Option<Duration>,
 }
 
+/// The videobridge the focus puts participants on now; `Testbed::move_bridge` replaces it.
+pub type CurrentBridge = std::sync::Arc<std::sync::Mutex<std::sync::Arc<bridge::Bridge>>>;
+
 pub struct Testbed {
     prosody: Prosody,
     focus: tokio::task::JoinHandle<()>,
-    bridge: Option<std::sync::Arc<bridge::Bridge>>,
+    bridge: Option<CurrentBridge>,
+    focus_control: tokio::sync::mpsc::UnboundedSender<FocusControl>,
     conference_requests: ConferenceRequests,
 }
 
@@ -63,11 +67,14 @@ impl Testbed {
             let bridge = bridge::Bridge::start()
                 .await
                 .map_err(|e| TestbedError::Io(e.to_string()))?;
-            Some(std::sync::Arc::new(bridge))
+            Some(std::sync::Arc::new(std::sync::Mutex::new(
+                std::sync::Arc::new(bridge),
+            )))
         } else {
             None
         };
         let conference_requests = ConferenceRequests::default();
+        let (focus_control, control) = tokio::sync::mpsc::unbounded_channel();
         let focus = tokio::spawn(run_focus(
             component,
             prosody.ports.component,
@@ -75,11 +82,13 @@ impl Testbed {
             options.focus,
             bridge.clone(),
             conference_requests.clone(),
+            control,
         ));
         Ok(Testbed {
             prosody,
             focus,
             bridge,
+            focus_control,
             conference_requests,
         })
     }
@@ -105,9 +114,46 @@ impl Testbed {
         prosody::FOCUS
     }
 
-    /// The videobridge, when the focus runs one (`FocusBehaviour::bridge`).
-    pub fn bridge(&self) -> Option<&bridge::Bridge> {
-        self.bridge.as_deref()
+    /// The videobridge the focus puts participants on, when it runs one
+    /// (`FocusBehaviour::bridge`).
+    pub fn bridge(&self) -> Option<std::sync::Arc<bridge::Bridge>> {
+        self.bridge
+            .as_ref()
+            .map(|b| b.lock().unwrap_or_else(|p| p.into_inner()).clone())
+    }
+
+    /// Where the current videobridge is kept, for a fault control that outlives a move.
+    pub fn current_bridge(&self) -> Option<CurrentBridge> {
+        self.bridge.clone()
+    }
+
+    /// Takes the current videobridge away as a bridge shutting down does: a second bridge
+    /// (its own sockets, certificate and colibri-ws server) starts, the focus moves every
+    /// participant onto it as Jicofo does (`JingleSessions::move_to`), and the old one's
+    /// endpoints expire. Returns when the focus has been told.
+    pub async fn move_bridge(&self) -> Result<(), TestbedError> {
+        let current = self
+            .bridge
+            .as_ref()
+            .ok_or_else(|| TestbedError::Io("the testbed runs no bridge".into()))?;
+        let old = self
+            .bridge()
+            .map(|b| b.id())
+            .unwrap_or(bridge::BRIDGE_IDS[0]);
+        let id = if old == bridge::BRIDGE_IDS[0] {
+            bridge::BRIDGE_IDS[1]
+        } else {
+            bridge::BRIDGE_IDS[0]
+        };
+        let next = std::sync::Arc::new(
+            bridge::Bridge::start_as(id)
+                .await
+                .map_err(|e| TestbedError::Io(e.to_string()))?,
+        );
+        *current.lock().unwrap_or_else(|p| p.into_inner()) = next.clone();
+        self.focus_control
+            .send(FocusControl::MoveTo(next))
+            .map_err(|_| TestbedError::Io("the focus is gone".into()))
     }
 
     /// Conference requests the focus has received so far.
@@ -158,18 +204,24 @@ async fn run_focus(
     port: u16,
     secret: String,
     behaviour: FocusBehaviour,
-    bridge: Option<std::sync::Arc<bridge::Bridge>>,
+    bridge: Option<CurrentBridge>,
     requests: ConferenceRequests,
+    mut control: tokio::sync::mpsc::UnboundedReceiver<FocusControl>,
 ) {
+    let current = || {
+        bridge
+            .as_ref()
+            .map(|b| b.lock().unwrap_or_else(|p| p.into_inner()).clone())
+    };
     loop {
         let mut focus = Focus::new(behaviour.clone(), prosody::MUC, prosody::FOCUS)
             .counting_into(requests.clone());
-        if let Some(bridge) = &bridge {
-            focus = focus.with_bridge(bridge.clone());
+        if let Some(bridge) = current() {
+            focus = focus.with_bridge(bridge);
         }
-        component.serve(focus).await;
+        component.serve(focus, &mut control).await;
         log::info!("focus: the component stream ended; reconnecting");
-        if let Some(bridge) = &bridge {
+        if let Some(bridge) = current() {
             bridge.expire_all();
         }
         component = loop {

@@ -8,7 +8,8 @@ use omni_jitsi_testbed::fault_proxy::FaultProxy;
 use omni_jitsi_testbed::{Testbed, TestbedOptions};
 use tokio::io::AsyncReadExt;
 
-/// A fault proxy in front of Prosody's HTTP port, its control, and the server URL through it.
+/// A fault proxy in front of Prosody's HTTP port, its control (with the bridge's faults), and
+/// the server URL through it.
 async fn start_faults(testbed: &Testbed) -> std::io::Result<(FaultControl, String)> {
     let port = testbed
         .server_url()
@@ -20,7 +21,10 @@ async fn start_faults(testbed: &Testbed) -> std::io::Result<(FaultControl, Strin
     // The WebSocket URL itself: config.js names Prosody's own port, which would bypass the proxy;
     // the SDK reads the domain from the config.js beside it, through the proxy too.
     let relayed = format!("ws://127.0.0.1:{}/xmpp-websocket", proxy.port());
-    Ok((FaultControl::start(proxy).await?, relayed))
+    Ok((
+        FaultControl::start(proxy, testbed.current_bridge()).await?,
+        relayed,
+    ))
 }
 
 #[tokio::main]

@@ -358,3 +358,77 @@ async fn a_restart_request_gets_a_new_session_within_jicofos_rules() {
     assert!(jingle_to(&out, "ann").is_none(), "no new offer");
     assert!(!bridge.is_connected("standup", "ann"));
 }
+
+/// `session-info` from `nick` for `sid`, asking for an in-place ICE restart of `bridge_session`.
+fn ice_restart_request(id: &str, nick: &str, sid: &str, bridge_session: &str) -> Element {
+    el(&format!(
+        "<iq xmlns='jabber:component:accept' type='set' id='{id}' from='{ROOM}/{nick}' to='focus@focus.meet.test/focus'>\
+         <jingle xmlns='urn:xmpp:jingle:1' action='session-info' sid='{sid}'>\
+         <bridge-session xmlns='http://jitsi.org/protocol/focus' id='{bridge_session}' ice-restart='true'/>\
+         </jingle></iq>"
+    ))
+}
+
+/// Jicofo's `onIceRestartRequest`: refused when disabled, beyond the rate limit (a budget of its
+/// own) or for another bridge session; otherwise acked, and the bridge's new generation goes to
+/// the participant alone in a `transport-info` with an `ice-generation`, the session and the
+/// others untouched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ice_restart_request_gets_the_bridge_s_new_generation_within_jicofos_rules() {
+    let bridge = Arc::new(Bridge::start().await.unwrap());
+    let mut focus = joined_focus(bridge.clone());
+    let av = ["urn:xmpp:jingle:apps:rtp:audio"];
+    focus.handle(&presence("ann", ""));
+    let both = focus.handle(&presence("bob", ""));
+    let out = answer_disco(&mut focus, &both, "ann", &av);
+    let (_, offer) = jingle_to(&out, "ann").unwrap();
+    let (_ann, _) = answer(&mut focus, "ann", &offer).await;
+    let session_id = offer
+        .bridge_session
+        .as_ref()
+        .and_then(|b| b.id.clone())
+        .unwrap();
+    let first = offer.contents[0].transport.clone().unwrap();
+    let out = answer_disco(&mut focus, &both, "bob", &av);
+    let (_, bob_offer) = jingle_to(&out, "bob").unwrap();
+
+    let out = focus.handle(&ice_restart_request(
+        "i0",
+        "bob",
+        &bob_offer.sid,
+        "not-ours",
+    ));
+    assert_eq!(
+        answered(&out, "i0"),
+        Some(("error".into(), Some("item-not-found".into())))
+    );
+
+    let out = focus.handle(&ice_restart_request("i1", "ann", &offer.sid, &session_id));
+    assert_eq!(answered(&out, "i1"), Some(("result".into(), None)));
+    let (_, info) = jingle_to(&out, "ann").expect("the new generation for ann");
+    assert_eq!(
+        (info.action, info.sid.as_str()),
+        (Action::TransportInfo, offer.sid.as_str())
+    );
+    let generation = info.contents[0].transport.clone().unwrap();
+    assert_eq!(generation.ice_generation, Some(1));
+    assert_ne!(generation.ufrag, first.ufrag);
+    assert_ne!(generation.pwd, first.pwd);
+    assert_eq!(
+        generation.fingerprints, first.fingerprints,
+        "DTLS carries on"
+    );
+    assert_eq!(generation.candidates.len(), 1);
+    assert!(jingle_to(&out, "bob").is_none(), "nobody else hears of it");
+    assert_eq!(bridge.stats().allocations, 2, "the same allocations");
+
+    // Within Jicofo's 5 s minimum interval, a second one is refused; a session restart has a
+    // budget of its own and still goes.
+    let out = focus.handle(&ice_restart_request("i2", "ann", &offer.sid, &session_id));
+    assert_eq!(
+        answered(&out, "i2"),
+        Some(("error".into(), Some("resource-constraint".into())))
+    );
+    let out = focus.handle(&restart_request("r1", "ann", &offer.sid, &session_id));
+    assert_eq!(answered(&out, "r1"), Some(("result".into(), None)));
+}

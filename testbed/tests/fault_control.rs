@@ -47,7 +47,7 @@ async fn a_post_cuts_the_relayed_connections_and_unknown_requests_are_refused() 
         }
     });
     let proxy = Arc::new(FaultProxy::start(target_port).await.unwrap());
-    let control = FaultControl::start(proxy.clone()).await.unwrap();
+    let control = FaultControl::start(proxy.clone(), None).await.unwrap();
     let mut relayed = TcpStream::connect(("127.0.0.1", proxy.port()))
         .await
         .unwrap();
@@ -83,4 +83,41 @@ async fn a_post_cuts_the_relayed_connections_and_unknown_requests_are_refused() 
         .await
         .expect("the cut closes it");
     assert!(ended.is_ok_and(|n| n == 0) || rest.is_empty(), "{rest:?}");
+}
+
+#[tokio::test]
+async fn bridge_faults_reach_allocated_endpoints_only() {
+    let proxy = Arc::new(FaultProxy::start(9).await.unwrap());
+    let bridge = Arc::new(omni_jitsi_testbed::bridge::Bridge::start().await.unwrap());
+    bridge.allocate("standup", "ann1").unwrap();
+    let current = Arc::new(std::sync::Mutex::new(bridge.clone()));
+    let control = FaultControl::start(proxy, Some(current)).await.unwrap();
+
+    assert_eq!(
+        ask(&control, "POST", "/bridge/blackhole/standup/ann1").await,
+        "HTTP/1.1 204 No Content"
+    );
+    assert_eq!(
+        ask(&control, "POST", "/bridge/restore/standup/ann1").await,
+        "HTTP/1.1 204 No Content"
+    );
+    for path in [
+        "/bridge/blackhole/standup/bob2",
+        "/bridge/kill-path/standup/ann1",
+        "/bridge/unplug/standup/ann1",
+        "/bridge/blackhole/standup",
+    ] {
+        assert_eq!(
+            ask(&control, "POST", path).await,
+            "HTTP/1.1 404 Not Found",
+            "{path}"
+        );
+    }
+    let without = FaultControl::start(Arc::new(FaultProxy::start(9).await.unwrap()), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        ask(&without, "POST", "/bridge/blackhole/standup/ann1").await,
+        "HTTP/1.1 404 Not Found"
+    );
 }

@@ -11,13 +11,14 @@ use tokio_tungstenite::tungstenite::http::StatusCode;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::conference::Core;
-use super::{lock, send, BRIDGE_ID, MAX_MESSAGE_BYTES};
+use super::{lock, send, MAX_MESSAGE_BYTES};
 
-pub(crate) async fn serve(listener: TcpListener, core: Arc<Mutex<Core>>) {
+/// Serves the colibri-ws connections of the bridge named `bridge` (its id in the URL path).
+pub(crate) async fn serve(listener: TcpListener, core: Arc<Mutex<Core>>, bridge: &'static str) {
     loop {
         match listener.accept().await {
             Ok((stream, _)) => {
-                tokio::spawn(connection(stream, core.clone()));
+                tokio::spawn(connection(stream, core.clone(), bridge));
             }
             Err(e) => log::debug!("bridge: colibri-ws accept: {e}"),
         }
@@ -31,11 +32,11 @@ struct Target {
     pwd: String,
 }
 
-fn parse_target(uri: &str) -> Option<Target> {
+fn parse_target(uri: &str, bridge_id: &str) -> Option<Target> {
     let (path, query) = uri.split_once('?')?;
     let mut parts = path.strip_prefix("/colibri-ws/")?.split('/');
     let (bridge, conference, endpoint) = (parts.next()?, parts.next()?, parts.next()?);
-    if bridge != BRIDGE_ID || parts.next().is_some() || conference.is_empty() || endpoint.is_empty()
+    if bridge != bridge_id || parts.next().is_some() || conference.is_empty() || endpoint.is_empty()
     {
         return None;
     }
@@ -58,12 +59,12 @@ fn refuse(status: StatusCode) -> ErrorResponse {
 
 // The handshake callback's signature is tungstenite's; its error is the HTTP refusal itself.
 #[allow(clippy::result_large_err)]
-async fn connection(stream: TcpStream, core: Arc<Mutex<Core>>) {
+async fn connection(stream: TcpStream, core: Arc<Mutex<Core>>, bridge: &'static str) {
     let mut target = None;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
     let callback = |request: &Request, response: Response| -> Result<Response, ErrorResponse> {
         let uri = request.uri().to_string();
-        let Some(t) = parse_target(&uri) else {
+        let Some(t) = parse_target(&uri, bridge) else {
             return Err(refuse(StatusCode::NOT_FOUND));
         };
         let opened = lock(&core).on_ws_open(&t.conference, &t.endpoint, &t.pwd, tx.clone());
@@ -118,15 +119,18 @@ mod tests {
     #[test]
     fn reads_jitsi_videobridge_paths() {
         assert_eq!(
-            parse_target("/colibri-ws/jvb1/c1/ep1?pwd=secret"),
+            parse_target("/colibri-ws/jvb1/c1/ep1?pwd=secret", "jvb1"),
             Some(Target {
                 conference: "c1".into(),
                 endpoint: "ep1".into(),
                 pwd: "secret".into()
             })
         );
-        assert_eq!(parse_target("/colibri-ws/other/c1/ep1?pwd=x"), None);
-        assert_eq!(parse_target("/colibri-ws/jvb1/c1/ep1"), None);
-        assert_eq!(parse_target("/colibri-ws/jvb1/c1/ep1/x?pwd=x"), None);
+        assert_eq!(parse_target("/colibri-ws/jvb2/c1/ep1?pwd=x", "jvb1"), None);
+        assert_eq!(parse_target("/colibri-ws/jvb1/c1/ep1", "jvb1"), None);
+        assert_eq!(
+            parse_target("/colibri-ws/jvb1/c1/ep1/x?pwd=x", "jvb1"),
+            None
+        );
     }
 }

@@ -31,6 +31,8 @@ pub(crate) struct Endpoint {
     /// A fault injected by a test: nothing reaches the endpoint's socket or leaves it, as when
     /// the path between the participant and the bridge dies.
     pub blackholed: bool,
+    /// Client addresses whose path died (`Bridge::kill_path`): nothing from or to them passes.
+    pub dead_paths: Vec<SocketAddr>,
     pub ws_pwd: String,
     ws: Option<UnboundedSender<String>>,
     forwarded: Option<Vec<String>>,
@@ -43,6 +45,7 @@ impl Endpoint {
             transport,
             socket,
             blackholed: false,
+            dead_paths: Vec::new(),
             ws_pwd,
             ws: None,
             forwarded: None,
@@ -67,6 +70,10 @@ pub struct BridgeStats {
     pub rtp_forwarded: u64,
     pub keyframe_requests_forwarded: u64,
     pub dropped: u64,
+    /// Endpoints allocated (a new bridge session after a restart request is a new one).
+    pub allocations: u64,
+    /// In-place ICE restarts done.
+    pub ice_restarts: u64,
 }
 
 pub(crate) struct Core {
@@ -112,7 +119,7 @@ impl Core {
         let Some(ep) = conf.endpoints.get_mut(endpoint) else {
             return out;
         };
-        if ep.blackholed {
+        if ep.blackholed || ep.dead_paths.contains(&from) {
             return out;
         }
         let received = ep
@@ -248,9 +255,16 @@ impl Core {
     }
 }
 
+/// What the endpoint's transport has to send, as outputs.
+pub(crate) fn drain_endpoint(ep: &mut Endpoint) -> Vec<Out> {
+    let mut out = Vec::new();
+    drain(ep, &mut out);
+    out
+}
+
 fn drain(ep: &mut Endpoint, out: &mut Vec<Out>) {
     for (to, data) in ep.transport.poll_transmit() {
-        if !ep.blackholed {
+        if !ep.blackholed && !ep.dead_paths.contains(&to) {
             out.push(Out::Udp(ep.socket.clone(), to, data));
         }
     }

@@ -35,7 +35,9 @@ use conference::{Core, Endpoint, Out};
 use transport::{Identity, Transport};
 
 /// The bridge's name in colibri-ws URLs (`/colibri-ws/BRIDGE/CONF/ENDPOINT`).
-pub const BRIDGE_ID: &str = "jvb1";
+/// The bridges a testbed runs, by their ids in colibri-ws URLs: the first, and the one a
+/// conference moves to when the first is taken away (`Testbed::move_bridge`).
+pub const BRIDGE_IDS: [&str; 2] = ["jvb1", "jvb2"];
 pub(crate) const MAX_MESSAGE_BYTES: usize = 256 * 1024;
 pub(crate) const MAX_LIST: usize = 1024;
 /// DTLS retransmissions are the only timer; jitsi-videobridge's are as coarse.
@@ -54,6 +56,7 @@ pub enum BridgeError {
 }
 
 pub struct Bridge {
+    id: &'static str,
     core: Arc<Mutex<Core>>,
     fingerprint: String,
     feedback_ssrcs: (u32, u32),
@@ -66,6 +69,11 @@ pub struct Bridge {
 
 impl Bridge {
     pub async fn start() -> Result<Bridge, BridgeError> {
+        Bridge::start_as(BRIDGE_IDS[0]).await
+    }
+
+    /// A bridge of its own (sockets, certificate, conferences) under the id `id`.
+    pub async fn start_as(id: &'static str) -> Result<Bridge, BridgeError> {
         let identity = Identity::generate().map_err(BridgeError::Transport)?;
         let fingerprint = identity.fingerprint.clone();
         let core = Arc::new(Mutex::new(Core {
@@ -76,10 +84,11 @@ impl Bridge {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let ws_addr = listener.local_addr()?;
         let tasks = vec![
-            tokio::spawn(colibri::serve(listener, core.clone())),
+            tokio::spawn(colibri::serve(listener, core.clone(), id)),
             tokio::spawn(tick(core.clone())),
         ];
         Ok(Bridge {
+            id,
             core,
             fingerprint,
             feedback_ssrcs: (rand::random::<u32>().max(1), rand::random::<u32>().max(1)),
@@ -87,6 +96,10 @@ impl Bridge {
             runtime: tokio::runtime::Handle::current(),
             tasks: Mutex::new(tasks),
         })
+    }
+
+    pub fn id(&self) -> &'static str {
+        self.id
     }
 
     /// The SSRCs of the bridge's own audio and video sources (never sent on here: the testbed
@@ -117,13 +130,11 @@ impl Bridge {
             pwd: transport.local_credentials().pwd.clone(),
             fingerprint: self.fingerprint.clone(),
             candidate: local,
-            web_socket: format!(
-                "ws://{}/colibri-ws/{BRIDGE_ID}/{conference}/{endpoint}?pwd={ws_pwd}",
-                self.ws_addr
-            ),
+            web_socket: self.web_socket_url(conference, endpoint, &ws_pwd),
         };
         {
             let mut core = lock(&self.core);
+            core.stats.allocations += 1;
             let conf = core.conferences.entry(conference.to_string()).or_default();
             conf.router.add_endpoint(endpoint);
             conf.endpoints.insert(
@@ -139,6 +150,13 @@ impl Bridge {
         ));
         lock(&self.tasks).push(task);
         Ok(allocated)
+    }
+
+    fn web_socket_url(&self, conference: &str, endpoint: &str, ws_pwd: &str) -> String {
+        format!(
+            "ws://{}/colibri-ws/{}/{conference}/{endpoint}?pwd={ws_pwd}",
+            self.ws_addr, self.id
+        )
     }
 
     /// The endpoint's answer (colibri2 `update` with its transport and sources). Returns the
@@ -190,6 +208,70 @@ impl Bridge {
             .and_then(|c| c.endpoints.get_mut(endpoint))
             .map(|e| e.blackholed = blackholed)
             .is_some()
+    }
+
+    /// An in-place ICE restart for `endpoint` (colibri2 `transport` with `ice-restart`): its
+    /// new generation's transport, for the focus to send in a `transport-info`.
+    pub fn restart_ice(
+        &self,
+        conference: &str,
+        endpoint: &str,
+    ) -> Result<BridgeTransport, BridgeError> {
+        let mut core = lock(&self.core);
+        let ep = core
+            .conferences
+            .get_mut(conference)
+            .and_then(|c| c.endpoints.get_mut(endpoint))
+            .ok_or(BridgeError::UnknownEndpoint)?;
+        let ice = ep.transport.restart_ice().clone();
+        let candidate = ep.socket.local_addr()?;
+        let web_socket = self.web_socket_url(conference, endpoint, &ep.ws_pwd);
+        core.stats.ice_restarts += 1;
+        Ok(BridgeTransport {
+            ufrag: ice.ufrag,
+            pwd: ice.pwd,
+            fingerprint: self.fingerprint.clone(),
+            candidate,
+            web_socket,
+        })
+    }
+
+    /// The client's ICE credentials after a restart (its `transport-info`, which Jicofo relays
+    /// to the bridge); the same ones again change nothing.
+    pub fn set_remote_ice(
+        &self,
+        conference: &str,
+        endpoint: &str,
+        ice: IceCredentials,
+    ) -> Result<(), BridgeError> {
+        let mut core = lock(&self.core);
+        let core = &mut *core;
+        let ep = core
+            .conferences
+            .get_mut(conference)
+            .and_then(|c| c.endpoints.get_mut(endpoint))
+            .ok_or(BridgeError::UnknownEndpoint)?;
+        ep.transport
+            .set_remote_ice(&core.identity, ice)
+            .map_err(BridgeError::Transport)?;
+        let outs = conference::drain_endpoint(ep);
+        self.runtime.spawn(send(outs));
+        Ok(())
+    }
+
+    /// A fault for tests: the path the endpoint's media uses now dies (datagrams from or to
+    /// that client address are dropped), as when a phone leaves the network it was on. The
+    /// allocation itself stays reachable from any other address, so an ICE restart that
+    /// gathers new sockets finds a way back. The address, when the endpoint had a path.
+    pub fn kill_path(&self, conference: &str, endpoint: &str) -> Option<SocketAddr> {
+        let mut core = lock(&self.core);
+        let ep = core
+            .conferences
+            .get_mut(conference)
+            .and_then(|c| c.endpoints.get_mut(endpoint))?;
+        let path = ep.transport.selected()?;
+        ep.dead_paths.push(path);
+        Some(path)
     }
 
     pub fn is_connected(&self, conference: &str, endpoint: &str) -> bool {

@@ -241,6 +241,23 @@ fn description(media: Media) -> RtpDescription {
     d
 }
 
+/// Jicofo's `transport-info` relaying the bridge's new ICE generation after an in-place restart:
+/// one `audio` content from the initiator, the whole transport with its candidates.
+pub fn ice_restart_info(sid: &str, t: &BridgeTransport, generation: u32) -> Jingle {
+    let mut transport = ice_transport(t);
+    transport.ice_generation = Some(generation);
+    let mut jingle = Jingle::new(Action::TransportInfo, sid);
+    jingle.contents.push(Content {
+        creator: Creator::Initiator,
+        name: "audio".into(),
+        senders: None,
+        frame_heights: Vec::new(),
+        description: None,
+        transport: Some(transport),
+    });
+    jingle
+}
+
 fn ice_transport(t: &BridgeTransport) -> IceUdpTransport {
     IceUdpTransport {
         ufrag: Some(t.ufrag.clone()),

@@ -12,7 +12,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use omni_jitsi_core::jingle::{
-    encode_jingle, parse_jingle, remote_sources, Action, BridgeSession, Jingle, Media, RemoteSource,
+    encode_jingle, parse_jingle, remote_sources, Action, BridgeSession, Jingle, Media, Reason,
+    RemoteSource,
 };
 use omni_jitsi_core::xml::Element;
 use omni_jitsi_core::xmpp::ns;
@@ -43,6 +44,8 @@ struct Session {
     /// Source changes of others that happened while our offer was out, sent once it is
     /// accepted (Jicofo's `Participant` queues them the same way until the session is up).
     queued: Vec<(Action, Vec<OwnedSource>)>,
+    /// The last in-place ICE restart's `ice-generation` (0: none yet).
+    ice_generation: u32,
 }
 
 enum Pending {
@@ -66,6 +69,10 @@ pub struct JingleSessions {
     bridge_sessions: HashMap<String, String>,
     /// When each occupant (room/nick) asked for restarts lately.
     restart_requests: HashMap<String, VecDeque<Instant>>,
+    /// The same for in-place ICE restarts: Jicofo keeps them a budget of their own.
+    ice_restart_requests: HashMap<String, VecDeque<Instant>>,
+    /// Jicofo's `enable-ice-restart` (on by default).
+    ice_restart: bool,
     next_id: u64,
 }
 
@@ -80,8 +87,17 @@ impl JingleSessions {
             pending: HashMap::new(),
             bridge_sessions: HashMap::new(),
             restart_requests: HashMap::new(),
+            ice_restart_requests: HashMap::new(),
+            ice_restart: true,
             next_id: 0,
         }
+    }
+
+    /// A focus configured with `enable-ice-restart = false`: it refuses in-place ICE restarts,
+    /// and clients fall back to asking for a new session.
+    pub fn without_ice_restart(mut self) -> JingleSessions {
+        self.ice_restart = false;
+        self
     }
 
     pub fn bridge(&self) -> &Arc<Bridge> {
@@ -142,6 +158,7 @@ impl JingleSessions {
             Pending::Other => true,
         });
         self.restart_requests.remove(&format!("{room}/{nick}"));
+        self.ice_restart_requests.remove(&format!("{room}/{nick}"));
         self.end_media(room, nick)
     }
 
@@ -178,19 +195,12 @@ impl JingleSessions {
             log::info!("focus: {nick} asked to restart a bridge session that is not its own");
             return vec![self.error(iq, "cancel", "item-not-found")];
         }
-        let now = Instant::now();
-        let requests = self
-            .restart_requests
-            .entry(format!("{room}/{nick}"))
-            .or_default();
-        requests.retain(|at| now.duration_since(*at) < RESTART_INTERVAL);
-        let accepted = requests.len() < RESTART_MAX_REQUESTS
-            && requests
-                .back()
-                .is_none_or(|at| now.duration_since(*at) >= RESTART_MIN_INTERVAL);
-        if accepted {
-            requests.push_back(now);
-        }
+        let accepted = within_rate_limit(
+            self.restart_requests
+                .entry(format!("{room}/{nick}"))
+                .or_default(),
+            Instant::now(),
+        );
         log::info!("focus: {nick} asked for a new bridge session; accepted: {accepted}");
         let mut out = vec![if accepted {
             self.result(iq)
@@ -202,6 +212,125 @@ impl JingleSessions {
             out.extend(self.invite(room, nick));
         }
         out
+    }
+
+    /// Jicofo's `reInviteParticipants` after the current bridge went away, with its default
+    /// `reinvite-method` (`RestartJingle`): for each participant, the others get a
+    /// `source-remove` of its sources, its session ends (`success`, "moving"), and a new one is
+    /// offered on `bridge` under a new bridge session. The old bridge's endpoints expire.
+    pub fn move_to(&mut self, bridge: Arc<Bridge>) -> Vec<Element> {
+        let old = std::mem::replace(&mut self.bridge, bridge);
+        self.bridge_sessions.clear();
+        let participants: Vec<(String, String)> = self
+            .rooms
+            .iter()
+            .flat_map(|(room, sessions)| {
+                sessions
+                    .keys()
+                    .map(move |nick| (room.clone(), nick.clone()))
+            })
+            .collect();
+        let mut out = Vec::new();
+        for (room, nick) in participants {
+            log::info!("focus: moving {nick} to bridge {}", self.bridge.id());
+            let Some(session) = self.rooms.get_mut(&room).and_then(|r| r.remove(&nick)) else {
+                continue;
+            };
+            old.expire(&conference_id(&room), &nick);
+            if session.accepted {
+                out.extend(self.relay(&room, &nick, Action::SourceRemove, &session.sources));
+            }
+            let terminate = Jingle::terminate(
+                session.sid.clone(),
+                Reason::new("success", Some("moving".into())),
+            );
+            out.push(
+                self.iq("set", &session.occupant, Pending::Other)
+                    .child(encode_jingle(&terminate)),
+            );
+            out.extend(self.invite(&room, &nick));
+        }
+        out
+    }
+
+    /// Jicofo's `onIceRestartRequest` (`session-info` with `<bridge-session ice-restart>`):
+    /// refused when disabled, for another bridge session or beyond the rate limit; otherwise
+    /// acked, and the bridge's new generation goes out in a `transport-info` tagged with its
+    /// `ice-generation` (`JingleSession.sendTransportInfo`), the client's media untouched.
+    fn on_ice_restart_request(
+        &mut self,
+        iq: &Element,
+        room: &str,
+        nick: &str,
+        requested: &BridgeSession,
+    ) -> Vec<Element> {
+        if !self.ice_restart {
+            return vec![self.error(iq, "cancel", "feature-not-implemented")];
+        }
+        if !within_rate_limit(
+            self.ice_restart_requests
+                .entry(format!("{room}/{nick}"))
+                .or_default(),
+            Instant::now(),
+        ) {
+            log::info!("focus: {nick}'s ICE restart request is beyond the rate limit");
+            return vec![self.error(iq, "wait", "resource-constraint")];
+        }
+        if requested.id.as_ref() != self.bridge_sessions.get(room) {
+            log::info!("focus: {nick} asked to restart ICE of a bridge session not its own");
+            return vec![self.error(iq, "cancel", "item-not-found")];
+        }
+        let transport = match self.bridge.restart_ice(&conference_id(room), nick) {
+            Ok(t) => t,
+            Err(e) => {
+                log::warn!("focus: the bridge did not restart ICE for {nick}: {e}");
+                return vec![self.error(iq, "cancel", "item-not-found")];
+            }
+        };
+        let Some(session) = self.rooms.get_mut(room).and_then(|r| r.get_mut(nick)) else {
+            return vec![self.error(iq, "cancel", "item-not-found")];
+        };
+        session.ice_generation += 1;
+        let info = offer::ice_restart_info(&session.sid, &transport, session.ice_generation);
+        let to = session.occupant.clone();
+        log::info!(
+            "focus: ICE restart for {nick}, generation {}",
+            session.ice_generation
+        );
+        vec![
+            self.result(iq),
+            self.iq("set", &to, Pending::Other)
+                .child(encode_jingle(&info)),
+        ]
+    }
+
+    /// A participant's `transport-info`: the credentials of its new ICE generation after a
+    /// restart go to the bridge (Jicofo relays any transport it gets there); trickled
+    /// candidates alone change nothing, since the bridge answers whatever checks arrive.
+    fn on_transport_info(
+        &mut self,
+        room: &str,
+        nick: &str,
+        jingle: &Jingle,
+    ) -> Result<(), &'static str> {
+        let Some(transport) = jingle
+            .contents
+            .iter()
+            .filter_map(|c| c.transport.as_ref())
+            .find(|t| t.ufrag.is_some() && t.pwd.is_some())
+        else {
+            return Ok(());
+        };
+        let ice = IceCredentials {
+            ufrag: transport.ufrag.clone().ok_or("bad-request")?,
+            pwd: transport.pwd.clone().ok_or("bad-request")?,
+        };
+        self.bridge
+            .set_remote_ice(&conference_id(room), nick, ice)
+            .map_err(|e| {
+                log::warn!("focus: {nick}'s new ICE credentials: {e}");
+                "item-not-found"
+            })
     }
 
     /// An IQ result or error: `Some` when it answered one of ours.
@@ -280,6 +409,7 @@ impl JingleSessions {
                 accepted: false,
                 sources: Vec::new(),
                 queued: Vec::new(),
+                ice_generation: 0,
             },
         );
         let pending = Pending::Offer {
@@ -396,6 +526,16 @@ impl JingleSessions {
                 self.bridge.set_sources(&conference_id(&room), &nick, all);
                 out.extend(self.relay(&room, &nick, parsed.action, &changed));
             }
+            Action::SessionInfo => {
+                if let Some(requested) = parsed.bridge_session.as_ref().filter(|b| b.ice_restart) {
+                    return Some(self.on_ice_restart_request(iq, &room, &nick, requested));
+                }
+            }
+            Action::TransportInfo => {
+                if let Err(condition) = self.on_transport_info(&room, &nick, &parsed) {
+                    return Some(vec![self.error(iq, "modify", condition)]);
+                }
+            }
             Action::SessionTerminate => {
                 match parsed.bridge_session.as_ref().filter(|b| b.restart) {
                     Some(requested) => {
@@ -483,6 +623,20 @@ impl JingleSessions {
                 .child(Element::new(condition, ns::STANZAS)),
         )
     }
+}
+
+/// Jicofo's `RateLimit` over one participant's requests: at least `RESTART_MIN_INTERVAL` apart
+/// and at most `RESTART_MAX_REQUESTS` per `RESTART_INTERVAL`; an accepted request is counted.
+fn within_rate_limit(requests: &mut VecDeque<Instant>, now: Instant) -> bool {
+    requests.retain(|at| now.duration_since(*at) < RESTART_INTERVAL);
+    let accepted = requests.len() < RESTART_MAX_REQUESTS
+        && requests
+            .back()
+            .is_none_or(|at| now.duration_since(*at) >= RESTART_MIN_INTERVAL);
+    if accepted {
+        requests.push_back(now);
+    }
+    accepted
 }
 
 /// A `source-remove` names a source by its name or, from clients without names, its SSRCs (as

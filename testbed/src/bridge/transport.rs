@@ -144,11 +144,20 @@ pub enum Received {
 
 pub struct Transport {
     local: IceCredentials,
+    /// The generation before an ICE restart: its checks (consent on the pair still carrying
+    /// media) are answered until the client's new credentials arrive.
+    previous: Option<IceCredentials>,
     remote: Option<RemoteParameters>,
+    /// Between an ICE restart and the client's new credentials (its `transport-info`): checks
+    /// are answered but nothing is nominated, since our checks could not be authenticated.
+    awaiting_remote_ice: bool,
     tie_breaker: u64,
     /// Our nominating checks in flight: transaction and the address they went to.
     checks: Vec<(TransactionId, SocketAddr)>,
     selected: Option<SocketAddr>,
+    /// Whether a pair of the current ICE generation was nominated (after a restart the old
+    /// generation's pair stays selected until then).
+    nominated: bool,
     /// Where the client's last authenticated check came from: RFC 8445's triggered-check
     /// queue, kept until a nomination there succeeds (the client may have checked before its
     /// `session-accept` told us how to answer, and webrtc-rs then only checks every 2 s).
@@ -167,10 +176,13 @@ impl Transport {
     pub fn new(local_addr: SocketAddr) -> Transport {
         Transport {
             local: IceCredentials::random(),
+            previous: None,
             remote: None,
+            awaiting_remote_ice: false,
             tie_breaker: rand::random(),
             checks: Vec::new(),
             selected: None,
+            nominated: false,
             triggered: None,
             last_nomination: None,
             dtls: None,
@@ -242,6 +254,42 @@ impl Transport {
         Ok(())
     }
 
+    /// jitsi-videobridge's in-place ICE restart: a new generation with fresh credentials, while
+    /// the selected pair keeps carrying media until a pair of the new generation is nominated.
+    /// DTLS and SRTP carry on, on whichever pair is selected.
+    pub fn restart_ice(&mut self) -> &IceCredentials {
+        let fresh = IceCredentials::random();
+        self.previous = Some(std::mem::replace(&mut self.local, fresh));
+        self.awaiting_remote_ice = true;
+        self.nominated = false;
+        self.triggered = None;
+        self.checks.clear();
+        &self.local
+    }
+
+    /// The client's credentials for the current generation (its `transport-info` after an ICE
+    /// restart); a pair its checks arrived on meanwhile is nominated now.
+    pub fn set_remote_ice(
+        &mut self,
+        identity: &Identity,
+        ice: IceCredentials,
+    ) -> Result<(), TransportError> {
+        let Some(remote) = self.remote.as_mut() else {
+            return Err(TransportError::NotConnected);
+        };
+        if remote.ice == ice {
+            return Ok(());
+        }
+        remote.ice = ice;
+        self.awaiting_remote_ice = false;
+        self.previous = None;
+        self.checks.clear();
+        if let Some(to) = self.triggered {
+            self.nominate(identity, to, Instant::now())?;
+        }
+        Ok(())
+    }
+
     /// A datagram from `from`. STUN and DTLS are handled here (answers queue in
     /// [`Transport::poll_transmit`]); SRTP/SRTCP come back decrypted.
     pub fn handle_datagram(
@@ -307,7 +355,8 @@ impl Transport {
 
     /// Nomination and DTLS retransmissions.
     pub fn handle_timeout(&mut self, identity: &Identity, now: Instant) {
-        if let (None, Some(to), Some(last)) = (self.selected, self.triggered, self.last_nomination)
+        if let (false, Some(to), Some(last)) =
+            (self.nominated, self.triggered, self.last_nomination)
         {
             if now.duration_since(last) >= NOMINATION_RETRY {
                 if let Err(e) = self.nominate(identity, to, now) {
@@ -344,11 +393,16 @@ impl Transport {
         if message.typ == BINDING_REQUEST {
             let username = TextAttribute::get_from_as(&message, ATTR_USERNAME).map_err(stun)?;
             let ours = username.text.split(':').next().unwrap_or("");
-            if ours != self.local.ufrag {
-                return Err(TransportError::Stun("check for another ufrag".into()));
-            }
-            MessageIntegrity::check(&mut message, self.local.pwd.as_bytes(), crypto)
-                .map_err(stun)?;
+            let current = ours == self.local.ufrag;
+            let pwd = if current {
+                self.local.pwd.clone()
+            } else {
+                match &self.previous {
+                    Some(p) if p.ufrag == ours => p.pwd.clone(),
+                    _ => return Err(TransportError::Stun("check for another ufrag".into())),
+                }
+            };
+            MessageIntegrity::check(&mut message, pwd.as_bytes(), crypto).map_err(stun)?;
             let mut answer = Message::new();
             answer
                 .build(&[
@@ -359,14 +413,13 @@ impl Transport {
                         port: from.port(),
                     }),
                     Box::new(MessageIntegrity::new_short_term_integrity_with_provider(
-                        self.local.pwd.clone(),
-                        crypto,
+                        pwd, crypto,
                     )),
                     Box::new(FINGERPRINT),
                 ])
                 .map_err(stun)?;
             self.outgoing.push((from, answer.raw.clone()));
-            if self.selected != Some(from) {
+            if current && !(self.nominated && self.selected == Some(from)) {
                 self.triggered = Some(from);
                 self.nominate(identity, from, Instant::now())?;
             }
@@ -382,10 +435,11 @@ impl Transport {
             MessageIntegrity::check(&mut message, remote.ice.pwd.as_bytes(), crypto)
                 .map_err(stun)?;
             self.checks.remove(index);
-            if self.selected.is_none() {
+            if !self.nominated || self.selected != Some(from) {
                 log::debug!("bridge: ICE selected {from}");
             }
             self.selected = Some(from);
+            self.nominated = true;
         }
         Ok(())
     }
@@ -397,9 +451,10 @@ impl Transport {
         to: SocketAddr,
         now: Instant,
     ) -> Result<(), TransportError> {
-        let Some(remote) = self.remote.as_ref() else {
-            // Before session-accept we cannot authenticate to the client; its retransmitted
-            // checks trigger the nomination once we can.
+        let Some(remote) = self.remote.as_ref().filter(|_| !self.awaiting_remote_ice) else {
+            // Before session-accept (or the client's credentials after a restart) we cannot
+            // authenticate to the client; its retransmitted checks trigger the nomination once
+            // we can.
             return Ok(());
         };
         let stun = |e: rtc::shared::error::Error| TransportError::Stun(e.to_string());
@@ -596,6 +651,97 @@ mod tests {
         let username = TextAttribute::get_from_as(&nomination, ATTR_USERNAME).unwrap();
         assert_eq!(username.text, format!("cli1:{}", local.ufrag));
         assert_eq!(t.selected(), None, "selected only once the client answers");
+    }
+
+    /// Answers the nominating check `sent` (from the client at `client`, with its `pwd`).
+    fn answer_nomination(sent: &[u8], pwd: &str) -> Vec<u8> {
+        let provider = rtc::crypto::default_provider().unwrap();
+        let mut request = Message::new();
+        request.unmarshal_binary(sent).unwrap();
+        let mut m = Message::new();
+        m.build(&[
+            Box::new(request),
+            Box::new(BINDING_SUCCESS),
+            Box::new(MessageIntegrity::new_short_term_integrity_with_provider(
+                pwd.to_string(),
+                provider.crypto(),
+            )),
+            Box::new(FINGERPRINT),
+        ])
+        .unwrap();
+        m.raw.clone()
+    }
+
+    #[test]
+    fn an_ice_restart_keeps_the_old_pair_until_the_new_generation_is_nominated() {
+        let identity = Identity::generate().unwrap();
+        let now = Instant::now();
+        let mut t = Transport::new("127.0.0.1:10000".parse().unwrap());
+        let old_path: SocketAddr = "127.0.0.1:5000".parse().unwrap();
+        let new_path: SocketAddr = "127.0.0.1:6000".parse().unwrap();
+        let old = t.local_credentials().clone();
+        t.set_remote(&identity, remote()).unwrap();
+        t.handle_datagram(
+            &identity,
+            now,
+            old_path,
+            &check(&format!("{}:cli1", old.ufrag), &old.pwd),
+        )
+        .unwrap();
+        let sent = t.poll_transmit();
+        let reply = answer_nomination(&sent[1].1, &remote().ice.pwd);
+        t.handle_datagram(&identity, now, old_path, &reply).unwrap();
+        assert_eq!(t.selected(), Some(old_path));
+
+        let new = t.restart_ice().clone();
+        assert_ne!(new, old, "a new generation has new credentials");
+        // The old generation's consent checks are still answered; nothing is nominated before
+        // the client's new credentials are known.
+        t.handle_datagram(
+            &identity,
+            now,
+            old_path,
+            &check(&format!("{}:cli1", old.ufrag), &old.pwd),
+        )
+        .unwrap();
+        t.handle_datagram(
+            &identity,
+            now,
+            new_path,
+            &check(&format!("{}:cli2", new.ufrag), &new.pwd),
+        )
+        .unwrap();
+        let sent = t.poll_transmit();
+        assert_eq!(sent.len(), 2, "two answers, no nomination: {sent:?}");
+        assert_eq!(t.selected(), Some(old_path), "media stays on the old pair");
+
+        let cli2 = IceCredentials {
+            ufrag: "cli2".into(),
+            pwd: "clientpasswordnumbertwo!".into(),
+        };
+        t.set_remote_ice(&identity, cli2.clone()).unwrap();
+        let sent = t.poll_transmit();
+        assert_eq!(sent.len(), 1, "the new path is nominated");
+        let mut nomination = Message::new();
+        nomination.unmarshal_binary(&sent[0].1).unwrap();
+        let username = TextAttribute::get_from_as(&nomination, ATTR_USERNAME).unwrap();
+        assert_eq!(
+            (username.text, sent[0].0),
+            (format!("cli2:{}", new.ufrag), new_path)
+        );
+        let reply = answer_nomination(&sent[0].1, &cli2.pwd);
+        t.handle_datagram(&identity, now, new_path, &reply).unwrap();
+        assert_eq!(t.selected(), Some(new_path));
+        assert!(
+            t.handle_datagram(
+                &identity,
+                now,
+                old_path,
+                &check(&format!("{}:cli1", old.ufrag), &old.pwd)
+            )
+            .is_err(),
+            "the old generation is gone once the client named its new one"
+        );
     }
 
     #[test]
