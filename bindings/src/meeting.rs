@@ -111,7 +111,8 @@ impl Meeting {
 
     /// Call when the device's network changes (Android `ConnectivityManager.NetworkCallback`,
     /// iOS `NWPathMonitor`): the SDK probes the server at once (2 s) and reconnects if the
-    /// socket is dead, instead of waiting for keepalive. ICE is not restarted on it yet.
+    /// socket is dead, instead of waiting for keepalive, and restarts ICE with the bridge on
+    /// the new network.
     pub async fn network_changed(&self) -> Result<(), MeetingError> {
         let m = self.inner.clone();
         runtime::run(async move { m.network_changed().await })

@@ -2,8 +2,8 @@ import Foundation
 import Network
 
 /// Calls `onChange` when the path the phone uses changes (Wi-Fi to cellular and back, or lost),
-/// not for the one it has at start: the meeting then probes its connection and restarts an
-/// interrupted media path at once instead of waiting for timeouts (`Meeting.networkChanged()`).
+/// not for the one it has at start: the meeting then probes its connection and restarts ICE
+/// with the bridge at once, on the new network, instead of waiting for timeouts (`Meeting.networkChanged()`).
 final class NetworkWatcher {
     private let monitor = NWPathMonitor()
     private let queue = DispatchQueue(label: "org.omnijitsi.sample.network")

@@ -33,18 +33,26 @@ enum Fault {
     ProsodyRestart,
     /// Ann's path to the bridge dead until her app hears it is interrupted (5 s), then back.
     BridgeOutage,
-    /// Ann's path to the bridge dead for good: her ICE gives up and she gets a new session.
-    BridgePathDead,
-    /// As above, with the app's network-change hint once the path is known interrupted.
-    BridgePathDeadHinted,
+    /// The path from Ann's address to the bridge dies, as when a phone's network goes away
+    /// without the app hearing of it: her ICE gives up and restarts in place on new sockets.
+    MediaPathDead,
+    /// The same with the app's network-change hint at once, as the OS gives it.
+    NetworkChange,
+    /// Ann's bridge allocation unreachable for good: the in-place restart cannot help, and she
+    /// gets a new bridge session.
+    AllocationDead,
+    /// The bridge goes away and the focus moves everyone to another one.
+    BridgeMove,
 }
 
-const FAULTS: [Fault; 5] = [
+const FAULTS: [Fault; 7] = [
     Fault::SocketCut,
     Fault::ProsodyRestart,
     Fault::BridgeOutage,
-    Fault::BridgePathDead,
-    Fault::BridgePathDeadHinted,
+    Fault::MediaPathDead,
+    Fault::NetworkChange,
+    Fault::AllocationDead,
+    Fault::BridgeMove,
 ];
 
 impl Fault {
@@ -53,8 +61,10 @@ impl Fault {
             Fault::SocketCut => "socket_cut",
             Fault::ProsodyRestart => "prosody_restart",
             Fault::BridgeOutage => "bridge_outage",
-            Fault::BridgePathDead => "bridge_path_dead",
-            Fault::BridgePathDeadHinted => "bridge_path_dead_hinted",
+            Fault::MediaPathDead => "media_path_dead",
+            Fault::NetworkChange => "network_change",
+            Fault::AllocationDead => "allocation_dead",
+            Fault::BridgeMove => "bridge_move",
         }
     }
 }
@@ -116,6 +126,12 @@ async fn inject(
             .expect("the testbed runs a bridge")
             .blackhole(ROOM, id.as_str(), on)
     };
+    let kill_path = |tb: &Testbed| {
+        tb.bridge()
+            .expect("the testbed runs a bridge")
+            .kill_path(ROOM, id.as_str())
+            .expect("Ann has a path to the bridge")
+    };
     let sent = {
         let meeting = ann.meeting.clone();
         let text = text.to_string();
@@ -140,21 +156,31 @@ async fn inject(
             assert!(blackhole(tb, false), "the same allocation");
             Instant::now()
         }
-        Fault::BridgePathDead => {
-            assert!(blackhole(tb, true), "Ann is on the bridge");
+        Fault::MediaPathDead => {
+            kill_path(tb);
             sent();
             Instant::now()
         }
-        Fault::BridgePathDeadHinted => {
-            assert!(blackhole(tb, true), "Ann is on the bridge");
+        Fault::NetworkChange => {
+            kill_path(tb);
             sent();
-            interrupted(ann).await;
             let hinted = Instant::now();
             ann.meeting
                 .network_changed()
                 .await
                 .expect("the hint is taken");
             hinted
+        }
+        Fault::AllocationDead => {
+            assert!(blackhole(tb, true), "Ann is on the bridge");
+            sent();
+            Instant::now()
+        }
+        Fault::BridgeMove => {
+            let moved = Instant::now();
+            tb.move_bridge().await.expect("another bridge starts");
+            sent();
+            moved
         }
     }
 }
@@ -196,7 +222,12 @@ async fn main() {
         both_hear_within(&ann, &bob, RECOVERY_WITHIN)
             .await
             .unwrap_or_else(|e| panic!("fault {i} ({}): {e}", fault.name()));
-        recoveries.entry(fault).or_default().push(ended.elapsed());
+        let took = ended.elapsed();
+        eprintln!(
+            "chaos: fault {i} ({}): audio both ways {took:?} after its end",
+            fault.name()
+        );
+        recoveries.entry(fault).or_default().push(took);
         let marker = format!("after fault {i}");
         ann.meeting
             .send_chat(&marker, None)

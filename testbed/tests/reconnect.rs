@@ -1,8 +1,10 @@
 //! Faults a phone meets, injected on purpose, each a named scenario: the signalling socket cut
 //! while the server can still resume the session, cut until the server forgot it (full rejoin),
-//! Prosody restarted mid-call (sessions and rooms gone), and a network-change hint while the
-//! path is a blackhole. After each, both sides hear each other again, the one who stayed is not
-//! reported as leaving and joining, and a chat message sent during the outage arrives once.
+//! Prosody restarted mid-call (sessions and rooms gone), a network-change hint while the path
+//! is a blackhole; and on the bridge's side: an outage, a phone's path that dies (with and
+//! without the hint), a dead allocation, a focus without ICE restarts, and the bridge going away.
+//! After each, both sides hear each other again, the one who stayed is not reported as leaving
+//! and joining, and a chat message sent during a signalling outage arrives once.
 //! Ann reaches Prosody through the fault proxy; Bob directly. Times from the end of the fault to
 //! audio are printed for the README.
 
@@ -12,8 +14,9 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use omni_jitsi_core::{ConferenceEvent, ConnectionState, MeetingOptions, Timeouts};
+use omni_jitsi_testbed::bridge::BridgeStats;
 use omni_jitsi_testbed::fault_proxy::FaultProxy;
-use omni_jitsi_testbed::{Testbed, TestbedOptions};
+use omni_jitsi_testbed::{FocusBehaviour, Testbed, TestbedOptions};
 
 /// Every recovery must be heard within this; the reconnection total is 45 s below it.
 const AUDIO_WITHIN: Duration = Duration::from_secs(40);
@@ -262,7 +265,8 @@ async fn a_dead_path_to_the_bridge_gets_a_new_bridge_session_without_anyone_leav
         "Ann is on the bridge"
     );
     let cut = Instant::now();
-    // Ann's ICE gives up on the path (12 s), she asks the focus for a new session, and the
+    // Ann hears nothing for 5 s and restarts ICE in place, which cannot get through either
+    // (6 s); she asks the focus for a new session, and the
     // focus offers one on a fresh allocation.
     until_both_hear(&ann, &bob).await;
     let recovered = cut.elapsed();
@@ -296,8 +300,8 @@ async fn a_dead_path_to_the_bridge_gets_a_new_bridge_session_without_anyone_leav
         .collect();
     assert!(left.is_empty(), "nobody left the room: {left:?}");
     eprintln!(
-        "measured: bridge path dead: audio both ways {recovered:?} after the cut (ICE gives up \
-         12 s after the last packet)"
+        "measured: bridge allocation dead: audio both ways {recovered:?} after the cut (5 s to \
+         notice, 6 s for the ICE restart, then a new session)"
     );
     ann.hang_up().await;
     bob.hang_up().await;
@@ -337,7 +341,7 @@ async fn bridged_call(tb: &Testbed, room: &str) -> (Client, Client, Client) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_bridge_path_back_before_ice_gives_up_carries_media_again_without_a_restart() {
+async fn a_bridge_path_back_after_an_outage_carries_media_again_in_the_same_session() {
     let room = "fault-bridge-outage";
     let tb = hibernating(Duration::from_secs(60)).await;
     let (mut ann, bob, cat) = bridged_call(&tb, room).await;
@@ -345,7 +349,7 @@ async fn a_bridge_path_back_before_ice_gives_up_carries_media_again_without_a_re
     ann.take_arrived();
 
     interrupt_bridge_path(&tb, room, &mut ann).await;
-    // Back after the 5 s it took to notice, well before ICE gives up (7 s more).
+    // Back after the 5 s it took to notice, while the in-place ICE restart is under way.
     let bridge = tb.bridge().expect("the testbed runs a bridge");
     assert!(
         bridge.blackhole(room, ann.id().as_str(), false),
@@ -360,7 +364,7 @@ async fn a_bridge_path_back_before_ice_gives_up_carries_media_again_without_a_re
         _ => None,
     })
     .await;
-    // A restart would have waited for ICE to give up, 7 s after the path was back.
+    // A new session would have waited for the ICE restart to give up, 6 s after it began.
     assert!(
         recovered < Duration::from_secs(5),
         "audio {recovered:?} after the path was back"
@@ -375,32 +379,191 @@ async fn a_bridge_path_back_before_ice_gives_up_carries_media_again_without_a_re
     cat.hang_up().await;
 }
 
+/// Ann's phone leaves the network its media went through: the path from that address dies,
+/// while the bridge stays reachable from any other. Returns the dead address.
+fn kill_media_path(tb: &Testbed, room: &str, ann: &Client) -> std::net::SocketAddr {
+    let bridge = tb.bridge().expect("the testbed runs a bridge");
+    bridge
+        .kill_path(room, ann.id().as_str())
+        .expect("Ann has a path to the bridge")
+}
+
+/// Asserts that media recovered through an in-place ICE restart: one more restart on the
+/// bridge, no new allocation (so no new Jingle session and no new SSRCs).
+fn restarted_in_place(tb: &Testbed, before: BridgeStats) {
+    let after = tb.bridge().expect("the testbed runs a bridge").stats();
+    assert_eq!(
+        after.allocations, before.allocations,
+        "a new bridge session was set up: {before:?} -> {after:?}"
+    );
+    assert!(
+        after.ice_restarts > before.ice_restarts,
+        "no ICE restart: {before:?} -> {after:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_network_change_hint_on_an_interrupted_bridge_path_restarts_it_at_once() {
+async fn a_network_change_hint_moves_media_to_the_new_path_by_an_ice_restart() {
     let room = "fault-bridge-hint";
     let tb = hibernating(Duration::from_secs(60)).await;
-    let (mut ann, bob, cat) = bridged_call(&tb, room).await;
+    let (mut ann, mut bob, cat) = bridged_call(&tb, room).await;
     until_both_hear(&ann, &bob).await;
+    ann.take_arrived();
+    bob.take_arrived();
+    let before = tb.bridge().expect("the testbed runs a bridge").stats();
 
-    interrupt_bridge_path(&tb, room, &mut ann).await;
-    // The OS reports the new network: the SDK does not wait for ICE to give up.
+    let dead = kill_media_path(&tb, room, &ann);
+    // The OS reports the new network at once: the SDK restarts ICE without waiting for the
+    // old path to look dead.
     let hinted = Instant::now();
     ann.meeting.network_changed().await.unwrap();
     until_both_hear(&ann, &bob).await;
     let recovered = hinted.elapsed();
     assert!(
-        recovered < Duration::from_secs(5),
-        "audio both ways {recovered:?} after the hint: the restart waited for ICE to fail"
+        recovered < Duration::from_secs(3),
+        "audio both ways {recovered:?} after the hint ({dead} died)"
     );
-    ann.expect("media_connection_changed restored", |e| {
+    restarted_in_place(&tb, before);
+    let flicker: Vec<String> = ann
+        .take_arrived()
+        .into_iter()
+        .chain(bob.take_arrived())
+        .filter_map(|e| match e {
+            ConferenceEvent::RemoteTrackRemoved { source_name, .. } => {
+                Some(format!("removed {source_name}"))
+            }
+            ConferenceEvent::ParticipantLeft { display_name, .. } => display_name,
+            ConferenceEvent::Error { error, .. } => Some(error),
+            _ => None,
+        })
+        .collect();
+    assert!(flicker.is_empty(), "the apps saw the restart: {flicker:?}");
+    eprintln!("measured: network hint after the media path died: audio both ways {recovered:?} after the hint");
+    ann.hang_up().await;
+    bob.hang_up().await;
+    cat.hang_up().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_media_path_without_a_hint_is_restarted_in_place_once_it_looks_interrupted() {
+    let room = "fault-bridge-dead-path";
+    let tb = hibernating(Duration::from_secs(60)).await;
+    let (mut ann, bob, cat) = bridged_call(&tb, room).await;
+    until_both_hear(&ann, &bob).await;
+    ann.take_arrived();
+    let before = tb.bridge().expect("the testbed runs a bridge").stats();
+
+    kill_media_path(&tb, room, &ann);
+    let cut = Instant::now();
+    ann.expect("media_connection_changed interrupted", |e| {
         matches!(
             e,
-            ConferenceEvent::MediaConnectionChanged { interrupted: false }
+            ConferenceEvent::MediaConnectionChanged { interrupted: true }
         )
         .then_some(())
     })
     .await;
-    eprintln!("measured: network hint on a dead bridge path: audio both ways {recovered:?} after the hint");
+    until_both_hear(&ann, &bob).await;
+    let recovered = cut.elapsed();
+    restarted_in_place(&tb, before);
+    eprintln!(
+        "measured: media path dead, no hint: audio both ways {recovered:?} after the cut (5 s \
+         without a packet, then an in-place ICE restart)"
+    );
+    ann.hang_up().await;
+    bob.hang_up().await;
+    cat.hang_up().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_focus_without_ice_restarts_gets_a_restart_request_for_a_new_session_instead() {
+    let room = "fault-no-ice-restart";
+    let tb = testbed_with(TestbedOptions {
+        focus: FocusBehaviour {
+            ice_restart: false,
+            ..FocusBehaviour::default()
+        },
+        ..TestbedOptions::default()
+    })
+    .await;
+    let (mut ann, bob, cat) = bridged_call(&tb, room).await;
+    until_both_hear(&ann, &bob).await;
+    let before = tb.bridge().expect("the testbed runs a bridge").stats();
+
+    interrupt_bridge_path(&tb, room, &mut ann).await;
+    let hinted = Instant::now();
+    ann.meeting.network_changed().await.unwrap();
+    until_both_hear(&ann, &bob).await;
+    let recovered = hinted.elapsed();
+    let after = tb.bridge().expect("the testbed runs a bridge").stats();
+    assert_eq!(
+        (after.ice_restarts, after.allocations),
+        (before.ice_restarts, before.allocations + 1),
+        "refused, then a new bridge session"
+    );
+    assert!(
+        recovered < Duration::from_secs(5),
+        "audio both ways {recovered:?} after the hint"
+    );
+    eprintln!("measured: network hint, focus without ICE restarts: audio both ways {recovered:?} after the hint");
+    ann.hang_up().await;
+    bob.hang_up().await;
+    cat.hang_up().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bridge_going_away_moves_everyone_to_another_without_anyone_leaving() {
+    let room = "fault-bridge-move";
+    let tb = hibernating(Duration::from_secs(60)).await;
+    let (mut ann, mut bob, mut cat) = bridged_call(&tb, room).await;
+    until_both_hear(&ann, &bob).await;
+    for c in [&mut ann, &mut bob, &mut cat] {
+        c.take_arrived();
+    }
+    let old = tb.bridge().expect("the testbed runs a bridge");
+
+    let moved = Instant::now();
+    tb.move_bridge().await.expect("a second bridge starts");
+    for c in [&mut ann, &mut bob, &mut cat] {
+        c.expect("media leaves the old bridge", |e| {
+            matches!(
+                e,
+                ConferenceEvent::MediaConnectionChanged { interrupted: true }
+            )
+            .then_some(())
+        })
+        .await;
+        c.expect("media on the new bridge", |e| {
+            matches!(
+                e,
+                ConferenceEvent::MediaConnectionChanged { interrupted: false }
+            )
+            .then_some(())
+        })
+        .await;
+    }
+    until_both_hear(&ann, &bob).await;
+    let recovered = moved.elapsed();
+    let new = tb.bridge().expect("the testbed runs a bridge");
+    assert_ne!(new.id(), old.id());
+    let stats = new.stats();
+    assert_eq!(stats.allocations, 3, "everyone moved: {stats:?}");
+    assert!(
+        stats.rtp_forwarded > 0,
+        "media goes through the new bridge: {stats:?}"
+    );
+    let trouble: Vec<String> = [&mut ann, &mut bob, &mut cat]
+        .into_iter()
+        .flat_map(|c| c.take_arrived())
+        .filter_map(|e| match e {
+            ConferenceEvent::ParticipantLeft { display_name, .. } => display_name,
+            ConferenceEvent::Error { error, .. } => Some(error),
+            ConferenceEvent::ConnectionStateChanged { state } => Some(format!("{state:?}")),
+            _ => None,
+        })
+        .collect();
+    assert!(trouble.is_empty(), "{trouble:?}");
+    eprintln!("measured: bridge move: audio both ways {recovered:?} after the move began");
     ann.hang_up().await;
     bob.hang_up().await;
     cat.hang_up().await;

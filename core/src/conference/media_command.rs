@@ -30,6 +30,13 @@ pub enum MediaCommand {
         offer: String,
         remote_names: Vec<(u32, String)>,
     },
+    /// The bridge's new ICE generation (in-place ICE restart): `offer` is the remote description
+    /// with its credentials and no candidates; the answer rotates ours and comes back as
+    /// [`MediaInput::IceRestarted`].
+    RestartIce {
+        sid: String,
+        offer: String,
+    },
     /// The peer's answer to our offer.
     SetAnswer {
         sid: String,
@@ -90,6 +97,8 @@ pub enum MediaInput {
     Failed { sid: String, reason: String },
     /// The session stopped hearing from the other side (ICE `disconnected`), or hears it again.
     Connection { sid: String, interrupted: bool },
+    /// Our answer after an in-place ICE restart, with our new ICE credentials.
+    IceRestarted { sid: String, sdp: String },
 }
 
 impl MediaInput {
@@ -99,7 +108,8 @@ impl MediaInput {
             MediaInput::LocalDescription { sid, .. }
             | MediaInput::LocalCandidate { sid, .. }
             | MediaInput::Failed { sid, .. }
-            | MediaInput::Connection { sid, .. } => sid,
+            | MediaInput::Connection { sid, .. }
+            | MediaInput::IceRestarted { sid, .. } => sid,
         }
     }
 }

@@ -191,6 +191,7 @@ impl MediaEngine {
             | MediaCommand::Answer { sid, .. }
             | MediaCommand::SetAnswer { sid, .. }
             | MediaCommand::Renegotiate { sid, .. }
+            | MediaCommand::RestartIce { sid, .. }
             | MediaCommand::AddCandidate { sid, .. }
             | MediaCommand::NameSources { sid, .. }
             | MediaCommand::StartScreen { sid, .. }
@@ -252,6 +253,14 @@ impl MediaEngine {
                     .await
                     .map_err(|e| e.to_string())?;
                 Ok(None)
+            }
+            MediaCommand::RestartIce { sid, offer } => {
+                let media = self.session(&sid)?;
+                let sdp = media
+                    .accept_offer(&offer)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(Some(MediaInput::IceRestarted { sid, sdp }))
             }
             MediaCommand::AddCandidate { sid, candidate } => {
                 let media = self.session(&sid)?;

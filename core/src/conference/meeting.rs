@@ -425,8 +425,10 @@ impl Meeting {
     /// The device's network changed (another Wi-Fi, Wi-Fi to cellular, back from no network):
     /// the SDK probes the server at once with a ping that must be answered within 2 s, and
     /// reconnects (resuming, else rejoining) when it is not, instead of waiting up to 20 s for
-    /// keepalive to notice. While already reconnecting, the next try starts now. ICE is not
-    /// restarted on this hint yet.
+    /// keepalive to notice. While already reconnecting, the next try starts now. ICE with the
+    /// bridge restarts in place at once, gathering on the new network (or, where the focus
+    /// cannot restart ICE now, the bridge session is restarted); P2P media is left to its
+    /// fallback to the bridge.
     pub async fn network_changed(&self) -> Result<(), Error> {
         self.call(Command::NetworkChanged).await
     }

@@ -158,6 +158,10 @@ enum IqPurpose {
     Recording(ReplyId),
     /// A Jingle request we sent; errors are logged.
     Jingle,
+    /// Our request for an in-place ICE restart of bridge session `sid`.
+    IceRestart {
+        sid: String,
+    },
 }
 
 pub struct Conference {
@@ -178,12 +182,15 @@ pub struct Conference {
     /// When a delayed P2P start (after a third participant left) is due.
     p2p_restart_at: Option<Instant>,
     jvb: Option<bridge::JvbSession>,
-    /// The focus was asked for a new bridge session in place of one whose connection failed.
+    /// A new bridge session is on its way: asked for in place of one whose connection failed,
+    /// or announced by the focus moving us to another bridge.
     bridge_restart: Option<bridge::BridgeRestart>,
     /// When we asked for bridge session restarts lately, to stay within the focus's rate limit.
     bridge_restarts: VecDeque<Instant>,
-    /// When the app last said the network changed.
-    network_changed_at: Option<Instant>,
+    /// The same for in-place ICE restarts, which Jicofo limits separately.
+    ice_restarts: VecDeque<Instant>,
+    /// The focus answered an ICE restart request with `feature-not-implemented`.
+    focus_refuses_ice_restarts: bool,
     /// Whether the app was last told that the connection carrying media is interrupted.
     media_interrupted: bool,
     /// Remote tracks announced to the app: source name -> owner, kind, and whether it is a
@@ -236,7 +243,8 @@ impl Conference {
             jvb: None,
             bridge_restart: None,
             bridge_restarts: VecDeque::new(),
-            network_changed_at: None,
+            ice_restarts: VecDeque::new(),
+            focus_refuses_ice_restarts: false,
             media_interrupted: false,
             tracks: std::collections::BTreeMap::new(),
             receiver_constraints: ReceiverVideoConstraints::default(),
@@ -293,6 +301,10 @@ impl Conference {
             Some(self.pinger.next_deadline()),
             self.p2p_restart_at,
             self.bridge_restart.as_ref().map(|r| r.due),
+            self.jvb
+                .as_ref()
+                .and_then(|s| s.ice_restart.as_ref())
+                .map(|r| r.due),
         ]
         .into_iter()
         .flatten()
@@ -312,6 +324,7 @@ impl Conference {
                     Err(Error::Timeout("the room did not answer the request".into())),
                 ),
                 IqPurpose::Admin(None) | IqPurpose::Jingle => {}
+                IqPurpose::IceRestart { sid } => self.ice_restart_unanswered(&sid, now),
                 IqPurpose::Recording(reply) => self.reply(
                     reply,
                     Err(Error::Timeout(
@@ -349,6 +362,7 @@ impl Conference {
             self.update_p2p(false);
         }
         self.poll_bridge_restart(now);
+        self.poll_ice_restart(now);
         if self.pinger.poll(now) == PingAction::SendPing {
             let id = self
                 .iqs
@@ -812,6 +826,13 @@ impl Conference {
                     log::warn!("the peer refused a Jingle request: {}", e.condition);
                 }
             }
+            IqPurpose::IceRestart { sid } => {
+                let refused = match &outcome {
+                    IqOutcome::Error(e) => Some(e),
+                    IqOutcome::Result(_) => None,
+                };
+                self.on_ice_restart_answer(&sid, refused, now);
+            }
             IqPurpose::Recording(reply) => {
                 let result = match outcome {
                     IqOutcome::Result(_) => Ok(()),
@@ -1200,6 +1221,9 @@ fn admin_error(error: StanzaError) -> Error {
 mod bridge;
 #[cfg(test)]
 mod bridge_tests;
+mod ice_restart;
+#[cfg(test)]
+mod ice_restart_tests;
 mod media;
 #[cfg(test)]
 mod p2p_tests;

@@ -118,6 +118,9 @@ pub(crate) async fn build_peer_connection(
         .with_setting_engine(
             SettingEngineBuilder::new()
                 .with_ice_timeouts(Some(ICE_DISCONNECTED_AFTER), Some(ICE_FAILED_AFTER), None)
+                // An ICE restart follows a network change: the sockets bound on the old network
+                // are rebound, so the new generation gathers on the network the phone is on now.
+                .with_discard_local_candidates_during_ice_restart(true)
                 .build(),
         )
         .with_interceptor_registry(registry)

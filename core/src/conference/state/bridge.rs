@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use super::ice_restart::{allowed_at, IceRestart};
 use super::media::{
     bundle_trickle, ice_credentials, name_unnamed, names, offer_candidates, restarts_ice,
     without_candidates,
@@ -36,17 +37,17 @@ pub(super) type Track = (EndpointId, MediaKind, bool);
 /// Jicofo's limits on restart requests (`restart-request-rate-limits`: at least 5 s apart, at
 /// most 5 a minute); it terminates a request beyond them without starting a new session, so a
 /// request waits until they allow it.
-const RESTART_MIN_INTERVAL: Duration = Duration::from_secs(5);
-const RESTART_WINDOW: Duration = Duration::from_secs(60);
-const RESTARTS_PER_WINDOW: usize = 5;
+pub(super) const RESTART_MIN_INTERVAL: Duration = Duration::from_secs(5);
+pub(super) const RESTART_WINDOW: Duration = Duration::from_secs(60);
+pub(super) const RESTARTS_PER_WINDOW: usize = 5;
 /// Jicofo re-invites at once; without a new offer by then, the bridge media is given up.
 const RESTART_WAIT: Duration = Duration::from_secs(20);
-/// A bridge connection interrupted this soon after the app said the network changed is not
-/// waited on until ICE gives up: the old path is most likely gone with the old network.
-const NETWORK_HINT_WINDOW: Duration = Duration::from_secs(10);
+/// The reason text of Jicofo's `session-terminate` when it re-invites a participant elsewhere.
+const MOVING: &str = "moving";
 
-/// A bridge session whose connection failed, while the focus starts a new one in its place:
-/// its remote sources stay announced meanwhile, so the app's tracks do not flicker.
+/// A bridge session that ended (its connection failed, or the focus moves us to another
+/// bridge) while the focus starts a new one in its place: its remote sources stay announced
+/// meanwhile, so the app's tracks do not flicker.
 pub(super) struct BridgeRestart {
     sources: Vec<RemoteSource>,
     /// The request, until Jicofo's rate limit lets it go out.
@@ -66,19 +67,23 @@ struct RestartRequest {
 pub(super) struct JvbSession {
     pub sid: String,
     /// Who offered: the focus occupant, to which every request of the session goes.
-    focus: Jid,
+    pub(super) focus: Jid,
     /// Jicofo's id for our bridge allocation (`<bridge-session id>`), named again when we ask
     /// for a restart.
-    bridge_session: Option<String>,
-    remote_sdp: Sdp,
+    pub(super) bridge_session: Option<String>,
+    pub(super) remote_sdp: Sdp,
     pub remote_sources: Vec<RemoteSource>,
-    local_sdp: Option<Sdp>,
-    pending_local_candidates: Vec<String>,
+    pub(super) local_sdp: Option<Sdp>,
+    pub(super) pending_local_candidates: Vec<String>,
     /// Whether the remote description has the m-line our screen share goes out on.
     screen_mline: bool,
     /// The connection stopped hearing from the bridge (a new session after a restart counts as
     /// interrupted until it connects).
-    interrupted: bool,
+    pub(super) interrupted: bool,
+    /// An in-place ICE restart underway.
+    pub(super) ice_restart: Option<IceRestart>,
+    /// The bridge's last ICE generation applied (0: the offer's).
+    pub(super) ice_generation: u32,
 }
 
 impl Conference {
@@ -86,7 +91,13 @@ impl Conference {
         from.is_some_and(|f| self.focus_occupant().ok().as_ref() == Some(f))
     }
 
-    pub(super) fn handle_bridge_jingle(&mut self, request: &Element, el: &Element, focus: Jid) {
+    pub(super) fn handle_bridge_jingle(
+        &mut self,
+        request: &Element,
+        el: &Element,
+        focus: Jid,
+        now: Instant,
+    ) {
         let jingle = match parse_jingle(el) {
             Ok(j) => j,
             Err(e) => {
@@ -107,8 +118,25 @@ impl Conference {
             }
             Action::SessionTerminate => {
                 self.send(super::result_for(request));
+                // The next session is a new PeerConnection, where a browser sends under new
+                // SSRCs: receivers' SRTP replay windows would drop a new RTP sequence under the
+                // old ones.
+                self.renew_local_identity();
+                let moving = jingle
+                    .reason
+                    .as_ref()
+                    .is_some_and(|r| r.text.as_deref() == Some(MOVING));
                 if let Some(session) = self.jvb.take() {
-                    self.close_jvb(session);
+                    if moving {
+                        self.await_moved_session(session, now);
+                    } else {
+                        self.close_jvb(session);
+                    }
+                }
+            }
+            Action::TransportInfo if ice_generation_transport(&jingle).is_some() => {
+                if let Some(transport) = ice_generation_transport(&jingle) {
+                    self.on_bridge_ice_transport(request, transport, now);
                 }
             }
             Action::TransportInfo
@@ -129,8 +157,9 @@ impl Conference {
                     });
                 }
             }
-            // Moving to another bridge (transport-replace) is not done yet (nor ICE restarts,
-            // above): saying so lets Jicofo fall back to a new session-initiate.
+            // Moving to another bridge (transport-replace) is not done yet (nor new credentials
+            // without an ICE generation, above): saying so lets Jicofo fall back to a new
+            // session-initiate.
             other => {
                 log::info!("bridge Jingle {} is not supported yet", other.as_str());
                 self.send(error_reply(request, "cancel", "feature-not-implemented"));
@@ -176,6 +205,8 @@ impl Conference {
             pending_local_candidates: Vec::new(),
             screen_mline: false,
             interrupted: restarting,
+            ice_restart: None,
+            ice_generation: 0,
         });
         let muted = self.muted();
         self.media(MediaCommand::Answer {
@@ -247,6 +278,20 @@ impl Conference {
             });
         }
         self.sync_tracks();
+    }
+
+    /// Jicofo moving us to another bridge (`reInviteParticipants` with its default
+    /// `RestartJingle`: `session-terminate` "moving", then a new `session-initiate`): the
+    /// tracks stay announced until the new session carries them, as through a restart.
+    fn await_moved_session(&mut self, session: JvbSession, now: Instant) {
+        log::info!("the focus moves us to another bridge");
+        self.bridge_restart = Some(BridgeRestart {
+            sources: session.remote_sources.clone(),
+            pending: None,
+            due: now + RESTART_WAIT,
+        });
+        self.close_jvb(session);
+        self.end_screen_share();
     }
 
     fn close_jvb(&mut self, session: JvbSession) {
@@ -363,37 +408,54 @@ impl Conference {
         match input {
             MediaInput::LocalDescription { sdp, .. } => self.on_bridge_answer(&sdp),
             MediaInput::LocalCandidate { candidate, .. } => {
+                let applying = self.applying_ice_restart();
                 let session = self.jvb.as_mut()?;
-                if session.local_sdp.is_none() {
+                if session.local_sdp.is_none() || applying {
                     session.pending_local_candidates.push(candidate);
                 } else {
                     self.trickle_to_bridge(&[candidate]);
                 }
             }
-            MediaInput::Failed { reason, .. } => self.on_bridge_failed(&reason, now),
+            MediaInput::IceRestarted { sdp, .. } => self.on_ice_restarted(&sdp),
+            MediaInput::Failed { reason, .. } => {
+                if let Some(session) = self.jvb.as_mut() {
+                    session.interrupted = true;
+                }
+                if self.ice_restarting() {
+                    // The old generation giving up while the new one is on its way.
+                    log::info!("the bridge connection failed during an ICE restart: {reason}");
+                } else {
+                    self.request_ice_restart(&reason, now, false);
+                }
+                self.announce_media_connection();
+            }
             MediaInput::Connection { interrupted, .. } => {
                 if let Some(session) = self.jvb.as_mut() {
                     session.interrupted = interrupted;
                 }
-                let hinted = self
-                    .network_changed_at
-                    .is_some_and(|at| now.duration_since(at) < NETWORK_HINT_WINDOW);
-                if interrupted && hinted && self.p2p.is_none() {
-                    self.on_bridge_failed("interrupted after the network changed", now);
+                if interrupted {
+                    // Nothing heard for 5 s: restarting in place costs a request and keeps the
+                    // old pair if it comes back, where waiting for ICE to fail costs 7 s more
+                    // (lib-jitsi-meet waits for failed, which browsers reach after 30 s).
+                    self.request_ice_restart("no packet from the bridge for 5 s", now, false);
                 } else {
-                    self.announce_media_connection();
+                    self.ice_restart_connected();
                 }
+                self.announce_media_connection();
             }
         }
         None
     }
 
-    /// The app says the network changed: a bridge connection already interrupted is restarted
-    /// now rather than when ICE gives up, and one interrupted in the next seconds too.
+    /// The app says the network changed: ICE with the bridge restarts at once, gathering on the
+    /// network the phone is on now, rather than when the old path is found dead; P2P, when it
+    /// is not running, is tried again.
     pub(super) fn network_changed(&mut self, now: Instant) {
-        self.network_changed_at = Some(now);
-        if self.p2p.is_none() && self.jvb.as_ref().is_some_and(|s| s.interrupted) {
-            self.on_bridge_failed("interrupted when the network changed", now);
+        self.request_ice_restart("the network changed", now, true);
+        // A P2P session that failed on the old network may work on the new one, where
+        // lib-jitsi-meet would only try again once the room changes.
+        if self.p2p.is_none() {
+            self.update_p2p(false);
         }
     }
 
@@ -412,14 +474,14 @@ impl Conference {
         }
     }
 
-    /// The bridge connection failed (ICE gave up on every path): as lib-jitsi-meet does with a
-    /// Jicofo that supports it (`IceFailedHandling`, "terminate-restart"), we end the session
-    /// asking for a new one, which Jicofo offers at once on a fresh allocation (`terminateSession`
-    /// with `reinvite`). Jicofo ends a request beyond its rate limit without a new session, so
-    /// such a request waits until the limit allows it: the failed session carries nothing
-    /// meanwhile. Without a bridge session id to name, the session just ends and the app is told
-    /// that bridge media failed.
-    fn on_bridge_failed(&mut self, reason: &str, now: Instant) {
+    /// The bridge connection is broken and an in-place ICE restart cannot help (or was not
+    /// possible): as lib-jitsi-meet does with a Jicofo that supports it (`IceFailedHandling`,
+    /// "terminate-restart"), we end the session asking for a new one, which Jicofo offers at
+    /// once on a fresh allocation (`terminateSession` with `reinvite`). Jicofo ends a request
+    /// beyond its rate limit without a new session, so such a request waits until the limit
+    /// allows it: the failed session carries nothing meanwhile. Without a bridge session id to
+    /// name, the session just ends and the app is told that bridge media failed.
+    pub(super) fn on_bridge_failed(&mut self, reason: &str, now: Instant) {
         log::warn!("bridge media session failed: {reason}");
         let Some(session) = self.jvb.take() else {
             return;
@@ -456,24 +518,14 @@ impl Conference {
 
     /// The earliest a restart request stays within Jicofo's limits (5 s after the last one, and
     /// no more than 5 in a minute).
-    fn restart_allowed_at(&mut self, now: Instant) -> Instant {
-        while self
-            .bridge_restarts
-            .front()
-            .is_some_and(|at| now.duration_since(*at) >= RESTART_WINDOW)
-        {
-            self.bridge_restarts.pop_front();
-        }
-        let mut at = now;
-        if let Some(last) = self.bridge_restarts.back() {
-            at = at.max(*last + RESTART_MIN_INTERVAL);
-        }
-        if self.bridge_restarts.len() >= RESTARTS_PER_WINDOW {
-            if let Some(oldest) = self.bridge_restarts.front() {
-                at = at.max(*oldest + RESTART_WINDOW);
-            }
-        }
-        at
+    pub(super) fn restart_allowed_at(&mut self, now: Instant) -> Instant {
+        allowed_at(
+            &mut self.bridge_restarts,
+            now,
+            RESTART_MIN_INTERVAL,
+            RESTART_WINDOW,
+            RESTARTS_PER_WINDOW,
+        )
     }
 
     /// Sends a restart request that is due; gives up on a new offer that is overdue: its tracks
@@ -488,8 +540,8 @@ impl Conference {
             return self.emit(ConferenceEvent::Error {
                 error: "media_failed".into(),
                 message: format!(
-                    "the focus started no new bridge session within {RESTART_WAIT:?} of our \
-                     restart request"
+                    "the focus started no new bridge session within {RESTART_WAIT:?} of the \
+                     old one's end"
                 ),
             });
         };
@@ -546,7 +598,7 @@ impl Conference {
         }
     }
 
-    fn trickle_to_bridge(&mut self, lines: &[String]) {
+    pub(super) fn trickle_to_bridge(&mut self, lines: &[String]) {
         let Some(session) = self.jvb.as_ref() else {
             return;
         };
@@ -562,7 +614,7 @@ impl Conference {
         self.send_to_focus(&focus, &info);
     }
 
-    fn send_to_focus(&mut self, focus: &Jid, jingle: &Jingle) {
+    pub(super) fn send_to_focus(&mut self, focus: &Jid, jingle: &Jingle) {
         let id = self.iqs.track(
             super::IqPurpose::Jingle,
             std::time::Instant::now(),
@@ -721,4 +773,14 @@ impl Conference {
             | BridgeEvent::SourcesRemapped { .. } => {}
         }
     }
+}
+
+/// The transport of a `transport-info` that carries the bridge's new ICE generation.
+fn ice_generation_transport(jingle: &Jingle) -> Option<crate::jingle::IceUdpTransport> {
+    jingle
+        .contents
+        .iter()
+        .filter_map(|c| c.transport.as_ref())
+        .find(|t| t.ice_generation.is_some())
+        .cloned()
 }

@@ -9,9 +9,9 @@ use crate::conference::media_command::{MediaInput, Peer};
 use crate::events::MediaKind;
 use crate::jingle::Action;
 
-const ROOM: &str = "standup@conference.meet.test";
-const FOCUS: &str = "standup@conference.meet.test/focus";
-const SID: &str = "7kq3b0c8ufhg6";
+pub(super) const ROOM: &str = "standup@conference.meet.test";
+pub(super) const FOCUS: &str = "standup@conference.meet.test/focus";
+pub(super) const SID: &str = "7kq3b0c8ufhg6";
 
 fn fixture(xml: &str) -> String {
     xml[xml.find("<jingle").unwrap()..].to_string()
@@ -27,7 +27,7 @@ fn jicofo_source_add() -> String {
     fixture(include_str!("../../jingle/fixtures/jicofo-source-add.xml"))
 }
 
-fn our_bridge_answer() -> String {
+pub(super) fn our_bridge_answer() -> String {
     include_str!("../../jingle/fixtures/webrtc-rs-answer-bridge.sdp")
         .lines()
         .filter(|l| !l.starts_with('#'))
@@ -51,7 +51,7 @@ fn focus_arrives(c: &mut Conference, now: Instant) {
 }
 
 /// Joined with three others (so no P2P) and the focus in the room.
-fn in_a_bridge_room(now: Instant) -> Conference {
+pub(super) fn in_a_bridge_room(now: Instant) -> Conference {
     let (mut c, _) = joined_with(&["a8f7g30b", "c3d4e5f6", "e5f6a7b8"], now);
     focus_arrives(&mut c, now);
     c
@@ -67,7 +67,7 @@ fn bridge_commands(outputs: &[Output]) -> Vec<&BridgeCommand> {
         .collect()
 }
 
-fn tracks(outputs: &[Output]) -> Vec<(bool, String, MediaKind)> {
+pub(super) fn tracks(outputs: &[Output]) -> Vec<(bool, String, MediaKind)> {
     events(outputs)
         .into_iter()
         .filter_map(|e| match e {
@@ -82,7 +82,7 @@ fn tracks(outputs: &[Output]) -> Vec<(bool, String, MediaKind)> {
         .collect()
 }
 
-fn accepted(c: &mut Conference, now: Instant) -> Vec<Output> {
+pub(super) fn accepted(c: &mut Conference, now: Instant) -> Vec<Output> {
     c.handle_stanza(&jingle_iq(FOCUS, "f1", &jicofo_offer()), now);
     let out = drain(c);
     c.handle_media(
@@ -567,7 +567,7 @@ fn the_bridge_s_sender_constraints_on_our_sources_reach_the_engine() {
     assert!(drain(&mut c).is_empty());
 }
 
-fn added_candidates(outputs: &[Output]) -> Vec<&str> {
+pub(super) fn added_candidates(outputs: &[Output]) -> Vec<&str> {
     media(outputs)
         .into_iter()
         .filter_map(|m| match m {
@@ -577,10 +577,11 @@ fn added_candidates(outputs: &[Output]) -> Vec<&str> {
         .collect()
 }
 
-/// Until ICE restarts are implemented, new credentials in a `transport-info` are refused like
-/// `transport-replace`, so Jicofo re-invites instead of the session keeping the old ones.
+/// New credentials in a `transport-info` without an `ice-generation` are no restart Jicofo
+/// sends: refused like `transport-replace`, so it re-invites instead of the session keeping the
+/// old ones (`ice_restart_tests` has the restart it does send).
 #[test]
-fn an_in_place_ice_restart_from_the_bridge_is_refused_while_trickle_still_works() {
+fn new_credentials_without_an_ice_generation_are_refused_while_trickle_still_works() {
     let now = Instant::now();
     let mut c = in_a_bridge_room(now);
     accepted(&mut c, now);
@@ -716,7 +717,10 @@ fn a_browser_back_from_p2p_is_received_on_the_mlines_its_sources_left() {
     assert!(tracks(&out).is_empty(), "{:?}", tracks(&out));
 }
 
-fn bridge_failed(c: &mut Conference, now: Instant) -> Vec<Output> {
+/// The bridge connection fails and the focus refuses the in-place ICE restart we ask for (a
+/// Jicofo with `enable-ice-restart = false`, or one beyond its limit): what follows is the
+/// request for a new session.
+pub(super) fn bridge_failed(c: &mut Conference, now: Instant) -> Vec<Output> {
     c.handle_media(
         MediaInput::Failed {
             sid: SID.into(),
@@ -724,10 +728,18 @@ fn bridge_failed(c: &mut Conference, now: Instant) -> Vec<Output> {
         },
         now,
     );
-    drain(c)
+    let mut out = drain(c);
+    if let Some(id) = super::ice_restart_tests::ice_restart_request(&out) {
+        c.handle_stanza(
+            &super::ice_restart_tests::refusal(&id, "feature-not-implemented"),
+            now,
+        );
+        out.extend(drain(c));
+    }
+    out
 }
 
-fn errors(outputs: &[Output]) -> Vec<String> {
+pub(super) fn errors(outputs: &[Output]) -> Vec<String> {
     events(outputs)
         .into_iter()
         .filter_map(|e| match e {
@@ -738,7 +750,7 @@ fn errors(outputs: &[Output]) -> Vec<String> {
 }
 
 /// The focus's new offer after a restart: a new session id, the same sources.
-fn jicofo_offer_again() -> String {
+pub(super) fn jicofo_offer_again() -> String {
     jicofo_offer().replace(SID, "9m2x4c7v1b3n5")
 }
 
@@ -877,7 +889,11 @@ fn without_a_new_offer_the_restart_is_given_up_and_the_tracks_removed() {
     assert_eq!(tracks(&out).len(), 3, "{out:?}");
 }
 
-fn bridge_connection(c: &mut Conference, interrupted: bool, now: Instant) -> Vec<Output> {
+pub(super) fn bridge_connection(
+    c: &mut Conference,
+    interrupted: bool,
+    now: Instant,
+) -> Vec<Output> {
     c.handle_media(
         MediaInput::Connection {
             sid: SID.into(),
@@ -888,7 +904,7 @@ fn bridge_connection(c: &mut Conference, interrupted: bool, now: Instant) -> Vec
     drain(c)
 }
 
-fn media_connection(outputs: &[Output]) -> Vec<bool> {
+pub(super) fn media_connection(outputs: &[Output]) -> Vec<bool> {
     events(outputs)
         .into_iter()
         .filter_map(|e| match e {
@@ -898,7 +914,7 @@ fn media_connection(outputs: &[Output]) -> Vec<bool> {
         .collect()
 }
 
-fn restart_requested(outputs: &[Output]) -> bool {
+pub(super) fn restart_requested(outputs: &[Output]) -> bool {
     jingle_sent(outputs).iter().any(|(_, j)| {
         j.action == Action::SessionTerminate && j.bridge_session.as_ref().is_some_and(|b| b.restart)
     })
@@ -913,60 +929,14 @@ fn the_app_hears_when_the_bridge_connection_is_interrupted_and_back() {
 
     let out = bridge_connection(&mut c, true, now);
     assert_eq!(media_connection(&out), [true]);
-    assert!(!restart_requested(&out), "ICE may still recover on its own");
+    assert!(
+        !restart_requested(&out),
+        "restarted in place first: the old pair may still come back"
+    );
     assert_eq!(
         media_connection(&bridge_connection(&mut c, false, now)),
         [false]
     );
-}
-
-#[test]
-fn a_network_change_while_the_bridge_connection_is_interrupted_restarts_it_at_once() {
-    let now = Instant::now();
-    let mut c = in_a_bridge_room(now);
-    accepted(&mut c, now);
-    bridge_connection(&mut c, true, now);
-
-    c.handle_command(1, Command::NetworkChanged, now);
-    let out = drain(&mut c);
-    assert!(restart_requested(&out), "{out:?}");
-
-    // The new session counts as interrupted until it connects.
-    c.handle_stanza(&jingle_iq(FOCUS, "f2", &jicofo_offer_again()), now);
-    assert!(media_connection(&drain(&mut c)).is_empty());
-    c.handle_media(
-        MediaInput::Connection {
-            sid: "9m2x4c7v1b3n5".into(),
-            interrupted: false,
-        },
-        now,
-    );
-    assert_eq!(media_connection(&drain(&mut c)), [false]);
-}
-
-#[test]
-fn an_interruption_soon_after_a_network_change_restarts_without_waiting_for_ice_to_fail() {
-    let now = Instant::now();
-    let mut c = in_a_bridge_room(now);
-    accepted(&mut c, now);
-    c.handle_command(1, Command::NetworkChanged, now);
-    let out = drain(&mut c);
-    assert!(!restart_requested(&out), "the connection was fine: {out:?}");
-
-    let out = bridge_connection(&mut c, true, now + Duration::from_secs(5));
-    assert!(restart_requested(&out), "{out:?}");
-
-    // Long after a hint, an interruption is left to ICE.
-    c.handle_stanza(&jingle_iq(FOCUS, "f2", &jicofo_offer_again()), now);
-    drain(&mut c);
-    c.handle_media(
-        MediaInput::Connection {
-            sid: "9m2x4c7v1b3n5".into(),
-            interrupted: true,
-        },
-        now + Duration::from_secs(30),
-    );
-    assert!(!restart_requested(&drain(&mut c)));
 }
 
 /// lib-jitsi-meet's `_stopP2PSession` after P2P ICE failed: the session ends with
@@ -1003,4 +973,69 @@ fn a_failed_p2p_connection_ends_p2p_and_media_stays_on_the_bridge() {
         .iter()
         .any(|e| matches!(e, ConferenceEvent::P2pStatusChanged { active: false })));
     assert!(!restart_requested(&out), "the bridge session is fine");
+}
+
+/// Jicofo moving everyone off a bridge that went away (`reInviteParticipants`, `RestartJingle`).
+fn moving_terminate(sid: &str) -> String {
+    format!(
+        "<jingle xmlns='urn:xmpp:jingle:1' action='session-terminate' sid='{sid}'>\
+         <reason><success/><text>moving</text></reason></jingle>"
+    )
+}
+
+#[test]
+fn a_move_to_another_bridge_keeps_the_tracks_and_sends_under_new_ssrcs() {
+    let now = Instant::now();
+    let mut c = in_a_bridge_room(now);
+    accepted(&mut c, now);
+
+    c.handle_stanza(&jingle_iq(FOCUS, "m1", &moving_terminate(SID)), now);
+    let out = drain(&mut c);
+    assert_eq!(super::tests::sent(&out)[0].get_attr("type"), Some("result"));
+    assert!(media(&out).contains(&&MediaCommand::Close { sid: SID.into() }));
+    assert!(
+        media(&out)
+            .iter()
+            .any(|m| matches!(m, MediaCommand::SetLocalIdentity { track_suffix, .. } if track_suffix == "-r1")),
+        "{:?}",
+        media(&out)
+    );
+    assert!(tracks(&out).is_empty(), "tracks stay while moving: {out:?}");
+    assert!(jingle_sent(&out).is_empty(), "nothing asked of the focus");
+
+    c.handle_stanza(&jingle_iq(FOCUS, "f2", &jicofo_offer_again()), now);
+    let out = drain(&mut c);
+    assert!(
+        tracks(&out).is_empty(),
+        "the same sources on the new bridge: {out:?}"
+    );
+    c.handle_timeout(now + Duration::from_secs(25));
+    assert!(errors(&drain(&mut c)).is_empty());
+}
+
+#[test]
+fn a_plain_session_terminate_from_the_focus_ends_the_tracks_and_a_move_without_offer_fails() {
+    let now = Instant::now();
+    let mut c = in_a_bridge_room(now);
+    accepted(&mut c, now);
+    let ended = jicofo_offer()
+        .replace("session-initiate", "session-terminate")
+        .split("<content")
+        .next()
+        .unwrap()
+        .to_string()
+        + "</jingle>";
+    c.handle_stanza(&jingle_iq(FOCUS, "e1", &ended), now);
+    let out = drain(&mut c);
+    assert_eq!(tracks(&out).len(), 3, "{out:?}");
+    assert!(errors(&out).is_empty());
+
+    let mut c = in_a_bridge_room(now);
+    accepted(&mut c, now);
+    c.handle_stanza(&jingle_iq(FOCUS, "m1", &moving_terminate(SID)), now);
+    drain(&mut c);
+    c.handle_timeout(now + Duration::from_secs(20));
+    let out = drain(&mut c);
+    assert_eq!(errors(&out), vec!["media_failed".to_string()]);
+    assert_eq!(tracks(&out).len(), 3, "{out:?}");
 }

@@ -15,9 +15,9 @@ use crate::events::ConferenceEvent;
 use crate::jid::{EndpointId, Jid};
 use crate::jingle::{
     content_name_for_mid, encode_jingle, jingle_to_sdp, parse_jingle_in_session, remote_sources,
-    sdp_to_jingle, transport_info, Action, AnswerOptions, Attributes, Candidate, Creator, Jingle,
-    JingleError, LocalSource, Media, OfferOptions, Peer, Reason, RemoteSource, Sdp, SdpLine,
-    SourceName,
+    sdp_to_jingle, transport_info, Action, AnswerOptions, Attributes, Candidate, Creator,
+    IceUdpTransport, Jingle, JingleError, LocalSource, Media, OfferOptions, Peer, Reason,
+    RemoteSource, Sdp, SdpLine, SourceName,
 };
 use crate::xml::Element;
 use crate::xmpp::stanza::{error_reply, iq};
@@ -153,11 +153,11 @@ impl Conference {
         self.send(iq("set", &id, &to.to_string()).child(encode_jingle(jingle)));
     }
 
-    pub(super) fn handle_jingle(&mut self, request: &Element, el: &Element, _now: Instant) {
+    pub(super) fn handle_jingle(&mut self, request: &Element, el: &Element, now: Instant) {
         let from = request.get_attr("from").and_then(Jid::parse);
         if self.is_focus(from.as_ref()) {
             let focus = from.expect("the focus has an address");
-            return self.handle_bridge_jingle(request, el, focus);
+            return self.handle_bridge_jingle(request, el, focus, now);
         }
         let peer = from
             .as_ref()
@@ -403,6 +403,7 @@ impl Conference {
                 }
             }
             MediaInput::Failed { reason, .. } => self.fail_p2p(&reason),
+            MediaInput::IceRestarted { .. } => log::warn!("an ICE restart answer for P2P"),
             MediaInput::Connection { interrupted, .. } => {
                 if let Some(session) = self.p2p.as_mut() {
                     session.interrupted = interrupted;
@@ -601,7 +602,15 @@ pub(super) fn offer_candidates(jingle: &Jingle) -> Vec<String> {
         .contents
         .iter()
         .filter_map(|c| c.transport.as_ref())
-        .flat_map(|t| &t.candidates)
+        .flat_map(offer_candidates_of)
+        .collect()
+}
+
+/// A transport's candidates as the engine takes them (`candidate:...`).
+pub(super) fn offer_candidates_of(transport: &IceUdpTransport) -> Vec<String> {
+    transport
+        .candidates
+        .iter()
         .map(|c| format!("candidate:{}", c.to_sdp_value()))
         .collect()
 }

@@ -428,3 +428,34 @@ fn an_in_place_ice_restart_from_the_peer_is_refused_while_trickle_still_works() 
     assert!(media(&out).is_empty(), "the old credentials were kept");
     assert!(c.p2p.is_some(), "the session stays");
 }
+
+#[test]
+fn after_a_p2p_failure_a_network_change_tries_p2p_again() {
+    let now = Instant::now();
+    let (mut c, out) = joined_with(&["zed00003"], now);
+    let [MediaCommand::Offer { sid: first, .. }] = media(&out)[..] else {
+        panic!("expected an offer: {:?}", media(&out));
+    };
+    let first = first.clone();
+    c.handle_media(
+        MediaInput::Failed {
+            sid: first.clone(),
+            reason: "ICE failed".into(),
+        },
+        now,
+    );
+    let out = drain(&mut c);
+    assert!(jingle_sent(&out)
+        .iter()
+        .any(|(_, j)| j.action == Action::SessionTerminate && j.sid == first));
+    // Nothing more until something changes.
+    c.handle_timeout(now + Duration::from_secs(60));
+    assert!(media(&drain(&mut c)).is_empty());
+
+    c.handle_command(1, Command::NetworkChanged, now + Duration::from_secs(61));
+    let out = drain(&mut c);
+    let [MediaCommand::Offer { sid, .. }] = media(&out)[..] else {
+        panic!("a new P2P offer: {:?}", media(&out));
+    };
+    assert_ne!(sid, &first);
+}

@@ -9,8 +9,8 @@ import android.os.Build
 
 /**
  * Calls [onChange] when the network the phone uses changes (Wi-Fi to LTE and back, or lost), not
- * for the one it has at start: the meeting then probes its connection and restarts an
- * interrupted media path at once instead of waiting for timeouts (`Meeting.networkChanged`).
+ * for the one it has at start: the meeting then probes its connection and restarts ICE
+ * with the bridge at once, on the new network, instead of waiting for timeouts (`Meeting.networkChanged`).
  * The callbacks run on ConnectivityManager's thread.
  */
 class NetworkWatcher(context: Context, private val onChange: () -> Unit) {
