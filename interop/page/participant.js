@@ -320,7 +320,8 @@
 
         /**
          * What the bridge (JVB) PeerConnection's getStats says, per remote participant: inbound
-         * audio bytes, packets and energy, inbound video bytes, decoded frames, size and codec.
+         * audio bytes, packets and energy (and `audioPackets`, the packets over all its audio
+         * SSRCs), inbound video bytes, decoded frames, size and codec.
          * Inbound streams are attributed through the receiving track, which lib-jitsi-meet
          * gave to the participant that owns the SSRC in the focus's signalling.
          */
@@ -367,6 +368,8 @@
                 }
                 const from = result.from[owner] || (result.from[owner] = {});
                 if (report.kind === 'audio') {
+                    // Over every SSRC the owner sent from (a new bridge session brings new ones).
+                    from.audioPackets = (from.audioPackets || 0) + (report.packetsReceived || 0);
                     from.audio = {
                         ssrc: report.ssrc,
                         bytesReceived: report.bytesReceived || 0,

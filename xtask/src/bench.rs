@@ -99,7 +99,11 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
     }
     match &tools.browser {
         Ok(browser_tools) => {
-            let mut scripts = vec![("bench-join.mjs", 20), ("bench-media.mjs", 10)];
+            let mut scripts = vec![
+                ("bench-join.mjs", 20),
+                ("bench-media.mjs", 10),
+                ("bench-faults.mjs", 3),
+            ];
             if options.move_runs > 0 {
                 scripts.push(("bench-moves.mjs", options.move_runs));
             }
@@ -304,6 +308,11 @@ fn render(results: &[Value]) -> String {
             (
                 "bridge3_first_remote_video_after_join",
                 "ljm_bridge3_first_remote_video_after_join",
+            ),
+            ("fault_outage_audio_again", "ljm_fault_outage_audio_again"),
+            (
+                "fault_allocation_dead_audio_again",
+                "ljm_fault_allocation_dead_audio_again",
             ),
         ],
     );

@@ -129,7 +129,8 @@ pub fn run_phase(ws: &Workspace, tools: &BrowserTools, report: &mut Report) {
 }
 
 /// An interop benchmark (`interop/bench-*.mjs`: lib-jitsi-meet's join latency, its P2P time to
-/// media and Chromium's memory beside the release CLI's, how often P2P <-> bridge moves fail),
+/// media and Chromium's memory beside the release CLI's, its time to audio again after bridge
+/// faults beside the CLI's, how often P2P <-> bridge moves fail),
 /// `runs` times on a fresh testbed with the release CLI; its results as JSON lines.
 pub fn bench(
     ws: &Workspace,
