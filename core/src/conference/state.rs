@@ -162,6 +162,8 @@ enum IqPurpose {
     IceRestart {
         sid: String,
     },
+    /// Our request for a new bridge session (terminate-restart).
+    BridgeRestart,
 }
 
 pub struct Conference {
@@ -323,7 +325,7 @@ impl Conference {
                     reply,
                     Err(Error::Timeout("the room did not answer the request".into())),
                 ),
-                IqPurpose::Admin(None) | IqPurpose::Jingle => {}
+                IqPurpose::Admin(None) | IqPurpose::Jingle | IqPurpose::BridgeRestart => {}
                 IqPurpose::IceRestart { sid } => self.ice_restart_unanswered(&sid, now),
                 IqPurpose::Recording(reply) => self.reply(
                     reply,
@@ -824,6 +826,12 @@ impl Conference {
             IqPurpose::Jingle => {
                 if let IqOutcome::Error(e) = outcome {
                     log::warn!("the peer refused a Jingle request: {}", e.condition);
+                }
+            }
+            IqPurpose::BridgeRestart => {
+                if let IqOutcome::Error(e) = outcome {
+                    log::warn!("the focus refused a new bridge session: {}", e.condition);
+                    self.bridge_restart_refused(&e.condition);
                 }
             }
             IqPurpose::IceRestart { sid } => {

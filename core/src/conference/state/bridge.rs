@@ -36,9 +36,10 @@ pub(super) type Track = (EndpointId, MediaKind, bool);
 
 /// Jicofo's limits on restart requests (`restart-request-rate-limits`: at least 5 s apart, at
 /// most 5 a minute); it terminates a request beyond them without starting a new session, so a
-/// request waits until they allow it.
-pub(super) const RESTART_MIN_INTERVAL: Duration = Duration::from_secs(5);
-pub(super) const RESTART_WINDOW: Duration = Duration::from_secs(60);
+/// request waits until they allow it. Each with a second to spare: Jicofo times requests as
+/// they arrive, and one sent exactly 5 s after the last may arrive sooner after it than that.
+pub(super) const RESTART_MIN_INTERVAL: Duration = Duration::from_secs(6);
+pub(super) const RESTART_WINDOW: Duration = Duration::from_secs(61);
 pub(super) const RESTARTS_PER_WINDOW: usize = 5;
 /// Jicofo re-invites at once; without a new offer by then, the bridge media is given up.
 const RESTART_WAIT: Duration = Duration::from_secs(20);
@@ -556,7 +557,10 @@ impl Conference {
             ice_restart: false,
             restart: true,
         });
-        self.send_to_focus(&request.focus, &terminate);
+        let id = self
+            .iqs
+            .track(super::IqPurpose::BridgeRestart, now, self.cfg.timeouts.iq);
+        self.send(iq("set", &id, &request.focus.to_string()).child(encode_jingle(&terminate)));
         log::info!("asked the focus for a new bridge session");
         self.bridge_restarts.push_back(now);
         self.renew_local_identity();
@@ -612,6 +616,28 @@ impl Conference {
         };
         let focus = session.focus.clone();
         self.send_to_focus(&focus, &info);
+    }
+
+    /// The focus refused our restart request. Jicofo has ended the session anyway (beyond its
+    /// rate limit) or does not know it (`item-not-found`): no new offer is coming, so the
+    /// tracks go and the app is told now rather than when the wait runs out.
+    pub(super) fn bridge_restart_refused(&mut self, condition: &str) {
+        if self
+            .bridge_restart
+            .as_ref()
+            .is_none_or(|r| r.pending.is_some())
+        {
+            return;
+        }
+        self.bridge_restart = None;
+        self.sync_tracks();
+        self.emit(ConferenceEvent::Error {
+            error: "media_failed".into(),
+            message: format!(
+                "the focus refused a new bridge session ({condition}); media through the bridge \
+                 stops until the room is joined again"
+            ),
+        });
     }
 
     pub(super) fn send_to_focus(&mut self, focus: &Jid, jingle: &Jingle) {

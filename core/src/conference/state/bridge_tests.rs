@@ -817,7 +817,8 @@ fn a_restart_beyond_the_focus_rate_limit_waits_until_the_limit_allows_it() {
     c.handle_stanza(&jingle_iq(FOCUS, "f2", &jicofo_offer_again()), now);
     drain(&mut c);
 
-    // Again within Jicofo's 5 s minimum interval: it would end the session without a new one.
+    // Again within Jicofo's 5 s minimum interval (6 s with our margin): it would end the session
+    // without a new one.
     let soon = now + Duration::from_secs(2);
     c.handle_media(
         MediaInput::Failed {
@@ -832,9 +833,9 @@ fn a_restart_beyond_the_focus_rate_limit_waits_until_the_limit_allows_it() {
         errors(&out).is_empty() && tracks(&out).is_empty(),
         "{out:?}"
     );
-    assert_eq!(c.poll_timeout(), Some(now + Duration::from_secs(5)));
+    assert_eq!(c.poll_timeout(), Some(now + Duration::from_secs(6)));
 
-    c.handle_timeout(now + Duration::from_secs(5));
+    c.handle_timeout(now + Duration::from_secs(6));
     let out = drain(&mut c);
     let (_, terminate) = jingle_sent(&out)
         .into_iter()
@@ -861,12 +862,38 @@ fn at_most_five_restarts_a_minute_go_out() {
         drain(&mut c);
         at += Duration::from_secs(6);
     }
-    // The sixth within the minute waits until the first leaves it.
+    // The sixth within the minute waits until the first leaves it (with a second to spare).
     assert!(!restart_requested(&bridge_failed(&mut c, at)));
-    c.handle_timeout(now + Duration::from_secs(59));
-    assert!(!restart_requested(&drain(&mut c)));
     c.handle_timeout(now + Duration::from_secs(60));
+    assert!(!restart_requested(&drain(&mut c)));
+    c.handle_timeout(now + Duration::from_secs(61));
     assert!(restart_requested(&drain(&mut c)));
+}
+
+#[test]
+fn a_refused_restart_request_fails_bridge_media_at_once() {
+    let now = Instant::now();
+    let mut c = in_a_bridge_room(now);
+    accepted(&mut c, now);
+    let out = bridge_failed(&mut c, now);
+    let (id, _) = jingle_sent(&out)
+        .into_iter()
+        .zip(
+            super::tests::sent(&out)
+                .into_iter()
+                .filter(|iq| iq.children().any(|c| c.name() == "jingle")),
+        )
+        .find(|((_, j), _)| j.action == Action::SessionTerminate)
+        .map(|((_, j), iq)| (iq.get_attr("id").unwrap().to_string(), j))
+        .expect("the restart request");
+    // Jicofo ended the session anyway, beyond its rate limit: no offer will come.
+    c.handle_stanza(
+        &super::ice_restart_tests::refusal(&id, "resource-constraint"),
+        now,
+    );
+    let out = drain(&mut c);
+    assert_eq!(errors(&out), vec!["media_failed".to_string()]);
+    assert_eq!(tracks(&out).len(), 3, "{out:?}");
 }
 
 #[test]

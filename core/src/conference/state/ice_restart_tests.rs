@@ -381,7 +381,7 @@ fn a_break_waits_for_the_ice_restart_budget_when_it_frees_up_before_the_new_sess
     );
     drain(&mut c);
 
-    // Both budgets allow a request 5 s after the last: the in-place restart waits for its own.
+    // Both budgets allow a request 6 s after the last: the in-place restart waits for its own.
     let soon = now + Duration::from_secs(1);
     c.handle_media(
         MediaInput::Connection {
@@ -395,8 +395,8 @@ fn a_break_waits_for_the_ice_restart_budget_when_it_frees_up_before_the_new_sess
         ice_restart_request(&out).is_none() && !restart_requested(&out),
         "{out:?}"
     );
-    assert_eq!(c.poll_timeout(), Some(now + Duration::from_secs(5)));
-    c.handle_timeout(now + Duration::from_secs(5));
+    assert_eq!(c.poll_timeout(), Some(now + Duration::from_secs(6)));
+    c.handle_timeout(now + Duration::from_secs(6));
     let out = drain(&mut c);
     assert!(ice_restart_request(&out).is_some(), "{out:?}");
     assert!(!restart_requested(&out));
