@@ -43,9 +43,11 @@ enum Fault {
     AllocationDead,
     /// The bridge goes away and the focus moves everyone to another one.
     BridgeMove,
+    /// The bridge's port for Ann changes: her ICE restarts onto the new one.
+    BridgePortChange,
 }
 
-const FAULTS: [Fault; 7] = [
+const FAULTS: [Fault; 8] = [
     Fault::SocketCut,
     Fault::ProsodyRestart,
     Fault::BridgeOutage,
@@ -53,6 +55,7 @@ const FAULTS: [Fault; 7] = [
     Fault::NetworkChange,
     Fault::AllocationDead,
     Fault::BridgeMove,
+    Fault::BridgePortChange,
 ];
 
 impl Fault {
@@ -65,6 +68,7 @@ impl Fault {
             Fault::NetworkChange => "network_change",
             Fault::AllocationDead => "allocation_dead",
             Fault::BridgeMove => "bridge_move",
+            Fault::BridgePortChange => "bridge_port_change",
         }
     }
 }
@@ -181,6 +185,16 @@ async fn inject(
             tb.move_bridge().await.expect("another bridge starts");
             sent();
             moved
+        }
+        Fault::BridgePortChange => {
+            let changed = Instant::now();
+            tb.bridge()
+                .expect("the testbed runs a bridge")
+                .change_port(ROOM, id.as_str())
+                .expect("a new port")
+                .expect("Ann is on the bridge");
+            sent();
+            changed
         }
     }
 }

@@ -475,6 +475,35 @@ async fn a_dead_media_path_without_a_hint_is_restarted_in_place_once_it_looks_in
     cat.hang_up().await;
 }
 
+/// The bridge's port for Ann changes (it came back on another port, or a NAT in front of it
+/// rebound): her old pair hears nothing, and only the candidate of the restarted generation
+/// leads to the new port, since the testbed's bridge never checks towards the client first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bridge_port_change_is_followed_through_the_restarted_generation_s_candidate() {
+    let room = "fault-bridge-port";
+    let tb = hibernating(Duration::from_secs(60)).await;
+    let (ann, bob, cat) = bridged_call(&tb, room).await;
+    until_both_hear(&ann, &bob).await;
+    let bridge = tb.bridge().expect("the testbed runs a bridge");
+    let before = bridge.stats();
+
+    let changed = Instant::now();
+    bridge
+        .change_port(room, ann.id().as_str())
+        .expect("a new port")
+        .expect("Ann is on the bridge");
+    until_both_hear(&ann, &bob).await;
+    let recovered = changed.elapsed();
+    restarted_in_place(&tb, before);
+    eprintln!(
+        "measured: bridge port change: audio both ways {recovered:?} after it (5 s to notice, \
+         then an in-place ICE restart)"
+    );
+    ann.hang_up().await;
+    bob.hang_up().await;
+    cat.hang_up().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_focus_without_ice_restarts_gets_a_restart_request_for_a_new_session_instead() {
     let room = "fault-no-ice-restart";

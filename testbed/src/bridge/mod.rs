@@ -274,6 +274,43 @@ impl Bridge {
         Some(path)
     }
 
+    /// A fault for tests: the endpoint's UDP port changes, as jitsi-videobridge's does when it
+    /// comes back on another port (or a NAT in front of it rebinds): nothing is answered on the
+    /// old port any more, and the next ICE restart's transport names the new one. The new
+    /// address, when the endpoint is allocated.
+    pub fn change_port(
+        &self,
+        conference: &str,
+        endpoint: &str,
+    ) -> Result<Option<SocketAddr>, BridgeError> {
+        let socket = std::net::UdpSocket::bind(("127.0.0.1", 0))?;
+        socket.set_nonblocking(true)?;
+        let socket = {
+            let _runtime = self.runtime.enter();
+            Arc::new(UdpSocket::from_std(socket)?)
+        };
+        let addr = socket.local_addr()?;
+        {
+            let mut core = lock(&self.core);
+            let Some(ep) = core
+                .conferences
+                .get_mut(conference)
+                .and_then(|c| c.endpoints.get_mut(endpoint))
+            else {
+                return Ok(None);
+            };
+            ep.socket = socket.clone();
+        }
+        let task = self.runtime.spawn(receive(
+            socket,
+            self.core.clone(),
+            conference.to_string(),
+            endpoint.to_string(),
+        ));
+        lock(&self.tasks).push(task);
+        Ok(Some(addr))
+    }
+
     pub fn is_connected(&self, conference: &str, endpoint: &str) -> bool {
         lock(&self.core)
             .conferences
@@ -319,10 +356,13 @@ async fn receive(
         };
         let outs = {
             let mut core = lock(&core);
+            // The endpoint is gone, or moved to another port (or allocation) that has a task of
+            // its own: what still arrives here reaches nobody.
             if !core
                 .conferences
                 .get(&conference)
-                .is_some_and(|c| c.endpoints.contains_key(&endpoint))
+                .and_then(|c| c.endpoints.get(&endpoint))
+                .is_some_and(|e| Arc::ptr_eq(&e.socket, &socket))
             {
                 return;
             }
