@@ -109,19 +109,13 @@ impl Bridge {
     }
 
     /// Allocates `endpoint` in `conference` (colibri2 `create` for one endpoint): its UDP
-    /// socket, ICE credentials and colibri-ws URL.
-    /// Binding a loopback port does not block, so this is not async.
+    /// socket, ICE credentials and colibri-ws URL. Not async: nothing in it blocks.
     pub fn allocate(
         &self,
         conference: &str,
         endpoint: &str,
     ) -> Result<BridgeTransport, BridgeError> {
-        let socket = std::net::UdpSocket::bind(("127.0.0.1", 0))?;
-        socket.set_nonblocking(true)?;
-        let socket = {
-            let _runtime = self.runtime.enter();
-            Arc::new(UdpSocket::from_std(socket)?)
-        };
+        let socket = self.bind()?;
         let local = socket.local_addr()?;
         let transport = Transport::new(local);
         let ws_pwd = transport::random_token(26);
@@ -142,6 +136,21 @@ impl Bridge {
                 Endpoint::new(transport, socket.clone(), ws_pwd),
             );
         }
+        self.serve(socket, conference, endpoint);
+        Ok(allocated)
+    }
+
+    /// A UDP socket on a free loopback port, on the bridge's runtime. Binding a loopback port
+    /// does not block.
+    fn bind(&self) -> Result<Arc<UdpSocket>, BridgeError> {
+        let socket = std::net::UdpSocket::bind(("127.0.0.1", 0))?;
+        socket.set_nonblocking(true)?;
+        let _runtime = self.runtime.enter();
+        Ok(Arc::new(UdpSocket::from_std(socket)?))
+    }
+
+    /// Receives `endpoint`'s datagrams on `socket` until the endpoint leaves it.
+    fn serve(&self, socket: Arc<UdpSocket>, conference: &str, endpoint: &str) {
         let task = self.runtime.spawn(receive(
             socket,
             self.core.clone(),
@@ -149,7 +158,6 @@ impl Bridge {
             endpoint.to_string(),
         ));
         lock(&self.tasks).push(task);
-        Ok(allocated)
     }
 
     fn web_socket_url(&self, conference: &str, endpoint: &str, ws_pwd: &str) -> String {
@@ -283,12 +291,7 @@ impl Bridge {
         conference: &str,
         endpoint: &str,
     ) -> Result<Option<SocketAddr>, BridgeError> {
-        let socket = std::net::UdpSocket::bind(("127.0.0.1", 0))?;
-        socket.set_nonblocking(true)?;
-        let socket = {
-            let _runtime = self.runtime.enter();
-            Arc::new(UdpSocket::from_std(socket)?)
-        };
+        let socket = self.bind()?;
         let addr = socket.local_addr()?;
         {
             let mut core = lock(&self.core);
@@ -301,13 +304,7 @@ impl Bridge {
             };
             ep.socket = socket.clone();
         }
-        let task = self.runtime.spawn(receive(
-            socket,
-            self.core.clone(),
-            conference.to_string(),
-            endpoint.to_string(),
-        ));
-        lock(&self.tasks).push(task);
+        self.serve(socket, conference, endpoint);
         Ok(Some(addr))
     }
 

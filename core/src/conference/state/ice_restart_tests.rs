@@ -67,6 +67,20 @@ fn our_restarted_answer() -> String {
         )
 }
 
+/// The focus acks request `id` and sends generation 1, and the engine answers it.
+fn restarted(c: &mut Conference, id: &str, now: Instant) {
+    c.handle_stanza(&ack(id), now);
+    c.handle_stanza(&jingle_iq(FOCUS, "t1", &bridge_generation(1)), now);
+    c.handle_media(
+        MediaInput::IceRestarted {
+            sid: SID.into(),
+            sdp: our_restarted_answer(),
+        },
+        now,
+    );
+    drain(c);
+}
+
 /// Ask for a restart with a network-change hint; returns the request's id.
 fn hint(c: &mut Conference, now: Instant) -> String {
     c.handle_command(1, Command::NetworkChanged, now);
@@ -205,16 +219,7 @@ fn a_new_generation_that_does_not_connect_falls_back_to_a_new_session() {
     let out = bridge_connection(&mut c, true, now);
     let id = ice_restart_request(&out).expect("an ICE restart request");
     assert!(!restart_requested(&out));
-    c.handle_stanza(&ack(&id), now);
-    c.handle_stanza(&jingle_iq(FOCUS, "t1", &bridge_generation(1)), now);
-    c.handle_media(
-        MediaInput::IceRestarted {
-            sid: SID.into(),
-            sdp: our_restarted_answer(),
-        },
-        now,
-    );
-    drain(&mut c);
+    restarted(&mut c, &id, now);
     // The old generation gives up meanwhile: left to the restart.
     c.handle_media(
         MediaInput::Failed {
@@ -341,16 +346,7 @@ fn an_interrupted_connection_restarted_in_place_is_done_once_it_hears_the_bridge
     let mut c = in_a_bridge_room(now);
     accepted(&mut c, now);
     let id = ice_restart_request(&bridge_connection(&mut c, true, now)).unwrap();
-    c.handle_stanza(&ack(&id), now);
-    c.handle_stanza(&jingle_iq(FOCUS, "t1", &bridge_generation(1)), now);
-    c.handle_media(
-        MediaInput::IceRestarted {
-            sid: SID.into(),
-            sdp: our_restarted_answer(),
-        },
-        now,
-    );
-    drain(&mut c);
+    restarted(&mut c, &id, now);
     assert_eq!(
         media_connection(&bridge_connection(&mut c, false, now)),
         [false]
