@@ -303,6 +303,25 @@ fn answered(out: &[Element], id: &str) -> Option<(String, Option<String>)> {
     Some((iq.get_attr("type")?.to_string(), condition))
 }
 
+/// Ann and Bob join with Jingle audio: Ann answers her offer, Bob's is out. Ann's media, her
+/// offer, Bob's offer and the bridge session id the offers name.
+async fn ann_on_the_bridge_bob_offered(focus: &mut Focus) -> (Member, Jingle, Jingle, String) {
+    let av = ["urn:xmpp:jingle:apps:rtp:audio"];
+    focus.handle(&presence("ann", ""));
+    let both = focus.handle(&presence("bob", ""));
+    let out = answer_disco(focus, &both, "ann", &av);
+    let (_, ann_offer) = jingle_to(&out, "ann").unwrap();
+    let (ann, _) = answer(focus, "ann", &ann_offer).await;
+    let out = answer_disco(focus, &both, "bob", &av);
+    let (_, bob_offer) = jingle_to(&out, "bob").unwrap();
+    let session_id = ann_offer
+        .bridge_session
+        .as_ref()
+        .and_then(|b| b.id.clone())
+        .expect("Jicofo's offer names the bridge session");
+    (ann, ann_offer, bob_offer, session_id)
+}
+
 /// Jicofo's terminate-restart (`Participant.onSessionTerminate`): a request naming the current
 /// bridge session ends the session, tells the others the sources went, and offers a new session
 /// at once; one naming another session is refused; requests beyond the rate limit (5 s apart)
@@ -311,20 +330,8 @@ fn answered(out: &[Element], id: &str) -> Option<(String, Option<String>)> {
 async fn a_restart_request_gets_a_new_session_within_jicofos_rules() {
     let bridge = Arc::new(Bridge::start().await.unwrap());
     let mut focus = joined_focus(bridge.clone());
-    let av = ["urn:xmpp:jingle:apps:rtp:audio"];
-    focus.handle(&presence("ann", ""));
-    let both = focus.handle(&presence("bob", ""));
-    let out = answer_disco(&mut focus, &both, "ann", &av);
-    let (_, ann_offer) = jingle_to(&out, "ann").unwrap();
-    let (_ann, _) = answer(&mut focus, "ann", &ann_offer).await;
-    let out = answer_disco(&mut focus, &both, "bob", &av);
-    let (_, bob_offer) = jingle_to(&out, "bob").unwrap();
+    let (_ann, ann_offer, bob_offer, session_id) = ann_on_the_bridge_bob_offered(&mut focus).await;
     let (_bob, _) = answer(&mut focus, "bob", &bob_offer).await;
-    let session_id = ann_offer
-        .bridge_session
-        .as_ref()
-        .and_then(|b| b.id.clone())
-        .expect("Jicofo's offer names the bridge session");
 
     let out = focus.handle(&restart_request("r0", "ann", &ann_offer.sid, "not-ours"));
     assert_eq!(
@@ -377,20 +384,8 @@ fn ice_restart_request(id: &str, nick: &str, sid: &str, bridge_session: &str) ->
 async fn an_ice_restart_request_gets_the_bridge_s_new_generation_within_jicofos_rules() {
     let bridge = Arc::new(Bridge::start().await.unwrap());
     let mut focus = joined_focus(bridge.clone());
-    let av = ["urn:xmpp:jingle:apps:rtp:audio"];
-    focus.handle(&presence("ann", ""));
-    let both = focus.handle(&presence("bob", ""));
-    let out = answer_disco(&mut focus, &both, "ann", &av);
-    let (_, offer) = jingle_to(&out, "ann").unwrap();
-    let (_ann, _) = answer(&mut focus, "ann", &offer).await;
-    let session_id = offer
-        .bridge_session
-        .as_ref()
-        .and_then(|b| b.id.clone())
-        .unwrap();
+    let (_ann, offer, bob_offer, session_id) = ann_on_the_bridge_bob_offered(&mut focus).await;
     let first = offer.contents[0].transport.clone().unwrap();
-    let out = answer_disco(&mut focus, &both, "bob", &av);
-    let (_, bob_offer) = jingle_to(&out, "bob").unwrap();
 
     let out = focus.handle(&ice_restart_request(
         "i0",

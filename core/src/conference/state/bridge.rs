@@ -112,6 +112,9 @@ impl Conference {
         if self.jvb.as_ref().is_none_or(|s| s.sid != jingle.sid) {
             return self.send(error_reply(request, "cancel", "item-not-found"));
         }
+        if let Some(transport) = ice_generation_transport(&jingle) {
+            return self.on_bridge_ice_transport(request, transport, now);
+        }
         match jingle.action {
             Action::SourceAdd | Action::SourceRemove => {
                 self.send(super::result_for(request));
@@ -133,11 +136,6 @@ impl Conference {
                     } else {
                         self.close_jvb(session);
                     }
-                }
-            }
-            Action::TransportInfo if ice_generation_transport(&jingle).is_some() => {
-                if let Some(transport) = ice_generation_transport(&jingle) {
-                    self.on_bridge_ice_transport(request, transport, now);
                 }
             }
             Action::TransportInfo
@@ -803,6 +801,9 @@ impl Conference {
 
 /// The transport of a `transport-info` that carries the bridge's new ICE generation.
 fn ice_generation_transport(jingle: &Jingle) -> Option<crate::jingle::IceUdpTransport> {
+    if jingle.action != Action::TransportInfo {
+        return None;
+    }
     jingle
         .contents
         .iter()
