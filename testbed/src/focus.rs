@@ -11,6 +11,8 @@ use std::sync::Arc;
 use omni_jitsi_core::xml::Element;
 use omni_jitsi_core::xmpp::ns;
 
+pub use crate::bridge::signalling::ReinviteMethod;
+
 /// Stanzas on a XEP-0114 stream are in the component namespace; Prosody rewrites them for clients.
 pub const COMPONENT_NS: &str = "jabber:component:accept";
 pub const NICK: &str = "focus";
@@ -34,6 +36,8 @@ pub struct FocusBehaviour {
     /// Jicofo's `enable-ice-restart` (on by default): off, in-place ICE restart requests are
     /// refused with `feature-not-implemented`.
     pub ice_restart: bool,
+    /// Jicofo's `reinvite-method`: how participants move when their bridge goes away.
+    pub reinvite: ReinviteMethod,
 }
 
 impl Default for FocusBehaviour {
@@ -44,6 +48,7 @@ impl Default for FocusBehaviour {
             jibri: false,
             bridge: true,
             ice_restart: true,
+            reinvite: ReinviteMethod::RestartJingle,
         }
     }
 }
@@ -122,7 +127,8 @@ impl Focus {
     /// Hands media sessions to the bridge: offers go out from the focus occupant.
     pub fn with_bridge(mut self, bridge: std::sync::Arc<crate::bridge::Bridge>) -> Focus {
         let from = format!("{}/{NICK}", self.jid);
-        let sessions = crate::bridge::signalling::JingleSessions::new(bridge, &from, COMPONENT_NS);
+        let sessions = crate::bridge::signalling::JingleSessions::new(bridge, &from, COMPONENT_NS)
+            .with_reinvite_method(self.behaviour.reinvite);
         self.media = Some(if self.behaviour.ice_restart {
             sessions
         } else {

@@ -14,7 +14,7 @@ mod prosody;
 
 use std::time::{Duration, Instant};
 
-pub use focus::{ConferenceRequests, FocusBehaviour, FocusControl};
+pub use focus::{ConferenceRequests, FocusBehaviour, FocusControl, ReinviteMethod};
 
 use component::Component;
 use focus::Focus;

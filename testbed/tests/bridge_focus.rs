@@ -16,7 +16,7 @@ use omni_jitsi_core::EndpointId;
 use omni_jitsi_media::session::{MediaSession, SessionEvent};
 use omni_jitsi_testbed::bridge::Bridge;
 use omni_jitsi_testbed::focus::Focus;
-use omni_jitsi_testbed::FocusBehaviour;
+use omni_jitsi_testbed::{FocusBehaviour, FocusControl, ReinviteMethod};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 const MUC: &str = "conference.meet.test";
@@ -27,8 +27,11 @@ fn el(xml: &str) -> Element {
 }
 
 fn joined_focus(bridge: Arc<Bridge>) -> Focus {
-    let mut focus =
-        Focus::new(FocusBehaviour::default(), MUC, "focus.meet.test").with_bridge(bridge);
+    joined_focus_as(FocusBehaviour::default(), bridge)
+}
+
+fn joined_focus_as(behaviour: FocusBehaviour, bridge: Arc<Bridge>) -> Focus {
+    let mut focus = Focus::new(behaviour, MUC, "focus.meet.test").with_bridge(bridge);
     focus.handle(&el(&format!(
         "<iq xmlns='jabber:component:accept' type='set' id='c1' from='ann@meet.test/r' to='focus.meet.test'>\
          <conference xmlns='http://jitsi.org/protocol/focus' room='{ROOM}'/></iq>"
@@ -426,4 +429,79 @@ async fn an_ice_restart_request_gets_the_bridge_s_new_generation_within_jicofos_
     );
     let out = focus.handle(&restart_request("r1", "ann", &offer.sid, &session_id));
     assert_eq!(answered(&out, "r1"), Some(("result".into(), None)));
+}
+
+/// `jingle` from `nick`, as a `transport-accept`.
+fn transport_accept(id: &str, nick: &str, mut jingle: Jingle) -> Element {
+    jingle.action = Action::TransportAccept;
+    Element::new("iq", "jabber:component:accept")
+        .attr("type", "set")
+        .attr("id", id)
+        .attr("from", format!("{ROOM}/{nick}"))
+        .attr("to", "focus@focus.meet.test/focus")
+        .child(encode_jingle(&jingle))
+}
+
+/// Jicofo moving participants with `reinvite-method = ReplaceTransport`
+/// (`ParticipantInviteRunnable` with `reInvite`): the same session gets a `transport-replace`
+/// with the new bridge's transport, a new bridge session and everyone else's sources, and
+/// nobody hears of sources going; the `transport-accept` gives the new bridge the transport,
+/// and naming sources already in use in it is refused, as Jicofo's `tryToAdd` refuses them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_move_with_transport_replace_keeps_the_sessions_and_their_sources() {
+    let bridge = Arc::new(Bridge::start().await.unwrap());
+    let behaviour = FocusBehaviour {
+        reinvite: ReinviteMethod::ReplaceTransport,
+        ..FocusBehaviour::default()
+    };
+    let mut focus = joined_focus_as(behaviour, bridge.clone());
+    let (_ann, ann_offer, bob_offer, session_id) = ann_on_the_bridge_bob_offered(&mut focus).await;
+    let (_bob, _) = answer(&mut focus, "bob", &bob_offer).await;
+    let next = Arc::new(Bridge::start_as("jvb2").await.unwrap());
+
+    let out = focus.control(FocusControl::MoveTo(next.clone()));
+    let (_, replace) = jingle_to(&out, "ann").expect("ann's session moves");
+    assert_eq!(
+        (replace.action, replace.sid.as_str()),
+        (Action::TransportReplace, ann_offer.sid.as_str())
+    );
+    let transport = replace.contents[0].transport.clone().unwrap();
+    assert_ne!(transport, ann_offer.contents[0].transport.clone().unwrap());
+    assert_ne!(
+        replace.bridge_session.as_ref().and_then(|b| b.id.clone()),
+        Some(session_id)
+    );
+    assert_eq!(
+        owners(&replace),
+        [
+            ("bob".to_string(), "bob-a0".to_string()),
+            ("bob".to_string(), "bob-v0".to_string())
+        ]
+    );
+    assert!(
+        out.iter()
+            .filter_map(|e| e.get_child("jingle", ns::JINGLE))
+            .all(|j| j.get_attr("action") == Some("transport-replace")),
+        "no source-remove, no session-terminate"
+    );
+
+    // Bob's offer carries Ann's sources: Ann naming them again.
+    let mut with_sources = bob_offer.clone();
+    with_sources.sid.clone_from(&replace.sid);
+    let out = focus.handle(&transport_accept("a1", "ann", with_sources));
+    assert_eq!(
+        answered(&out, "a1"),
+        Some(("error".into(), Some("bad-request".into()))),
+        "sources in use named again"
+    );
+
+    let mut transport_only = replace.clone();
+    transport_only.groups.clear();
+    for content in &mut transport_only.contents {
+        content.description = None;
+    }
+    let out = focus.handle(&transport_accept("a2", "ann", transport_only));
+    assert_eq!(answered(&out, "a2"), Some(("result".into(), None)));
+    assert!(jingle_to(&out, "bob").is_none(), "bob hears of nothing");
+    assert_eq!(next.stats().allocations, 2, "both on the new bridge");
 }

@@ -219,6 +219,8 @@ pub struct Conference {
     /// Local media identities renewed so far (rejoins, bridge restarts): names the msid track
     /// ids of the sessions after each.
     renewals: u32,
+    /// Bridge sessions moved by `transport-replace` so far: names each new PeerConnection.
+    transport_replaces: u32,
     /// Our request to change the room password (IQ id, new password) until the room answers.
     password_change: Option<(String, Option<String>)>,
 }
@@ -260,6 +262,7 @@ impl Conference {
             resend: Vec::new(),
             seen: VecDeque::new(),
             renewals: 0,
+            transport_replaces: 0,
             password_change: None,
             cfg,
         };
@@ -462,9 +465,7 @@ impl Conference {
             self.media(MediaCommand::Close { sid: session.sid });
         }
         if let Some(session) = self.jvb.take() {
-            self.media(MediaCommand::Close { sid: session.sid });
-            self.bridge(BridgeCommand::Close);
-            self.bridge_open = false;
+            self.drop_jvb_media(session);
         }
     }
 

@@ -51,7 +51,20 @@ struct Session {
 enum Pending {
     Disco { room: String, nick: String },
     Offer { room: String, nick: String },
+    Replace { room: String, nick: String },
     Other,
+}
+
+/// Jicofo's `conference.reinvite-method`: how a participant is moved to another bridge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReinviteMethod {
+    /// The default: the session ends ("moving") and a new one starts; the others see its
+    /// sources removed and added again.
+    #[default]
+    RestartJingle,
+    /// A `transport-replace` of the same session: sources stay as they are, and the client
+    /// answers with `transport-accept`.
+    ReplaceTransport,
 }
 
 pub struct JingleSessions {
@@ -73,6 +86,7 @@ pub struct JingleSessions {
     ice_restart_requests: HashMap<String, VecDeque<Instant>>,
     /// Jicofo's `enable-ice-restart` (on by default).
     ice_restart: bool,
+    reinvite: ReinviteMethod,
     next_id: u64,
 }
 
@@ -89,8 +103,14 @@ impl JingleSessions {
             restart_requests: HashMap::new(),
             ice_restart_requests: HashMap::new(),
             ice_restart: true,
+            reinvite: ReinviteMethod::default(),
             next_id: 0,
         }
+    }
+
+    pub fn with_reinvite_method(mut self, method: ReinviteMethod) -> JingleSessions {
+        self.reinvite = method;
+        self
     }
 
     /// A focus configured with `enable-ice-restart = false`: it refuses in-place ICE restarts,
@@ -152,9 +172,9 @@ impl JingleSessions {
             }
         }
         self.pending.retain(|_, p| match p {
-            Pending::Disco { room: r, nick: n } | Pending::Offer { room: r, nick: n } => {
-                r != room || n != nick
-            }
+            Pending::Disco { room: r, nick: n }
+            | Pending::Offer { room: r, nick: n }
+            | Pending::Replace { room: r, nick: n } => r != room || n != nick,
             Pending::Other => true,
         });
         self.restart_requests.remove(&format!("{room}/{nick}"));
@@ -214,10 +234,11 @@ impl JingleSessions {
         out
     }
 
-    /// Jicofo's `reInviteParticipants` after the current bridge went away, with its default
-    /// `reinvite-method` (`RestartJingle`): for each participant, the others get a
-    /// `source-remove` of its sources, its session ends (`success`, "moving"), and a new one is
-    /// offered on `bridge` under a new bridge session. The old bridge's endpoints expire.
+    /// Jicofo's `reInviteParticipants` after the current bridge went away, each participant
+    /// under a new bridge session on `bridge`; the old bridge's endpoints expire. With
+    /// `RestartJingle` the others get a `source-remove` of its sources, its session ends
+    /// (`success`, "moving") and a new one is offered; with `ReplaceTransport` it gets a
+    /// `transport-replace` and its sources stay.
     pub fn move_to(&mut self, bridge: Arc<Bridge>) -> Vec<Element> {
         let old = std::mem::replace(&mut self.bridge, bridge);
         self.bridge_sessions.clear();
@@ -233,10 +254,14 @@ impl JingleSessions {
         let mut out = Vec::new();
         for (room, nick) in participants {
             log::info!("focus: moving {nick} to bridge {}", self.bridge.id());
+            old.expire(&conference_id(&room), &nick);
+            if self.reinvite == ReinviteMethod::ReplaceTransport {
+                out.extend(self.replace_transport(&room, &nick));
+                continue;
+            }
             let Some(session) = self.rooms.get_mut(&room).and_then(|r| r.remove(&nick)) else {
                 continue;
             };
-            old.expire(&conference_id(&room), &nick);
             if session.accepted {
                 out.extend(self.relay(&room, &nick, Action::SourceRemove, &session.sources));
             }
@@ -251,6 +276,52 @@ impl JingleSessions {
             out.extend(self.invite(&room, &nick));
         }
         out
+    }
+
+    /// `ParticipantInviteRunnable` re-inviting with `ReplaceTransport`: the same session gets
+    /// the new bridge's transport and everyone else's sources (`JingleSession.replaceTransport`).
+    fn replace_transport(&mut self, room: &str, nick: &str) -> Vec<Element> {
+        let transport = match self.bridge.allocate(&conference_id(room), nick) {
+            Ok(t) => t,
+            Err(e) => {
+                log::warn!("focus: no bridge allocation for {nick}: {e}");
+                return self.end_media(room, nick);
+            }
+        };
+        let others = self.accepted_sources(room, Some(nick));
+        let feedback = self.bridge.feedback_ssrcs();
+        let bridge_session = self.bridge_session(room);
+        let Some(session) = self.rooms.get_mut(room).and_then(|r| r.get_mut(nick)) else {
+            return Vec::new();
+        };
+        session.ice_generation = 0;
+        let mut jingle =
+            offer::session_initiate(&session.sid, &self.from, &transport, feedback, &others);
+        jingle.action = Action::TransportReplace;
+        jingle.bridge_session = Some(bridge_session);
+        let occupant = session.occupant.clone();
+        let pending = Pending::Replace {
+            room: room.to_string(),
+            nick: nick.to_string(),
+        };
+        vec![self
+            .iq("set", &occupant, pending)
+            .child(encode_jingle(&jingle))]
+    }
+
+    /// The room's `<bridge-session>` on the current bridge.
+    fn bridge_session(&mut self, room: &str) -> BridgeSession {
+        let id = self
+            .bridge_sessions
+            .entry(room.to_string())
+            .or_insert_with(|| super::transport::random_token(16))
+            .clone();
+        BridgeSession {
+            id: Some(id),
+            region: None,
+            ice_restart: false,
+            restart: false,
+        }
     }
 
     /// Jicofo's `onIceRestartRequest` (`session-info` with `<bridge-session ice-restart>`):
@@ -359,6 +430,12 @@ impl JingleSessions {
                     Vec::new()
                 }
             }
+            Pending::Replace { room, nick } if !ok => {
+                // Jicofo expires the channels of a participant that does not ack the
+                // transport-replace ("no RESULT for transport-replace").
+                log::info!("focus: {nick} refused the transport-replace; its media ends");
+                self.end_media(&room, &nick)
+            }
             Pending::Offer { room, nick } if !ok => {
                 log::info!("focus: {nick} refused the media session; it stays without media");
                 if let Some(r) = self.rooms.get_mut(&room) {
@@ -389,17 +466,7 @@ impl JingleSessions {
             self.bridge.feedback_ssrcs(),
             &others,
         );
-        let bridge_session = self
-            .bridge_sessions
-            .entry(room.to_string())
-            .or_insert_with(|| super::transport::random_token(16))
-            .clone();
-        jingle.bridge_session = Some(BridgeSession {
-            id: Some(bridge_session),
-            region: None,
-            ice_restart: false,
-            restart: false,
-        });
+        jingle.bridge_session = Some(self.bridge_session(room));
         let occupant = format!("{room}/{nick}");
         self.rooms.entry(room.to_string()).or_default().insert(
             nick.to_string(),
@@ -501,6 +568,10 @@ impl JingleSessions {
                 Ok(more) => out.extend(more),
                 Err(condition) => return Some(vec![self.error(iq, "modify", condition)]),
             },
+            Action::TransportAccept => match self.accept_transport(&room, &nick, &parsed) {
+                Ok(more) => out.extend(more),
+                Err(condition) => return Some(vec![self.error(iq, "modify", condition)]),
+            },
             Action::SourceAdd | Action::SourceRemove => {
                 let Ok(changed) = sources_of(&nick, &parsed) else {
                     return Some(vec![self.error(iq, "modify", "bad-request")]);
@@ -565,24 +636,7 @@ impl JingleSessions {
         nick: &str,
         jingle: &Jingle,
     ) -> Result<Vec<Element>, &'static str> {
-        let transport = jingle
-            .contents
-            .iter()
-            .filter_map(|c| c.transport.as_ref())
-            .find(|t| t.ufrag.is_some())
-            .ok_or("bad-request")?;
-        let fingerprint = transport
-            .fingerprints
-            .iter()
-            .find(|f| f.hash.eq_ignore_ascii_case("sha-256"))
-            .ok_or("bad-request")?;
-        let remote = RemoteParameters {
-            ice: IceCredentials {
-                ufrag: transport.ufrag.clone().ok_or("bad-request")?,
-                pwd: transport.pwd.clone().ok_or("bad-request")?,
-            },
-            fingerprint: fingerprint.value.clone(),
-        };
+        let remote = remote_parameters(jingle)?;
         let sources = sources_of(nick, jingle).map_err(|_| "bad-request")?;
         let kept = self
             .bridge
@@ -608,6 +662,41 @@ impl JingleSessions {
         Ok(out)
     }
 
+    /// `transport-accept`, which Jicofo takes as a `session-accept` (`acceptSession`): the
+    /// transport goes to the new bridge with the sources the participant already has; sources
+    /// named in it again are refused as already in use (`tryToAdd`).
+    fn accept_transport(
+        &mut self,
+        room: &str,
+        nick: &str,
+        jingle: &Jingle,
+    ) -> Result<Vec<Element>, &'static str> {
+        let remote = remote_parameters(jingle)?;
+        let named = sources_of(nick, jingle).map_err(|_| "bad-request")?;
+        if self.any_in_use(room, &named) {
+            log::info!("focus: {nick}'s transport-accept names sources already in use");
+            return Err("bad-request");
+        }
+        let session = self
+            .rooms
+            .get(room)
+            .and_then(|r| r.get(nick))
+            .ok_or("item-not-found")?;
+        let mut sources = session.sources.clone();
+        sources.extend(named.iter().cloned());
+        let kept = self
+            .bridge
+            .accept(&conference_id(room), nick, remote, sources)
+            .map_err(|e| {
+                log::warn!("focus: the bridge refused {nick}'s transport: {e}");
+                "not-acceptable"
+            })?;
+        if let Some(session) = self.rooms.get_mut(room).and_then(|r| r.get_mut(nick)) {
+            session.sources = kept;
+        }
+        Ok(self.relay(room, nick, Action::SourceAdd, &named))
+    }
+
     fn result(&self, iq: &Element) -> Element {
         Element::new("iq", self.component_ns)
             .attr("type", "result")
@@ -623,6 +712,28 @@ impl JingleSessions {
                 .child(Element::new(condition, ns::STANZAS)),
         )
     }
+}
+
+/// The ICE credentials and DTLS fingerprint of a participant's answer.
+fn remote_parameters(jingle: &Jingle) -> Result<RemoteParameters, &'static str> {
+    let transport = jingle
+        .contents
+        .iter()
+        .filter_map(|c| c.transport.as_ref())
+        .find(|t| t.ufrag.is_some())
+        .ok_or("bad-request")?;
+    let fingerprint = transport
+        .fingerprints
+        .iter()
+        .find(|f| f.hash.eq_ignore_ascii_case("sha-256"))
+        .ok_or("bad-request")?;
+    Ok(RemoteParameters {
+        ice: IceCredentials {
+            ufrag: transport.ufrag.clone().ok_or("bad-request")?,
+            pwd: transport.pwd.clone().ok_or("bad-request")?,
+        },
+        fingerprint: fingerprint.value.clone(),
+    })
 }
 
 /// Jicofo's `RateLimit` over one participant's requests: at least `RESTART_MIN_INTERVAL` apart

@@ -67,6 +67,12 @@ struct RestartRequest {
 
 pub(super) struct JvbSession {
     pub sid: String,
+    /// The media engine's name for the session's PeerConnection: the sid, until a
+    /// `transport-replace` moves the session onto a new one.
+    pub(super) media_id: String,
+    /// How our answer goes back: `session-accept`, or `transport-accept` after a
+    /// `transport-replace`.
+    accept_with: Action,
     /// Who offered: the focus occupant, to which every request of the session goes.
     pub(super) focus: Jid,
     /// Jicofo's id for our bridge allocation (`<bridge-session id>`), named again when we ask
@@ -148,7 +154,9 @@ impl Conference {
             }
             Action::TransportInfo => {
                 self.send(super::result_for(request));
-                let sid = jingle.sid.clone();
+                let Some(sid) = self.jvb.as_ref().map(|s| s.media_id.clone()) else {
+                    return;
+                };
                 for candidate in offer_candidates(&jingle) {
                     self.media(MediaCommand::AddCandidate {
                         sid: sid.clone(),
@@ -156,9 +164,9 @@ impl Conference {
                     });
                 }
             }
-            // Moving to another bridge (transport-replace) is not done yet (nor new credentials
-            // without an ICE generation, above): saying so lets Jicofo fall back to a new
-            // session-initiate.
+            Action::TransportReplace => self.on_bridge_offer(request, focus, jingle),
+            // New credentials without an ICE generation (above) are no restart Jicofo sends:
+            // saying so lets it fall back to a new session-initiate.
             other => {
                 log::info!("bridge Jingle {} is not supported yet", other.as_str());
                 self.send(error_reply(request, "cancel", "feature-not-implemented"));
@@ -166,6 +174,13 @@ impl Conference {
         }
     }
 
+    /// A `session-initiate`, or a `transport-replace` of the current session: Jicofo moving us
+    /// to another bridge with `reinvite-method = ReplaceTransport`. That one keeps the session
+    /// and our sources as the others know them, so nobody's tracks change and our SSRCs stay;
+    /// but the new bridge is a new DTLS association, which a PeerConnection makes once, so media
+    /// moves to a new PeerConnection, and the answer goes back as `transport-accept` with our
+    /// transport only, as lib-jitsi-meet sent it (Jicofo has our sources, and would refuse them
+    /// named again as already in use).
     fn on_bridge_offer(&mut self, request: &Element, focus: Jid, jingle: Jingle) {
         let prepared = remote_sources(&jingle.contents, None).and_then(|mut sources| {
             name_unnamed(&mut sources, &[]);
@@ -181,21 +196,38 @@ impl Conference {
         let (sources, sdp) = match prepared {
             Ok(ok) => ok,
             Err(e) => {
-                log::warn!("refusing the focus's offer: {e}");
+                log::warn!("refusing the focus's {}: {e}", jingle.action);
                 return self.send(error_reply(request, "modify", "bad-request"));
             }
         };
         self.send(super::result_for(request));
+        let replace = jingle.action == Action::TransportReplace;
+        if replace {
+            log::info!("the focus moves our bridge session to another bridge");
+            // The new PeerConnection has no m-line for it, and Jicofo still has its source.
+            self.stop_screen_share();
+        }
         let restarting = self.bridge_restart.take().is_some();
+        let mut media_id = jingle.sid.clone();
         if let Some(old) = self.jvb.take() {
+            if replace {
+                self.transport_replaces += 1;
+                media_id = format!("{}~{}", jingle.sid, self.transport_replaces);
+            }
             // Jicofo re-inviting (after a bridge failure): the new offer replaces the session,
-            // and a screen share has no m-line in it.
-            self.close_jvb(old);
+            // and a screen share has no m-line in it. The tracks are the new offer's to tell.
+            self.drop_jvb_media(old);
             self.end_screen_share();
         }
         let web_socket = jingle.web_socket_url().map(str::to_string);
         self.jvb = Some(JvbSession {
             sid: jingle.sid.clone(),
+            media_id: media_id.clone(),
+            accept_with: if replace {
+                Action::TransportAccept
+            } else {
+                Action::SessionAccept
+            },
             focus,
             bridge_session: jingle.bridge_session.as_ref().and_then(|b| b.id.clone()),
             remote_sdp: sdp.clone(),
@@ -203,13 +235,13 @@ impl Conference {
             local_sdp: None,
             pending_local_candidates: Vec::new(),
             screen_mline: false,
-            interrupted: restarting,
+            interrupted: restarting || replace,
             ice_restart: None,
             ice_generation: 0,
         });
         let muted = self.muted();
         self.media(MediaCommand::Answer {
-            sid: jingle.sid.clone(),
+            sid: media_id.clone(),
             peer: Peer::Bridge,
             offer: sdp.to_string(),
             remote_names: names(&sources),
@@ -217,7 +249,7 @@ impl Conference {
         });
         for candidate in offer_candidates(&jingle) {
             self.media(MediaCommand::AddCandidate {
-                sid: jingle.sid.clone(),
+                sid: media_id.clone(),
                 candidate,
             });
         }
@@ -261,7 +293,7 @@ impl Conference {
         }
         session.remote_sources = sources;
         session.remote_sdp = update.sdp.clone();
-        let sid = session.sid.clone();
+        let sid = session.media_id.clone();
         log::debug!(
             "bridge {}: {} added, {} removed; remote description now: {}",
             jingle.action.as_str(),
@@ -294,10 +326,18 @@ impl Conference {
     }
 
     fn close_jvb(&mut self, session: JvbSession) {
-        self.media(MediaCommand::Close { sid: session.sid });
+        self.drop_jvb_media(session);
+        self.sync_tracks();
+    }
+
+    /// Closes the session's PeerConnection and channel, leaving its tracks to whoever knows
+    /// what comes next.
+    pub(super) fn drop_jvb_media(&mut self, session: JvbSession) {
+        self.media(MediaCommand::Close {
+            sid: session.media_id,
+        });
         self.bridge(BridgeCommand::Close);
         self.bridge_open = false;
-        self.sync_tracks();
     }
 
     /// Our screen share goes out through the bridge: lib-jitsi-meet's way of adding a local
@@ -331,11 +371,15 @@ impl Conference {
             session.screen_mline = true;
             Some(sdp.to_string())
         };
-        let (sid, focus) = (session.sid.clone(), session.focus.clone());
+        let (sid, media_id, focus) = (
+            session.sid.clone(),
+            session.media_id.clone(),
+            session.focus.clone(),
+        );
         self.cfg.presence.screen_sharing = true;
         self.apply_p2p_decision(crate::conference::p2p::P2pDecision::Stop);
         self.media(MediaCommand::StartScreen {
-            sid: sid.clone(),
+            sid: media_id,
             offer,
         });
         let add = local_sources_jingle(Action::SourceAdd, &sid, &[self.screen_source()]);
@@ -354,7 +398,9 @@ impl Conference {
         }
         if let Some(session) = self.jvb.as_ref() {
             let (sid, focus) = (session.sid.clone(), session.focus.clone());
-            self.media(MediaCommand::StopScreen { sid: sid.clone() });
+            self.media(MediaCommand::StopScreen {
+                sid: session.media_id.clone(),
+            });
             let remove = local_sources_jingle(Action::SourceRemove, &sid, &[self.screen_source()]);
             self.send_to_focus(&focus, &remove);
         }
@@ -401,7 +447,7 @@ impl Conference {
         input: MediaInput,
         now: Instant,
     ) -> Option<MediaInput> {
-        if self.jvb.as_ref().is_none_or(|s| s.sid != input.sid()) {
+        if self.jvb.as_ref().is_none_or(|s| s.media_id != input.sid()) {
             return Some(input);
         }
         match input {
@@ -586,12 +632,18 @@ impl Conference {
             return;
         };
         let focus = session.focus.clone();
-        let accept = media.into_jingle(
-            Action::SessionAccept,
+        let mut accept = media.into_jingle(
+            session.accept_with,
             &session.sid,
             Some(focus.to_string()),
             Some(me),
         );
+        if accept.action == Action::TransportAccept {
+            accept.groups.clear();
+            for content in &mut accept.contents {
+                content.description = None;
+            }
+        }
         session.local_sdp = Some(parsed);
         let pending = std::mem::take(&mut session.pending_local_candidates);
         self.send_to_focus(&focus, &accept);

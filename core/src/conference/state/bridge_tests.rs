@@ -578,8 +578,8 @@ pub(super) fn added_candidates(outputs: &[Output]) -> Vec<&str> {
 }
 
 /// New credentials in a `transport-info` without an `ice-generation` are no restart Jicofo
-/// sends: refused like `transport-replace`, so it re-invites instead of the session keeping the
-/// old ones (`ice_restart_tests` has the restart it does send).
+/// sends: refused, so it re-invites instead of the session keeping the old ones
+/// (`ice_restart_tests` has the restart it does send).
 #[test]
 fn new_credentials_without_an_ice_generation_are_refused_while_trickle_still_works() {
     let now = Instant::now();
@@ -1065,4 +1065,117 @@ fn a_plain_session_terminate_from_the_focus_ends_the_tracks_and_a_move_without_o
     let out = drain(&mut c);
     assert_eq!(errors(&out), vec!["media_failed".to_string()]);
     assert_eq!(tracks(&out).len(), 3, "{out:?}");
+}
+
+/// Jicofo's `transport-replace` (`reinvite-method = ReplaceTransport`): the same session and
+/// sources, another bridge's transport.
+fn jicofo_transport_replace() -> String {
+    jicofo_offer().replace("session-initiate", "transport-replace")
+}
+
+#[test]
+fn a_transport_replace_moves_media_to_a_new_connection_with_the_same_ssrcs_and_tracks() {
+    let now = Instant::now();
+    let mut c = in_a_bridge_room(now);
+    accepted(&mut c, now);
+    c.handle_media(
+        MediaInput::Connection {
+            sid: SID.into(),
+            interrupted: false,
+        },
+        now,
+    );
+    drain(&mut c);
+
+    c.handle_stanza(&jingle_iq(FOCUS, "r1", &jicofo_transport_replace()), now);
+    let out = drain(&mut c);
+    assert_eq!(super::tests::sent(&out)[0].get_attr("type"), Some("result"));
+    let commands = media(&out);
+    assert_eq!(commands[0], &MediaCommand::Close { sid: SID.into() });
+    let new_id = match commands[1] {
+        MediaCommand::Answer { sid, peer, .. } if sid != SID && *peer == Peer::Bridge => {
+            sid.clone()
+        }
+        other => panic!("expected an answer on a new connection, got {other:?}"),
+    };
+    assert!(
+        !commands
+            .iter()
+            .any(|m| matches!(m, MediaCommand::SetLocalIdentity { .. })),
+        "our SSRCs stay: {commands:?}"
+    );
+    assert!(tracks(&out).is_empty(), "nobody's tracks change: {out:?}");
+    assert!(events(&out).iter().any(|e| matches!(
+        e,
+        ConferenceEvent::MediaConnectionChanged { interrupted: true }
+    )));
+    assert!(bridge_commands(&out)
+        .iter()
+        .any(|b| matches!(b, BridgeCommand::Open { .. })));
+
+    c.handle_media(
+        MediaInput::LocalDescription {
+            sid: new_id.clone(),
+            sdp: our_bridge_answer(),
+        },
+        now,
+    );
+    let out = drain(&mut c);
+    let [(to, accept)] = &jingle_sent(&out)[..] else {
+        panic!("expected one transport-accept, got {out:?}");
+    };
+    assert_eq!(to, FOCUS);
+    assert_eq!(
+        (accept.action, accept.sid.as_str()),
+        (Action::TransportAccept, SID)
+    );
+    assert!(!accept.contents.is_empty());
+    for content in &accept.contents {
+        assert!(content.description.is_none(), "no sources named again");
+        let transport = content.transport.as_ref().expect("our transport");
+        assert!(transport.ufrag.is_some() && !transport.fingerprints.is_empty());
+    }
+
+    // The old connection's last words are not the new one's.
+    c.handle_media(
+        MediaInput::Connection {
+            sid: SID.into(),
+            interrupted: false,
+        },
+        now,
+    );
+    assert!(events(&drain(&mut c)).is_empty());
+    c.handle_media(
+        MediaInput::Connection {
+            sid: new_id,
+            interrupted: false,
+        },
+        now,
+    );
+    assert!(events(&drain(&mut c)).iter().any(|e| matches!(
+        e,
+        ConferenceEvent::MediaConnectionChanged { interrupted: false }
+    )));
+}
+
+#[test]
+fn a_transport_replace_for_another_session_or_from_another_occupant_is_refused() {
+    let now = Instant::now();
+    let mut c = in_a_bridge_room(now);
+    accepted(&mut c, now);
+    let other = jicofo_transport_replace().replace(SID, "9m2x4c7v1b3n5");
+    c.handle_stanza(&jingle_iq(FOCUS, "r1", &other), now);
+    let out = drain(&mut c);
+    assert!(super::tests::sent(&out)[0]
+        .to_xml()
+        .contains("item-not-found"));
+    assert!(media(&out).is_empty());
+
+    let intruder = format!("{ROOM}/c3d4e5f6");
+    c.handle_stanza(
+        &jingle_iq(&intruder, "r2", &jicofo_transport_replace()),
+        now,
+    );
+    let out = drain(&mut c);
+    assert!(media(&out).is_empty(), "{out:?}");
 }

@@ -257,7 +257,7 @@ impl Conference {
             due: now + RECOVERY_WAIT,
             reason,
         });
-        let sid = session.sid.clone();
+        let sid = session.media_id.clone();
         let offer = session.remote_sdp.to_string();
         log::info!("applying the bridge's ICE generation {generation}");
         self.media(MediaCommand::RestartIce {
