@@ -54,6 +54,12 @@ pub enum MediaCommand {
         names: Vec<(u32, String)>,
     },
     SetMuted(Muted),
+    /// How P2P sessions opened from now on reach the peer: the deployment's STUN/TURN servers,
+    /// and whether through a TURN relay only (`p2p.iceTransportPolicy = relay`).
+    SetP2pIce {
+        servers: Vec<omni_jitsi_media::session::IceServer>,
+        relay_only: bool,
+    },
     /// The SSRCs, and the suffix of the msid track ids, that sessions opened from now on send
     /// with: a rejoin announces fresh ones.
     SetLocalIdentity {

@@ -15,7 +15,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use omni_jitsi_media::audio::RemoteAudio;
-use omni_jitsi_media::session::{ConnectionState, MediaSession, SessionConfig, SessionEvent};
+use omni_jitsi_media::session::{
+    ConnectionState, IceServer, MediaSession, SessionConfig, SessionEvent,
+};
 use omni_jitsi_media::video::VideoFrame;
 use tokio::sync::{broadcast, mpsc, watch};
 
@@ -52,6 +54,8 @@ pub(super) struct MediaEngine {
     limits: Limits,
     /// Whether we are sharing the screen.
     sharing: bool,
+    p2p_ice_servers: Vec<IceServer>,
+    p2p_relay_only: bool,
     sessions: HashMap<String, Session>,
     active: watch::Sender<Option<Arc<MediaSession>>>,
     audio: Arc<AudioRegistry>,
@@ -169,6 +173,8 @@ impl MediaEngine {
             muted: Muted::default(),
             limits: Limits::default(),
             sharing: false,
+            p2p_ice_servers: Vec::new(),
+            p2p_relay_only: false,
             sessions: HashMap::new(),
             active,
             audio: Arc::new(AudioRegistry {
@@ -198,6 +204,7 @@ impl MediaEngine {
             | MediaCommand::StopScreen { sid }
             | MediaCommand::Close { sid } => Some(sid.clone()),
             MediaCommand::SetMuted(_)
+            | MediaCommand::SetP2pIce { .. }
             | MediaCommand::SetLocalIdentity { .. }
             | MediaCommand::LimitVideo { .. } => None,
         };
@@ -282,6 +289,14 @@ impl MediaEngine {
                 self.track_suffix = track_suffix;
                 Ok(None)
             }
+            MediaCommand::SetP2pIce {
+                servers,
+                relay_only,
+            } => {
+                self.p2p_ice_servers = servers;
+                self.p2p_relay_only = relay_only;
+                Ok(None)
+            }
             MediaCommand::SetMuted(muted) => {
                 self.muted = muted;
                 for s in self.sessions.values() {
@@ -338,6 +353,12 @@ impl MediaEngine {
         config.audio_track_id = format!("{me}-a0{suffix}");
         config.video_track_id = format!("{me}-v0{suffix}");
         config.screen_track_id = format!("{me}-v1{suffix}");
+        // lib-jitsi-meet gives the bridge TURN over TCP only (`useTurnUdp` off), which webrtc
+        // cannot use: the bridge is reached directly.
+        if peer == Peer::P2p {
+            config.ice_servers.clone_from(&self.p2p_ice_servers);
+            config.relay_only = self.p2p_relay_only;
+        }
         let (events_tx, events) = mpsc::unbounded_channel();
         let media = Arc::new(
             MediaSession::new(config, events_tx)

@@ -14,6 +14,8 @@ use crate::jid::EndpointId;
 pub struct P2pPolicy {
     pub enabled: bool,
     pub back_to_p2p_delay: Duration,
+    /// Through a TURN relay only, so the peer never learns our address.
+    pub relay_only: bool,
 }
 
 impl Default for P2pPolicy {
@@ -21,6 +23,7 @@ impl Default for P2pPolicy {
         P2pPolicy {
             enabled: true,
             back_to_p2p_delay: Duration::from_secs(5),
+            relay_only: false,
         }
     }
 }
@@ -28,7 +31,8 @@ impl Default for P2pPolicy {
 impl P2pPolicy {
     /// jitsi-meet's own config.js keys, given as `config_overrides`: `p2p.enabled` ("false" turns
     /// P2P off: every offer is declined and media waits for the bridge) and `p2p.backToP2PDelay`
-    /// (seconds). Anything unreadable keeps the default.
+    /// (seconds), `p2p.iceTransportPolicy` ("relay": P2P media only through the deployment's
+    /// TURN servers). Anything unreadable keeps the default.
     pub fn from_overrides(overrides: &std::collections::BTreeMap<String, String>) -> P2pPolicy {
         let default = P2pPolicy::default();
         P2pPolicy {
@@ -40,6 +44,9 @@ impl P2pPolicy {
                 .and_then(|v| v.trim().parse::<f64>().ok())
                 .filter(|s| s.is_finite() && (0.0..=3600.0).contains(s))
                 .map_or(default.back_to_p2p_delay, Duration::from_secs_f64),
+            relay_only: overrides
+                .get("p2p.iceTransportPolicy")
+                .is_some_and(|v| v.trim() == "relay"),
         }
     }
 }
@@ -258,6 +265,8 @@ mod tests {
         assert_eq!(off.back_to_p2p_delay, Duration::from_secs(2));
         let odd = P2pPolicy::from_overrides(&overrides(&[("p2p.backToP2PDelay", "-1e300")]));
         assert_eq!(odd.back_to_p2p_delay, Duration::from_secs(5));
+        let relayed = P2pPolicy::from_overrides(&overrides(&[("p2p.iceTransportPolicy", "relay")]));
+        assert!(relayed.relay_only && !off.relay_only);
     }
 
     #[test]

@@ -20,6 +20,7 @@ use crate::options::Timeouts;
 use crate::recording::{self, RecordingMode, RecordingRequest, RecordingState};
 use crate::time::unix_ms;
 use crate::xml::Element;
+use crate::xmpp::extdisco;
 use crate::xmpp::iq::{IqOutcome, IqTracker};
 use crate::xmpp::ns;
 use crate::xmpp::ping::{PingAction, Pinger};
@@ -164,6 +165,8 @@ enum IqPurpose {
     },
     /// Our request for a new bridge session (terminate-restart).
     BridgeRestart,
+    /// Our XEP-0215 query for STUN/TURN servers, in this namespace.
+    IceServers(&'static str),
 }
 
 pub struct Conference {
@@ -267,6 +270,7 @@ impl Conference {
             cfg,
         };
         c.send_conference_request(now);
+        c.ask_for_ice_servers(extdisco::V2, now);
         c
     }
 
@@ -329,6 +333,7 @@ impl Conference {
                     Err(Error::Timeout("the room did not answer the request".into())),
                 ),
                 IqPurpose::Admin(None) | IqPurpose::Jingle | IqPurpose::BridgeRestart => {}
+                IqPurpose::IceServers(version) => self.no_ice_servers(version, now),
                 IqPurpose::IceRestart { sid } => self.ice_restart_unanswered(&sid, now),
                 IqPurpose::Recording(reply) => self.reply(
                     reply,
@@ -454,6 +459,8 @@ impl Conference {
             retry_at: None,
         };
         self.send_conference_request(now);
+        // TURN credentials are time-limited, and the server may be another one now.
+        self.ask_for_ice_servers(extdisco::V2, now);
     }
 
     /// Closes the P2P and bridge sessions and the bridge channel, and forgets any P2P start or
@@ -829,6 +836,14 @@ impl Conference {
                     log::warn!("the peer refused a Jingle request: {}", e.condition);
                 }
             }
+            IqPurpose::IceServers(version) => match outcome {
+                IqOutcome::Result(result) => {
+                    let servers = extdisco::parse(&result);
+                    log::info!("the server offers {} STUN/TURN servers", servers.len());
+                    self.use_ice_servers(servers);
+                }
+                IqOutcome::Error(_) => self.no_ice_servers(version, now),
+            },
             IqPurpose::BridgeRestart => {
                 if let IqOutcome::Error(e) = outcome {
                     log::warn!("the focus refused a new bridge session: {}", e.condition);
@@ -1080,6 +1095,37 @@ impl Conference {
             *retry_at = None;
         }
         self.send(request);
+    }
+
+    /// lib-jitsi-meet's `getStunAndTurnCredentials`, once logged in: `extdisco:2`, then
+    /// `extdisco:1` when that fails. P2P sessions opened before the answer go without.
+    fn ask_for_ice_servers(&mut self, version: &'static str, now: Instant) {
+        let id = self
+            .iqs
+            .track(IqPurpose::IceServers(version), now, self.cfg.timeouts.iq);
+        self.send(extdisco::query(&id, &self.cfg.domain, version));
+    }
+
+    fn no_ice_servers(&mut self, version: &'static str, now: Instant) {
+        if version == extdisco::V2 {
+            return self.ask_for_ice_servers(extdisco::V1, now);
+        }
+        log::info!("the server offers no STUN/TURN servers");
+        self.use_ice_servers(Vec::new());
+    }
+
+    fn use_ice_servers(&mut self, servers: Vec<omni_jitsi_media::session::IceServer>) {
+        let relay_only = self.cfg.p2p.relay_only;
+        if relay_only && !servers.iter().any(|s| s.url.starts_with("turn")) {
+            log::warn!(
+                "P2P is set to go through a TURN relay only, and the server offers none: \
+                 media will go through the bridge"
+            );
+        }
+        self.media(MediaCommand::SetP2pIce {
+            servers,
+            relay_only,
+        });
     }
 
     fn join_room(&mut self, now: Instant) {

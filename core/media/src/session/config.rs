@@ -5,8 +5,11 @@ use crate::video::{BitrateLimits, H264EncoderConfig};
 pub struct SessionConfig {
     /// Local UDP sockets for ICE host candidates (`0.0.0.0:0` binds all interfaces).
     pub udp_addrs: Vec<String>,
-    /// `stun:` / `turn:` URLs from the deployment (Jitsi sends them in an XEP-0215 query).
-    pub ice_servers: Vec<String>,
+    /// STUN and TURN servers from the deployment (Jitsi hands them out in an XEP-0215 query).
+    pub ice_servers: Vec<IceServer>,
+    /// Gather relay candidates only (jitsi-meet's `p2p.iceTransportPolicy = relay`): the peer
+    /// sees the TURN server's address, never ours.
+    pub relay_only: bool,
     /// SSRCs of our streams; Jitsi signals them in Jingle `<source>` elements.
     pub audio_ssrc: u32,
     pub video_ssrc: u32,
@@ -34,6 +37,7 @@ impl SessionConfig {
         SessionConfig {
             udp_addrs: vec!["0.0.0.0:0".into()],
             ice_servers: Vec::new(),
+            relay_only: false,
             audio_ssrc: random_ssrc(),
             video_ssrc: random_ssrc(),
             screen_ssrc: random_ssrc(),
@@ -53,4 +57,24 @@ impl SessionConfig {
 fn random_ssrc() -> u32 {
     // Zero is avoided: some stacks treat it as "no SSRC".
     rand::random::<u32>().max(1)
+}
+
+/// A STUN or TURN server, as a WebRTC `RTCIceServer` names it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct IceServer {
+    /// `stun:host:port`, `turn:host:port`, `turn:host:port?transport=tcp`, `turns:...`.
+    pub url: String,
+    pub username: String,
+    /// A TURN password: kept out of logs.
+    pub credential: String,
+}
+
+impl std::fmt::Debug for IceServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IceServer")
+            .field("url", &self.url)
+            .field("username", &self.username)
+            .field("credential", &"<redacted>")
+            .finish()
+    }
 }

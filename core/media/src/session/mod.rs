@@ -22,7 +22,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use webrtc::peer_connection::{PeerConnection, RTCIceCandidateInit, RTCSessionDescription};
 
-pub use config::SessionConfig;
+pub use config::{IceServer, SessionConfig};
 pub use events::{ConnectionState, RemoteSource, SessionEvent};
 pub use stats::{MediaKind, SessionStats, StreamStats};
 

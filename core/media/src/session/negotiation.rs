@@ -7,8 +7,8 @@ use rtc::rtp_transceiver::rtp_sender::{
 };
 use webrtc::peer_connection::{
     configure_congestion_control, configure_rtcp_reports, CongestionFeedback, MediaEngine,
-    PeerConnection, PeerConnectionBuilder, RTCConfigurationBuilder, RTCIceServer, Registry,
-    SettingEngineBuilder,
+    PeerConnection, PeerConnectionBuilder, RTCConfigurationBuilder, RTCIceServer,
+    RTCIceTransportPolicy, Registry, SettingEngineBuilder,
 };
 
 use super::feedback::{self, SenderFeedback};
@@ -98,13 +98,20 @@ pub(crate) async fn build_peer_connection(
     )?;
     let registry = registry.with(Slot::from(feedback::SLOT), SenderFeedback::default());
 
-    let ice_servers = if shared.config.ice_servers.is_empty() {
-        Vec::new()
+    let ice_servers: Vec<RTCIceServer> = shared
+        .config
+        .ice_servers
+        .iter()
+        .map(|server| RTCIceServer {
+            urls: vec![server.url.clone()],
+            username: server.username.clone(),
+            credential: server.credential.clone(),
+        })
+        .collect();
+    let policy = if shared.config.relay_only {
+        RTCIceTransportPolicy::Relay
     } else {
-        vec![RTCIceServer {
-            urls: shared.config.ice_servers.clone(),
-            ..Default::default()
-        }]
+        RTCIceTransportPolicy::All
     };
     let runtime =
         webrtc::runtime::default_runtime().ok_or(MediaError::WebRtc("no async runtime".into()))?;
@@ -112,6 +119,7 @@ pub(crate) async fn build_peer_connection(
         .with_configuration(
             RTCConfigurationBuilder::new()
                 .with_ice_servers(ice_servers)
+                .with_ice_transport_policy(policy)
                 .build(),
         )
         .with_media_engine(media_engine)

@@ -533,3 +533,61 @@ fn with_p2p_off_a_participants_offer_is_acknowledged_then_declined_as_lib_jitsi_
     assert!(terminate.contains("P2P disabled"), "{terminate}");
     assert!(!c.is_ended());
 }
+
+/// lib-jitsi-meet's `getStunAndTurnCredentials`: `extdisco:2` to the domain at login, then
+/// `extdisco:1` when refused; what comes back is for P2P sessions, with the relay policy of
+/// `p2p.iceTransportPolicy`.
+#[test]
+fn stun_and_turn_servers_are_asked_of_the_domain_and_given_to_p2p() {
+    let now = Instant::now();
+    let mut cfg = config();
+    cfg.p2p.relay_only = true;
+    let mut c = Conference::new(cfg, now);
+    let out = drain(&mut c);
+    let query = |out: &[Output], ns: &str| {
+        sent(out)
+            .into_iter()
+            .find(|e| e.get_child("services", ns).is_some())
+            .map(|e| {
+                assert_eq!(e.get_attr("to"), Some("meet.test"));
+                e.get_attr("id").unwrap().to_string()
+            })
+    };
+    let v2 = query(&out, extdisco::V2).expect("extdisco:2 asked at once");
+    c.handle_stanza(
+        &el(&format!(
+            "<iq xmlns='jabber:client' type='error' id='{v2}' from='meet.test'>\
+             <error type='cancel'><service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>"
+        )),
+        now,
+    );
+    let out = drain(&mut c);
+    let v1 = query(&out, extdisco::V1).expect("then extdisco:1");
+    c.handle_stanza(
+        &el(&format!(
+            "<iq xmlns='jabber:client' type='result' id='{v1}' from='meet.test'>\
+             <services xmlns='urn:xmpp:extdisco:1'>\
+             <service type='turn' host='127.0.0.1' port='3478' transport='udp' username='1765000000' password='pw'/>\
+             </services></iq>"
+        )),
+        now,
+    );
+    let out = drain(&mut c);
+    let set: Vec<&MediaCommand> = out
+        .iter()
+        .filter_map(|o| match o {
+            Output::Media(m @ MediaCommand::SetP2pIce { .. }) => Some(m),
+            _ => None,
+        })
+        .collect();
+    let [MediaCommand::SetP2pIce {
+        servers,
+        relay_only: true,
+    }] = &set[..]
+    else {
+        panic!("expected the servers for P2P, got {out:?}");
+    };
+    assert_eq!(servers.len(), 1);
+    assert_eq!(servers[0].url, "turn:127.0.0.1:3478");
+    assert_eq!(servers[0].credential, "pw");
+}
