@@ -186,6 +186,8 @@ pub struct Conference {
     p2p: Option<media::P2pSession>,
     /// When a delayed P2P start (after a third participant left) is due.
     p2p_restart_at: Option<Instant>,
+    /// The last P2P session ended on a connectivity failure (ours or the peer's).
+    p2p_failed: bool,
     jvb: Option<bridge::JvbSession>,
     /// A new bridge session is on its way: asked for in place of one whose connection failed,
     /// or announced by the focus moving us to another bridge.
@@ -247,6 +249,7 @@ impl Conference {
             next_msg_id: 0,
             p2p: None,
             p2p_restart_at: None,
+            p2p_failed: false,
             jvb: None,
             bridge_restart: None,
             bridge_restarts: VecDeque::new(),

@@ -499,9 +499,7 @@ impl Conference {
         self.request_ice_restart("the network changed", now, true);
         // A P2P session that failed on the old network may work on the new one, where
         // lib-jitsi-meet would only try again once the room changes.
-        if self.p2p.is_none() {
-            self.update_p2p(false);
-        }
+        self.retry_p2p_on_new_network();
     }
 
     /// Tells the app when the connection carrying media (P2P while there is one, else the

@@ -22,6 +22,9 @@ use crate::jingle::{
 use crate::xml::Element;
 use crate::xmpp::stanza::{error_reply, iq};
 
+/// The Jingle reason lib-jitsi-meet ends a failed P2P session with (`_stopP2PSession`).
+const CONNECTIVITY_ERROR: &str = "connectivity-error";
+
 pub(super) struct P2pSession {
     pub sid: String,
     pub peer: EndpointId,
@@ -90,6 +93,29 @@ impl Conference {
         }
     }
 
+    /// After a P2P failure, the network changed: P2P is tried again from our side whichever
+    /// side offered before, since the peer cannot know our network changed (lib-jitsi-meet
+    /// takes an offer from either side).
+    pub(super) fn retry_p2p_on_new_network(&mut self) {
+        if self.p2p.is_some() || !matches!(self.phase, super::Phase::Joined) {
+            return;
+        }
+        if self.cfg.presence.screen_sharing {
+            return;
+        }
+        let decision = p2p::decide(
+            &self.cfg.p2p,
+            &self.cfg.presence.endpoint_id,
+            &self.p2p_peers(),
+            None,
+            false,
+        );
+        self.apply_p2p_decision(match decision {
+            P2pDecision::AwaitOffer(peer) if self.p2p_failed => P2pDecision::Initiate(peer),
+            other => other,
+        });
+    }
+
     pub(super) fn update_p2p(&mut self, after_leave: bool) {
         if !matches!(self.phase, super::Phase::Joined) || self.cfg.presence.screen_sharing {
             return;
@@ -108,6 +134,7 @@ impl Conference {
         match decision {
             P2pDecision::Initiate(peer) => {
                 self.p2p_restart_at = None;
+                self.p2p_failed = false;
                 let sid = format!("p2p{:016x}", rand::random::<u64>());
                 self.p2p = Some(P2pSession {
                     sid: sid.clone(),
@@ -225,6 +252,10 @@ impl Conference {
             }
             Action::SessionTerminate => {
                 if let Some(session) = self.p2p.take() {
+                    self.p2p_failed = jingle
+                        .reason
+                        .as_ref()
+                        .is_some_and(|r| r.condition == CONNECTIVITY_ERROR);
                     self.close_p2p(session);
                 }
             }
@@ -271,6 +302,7 @@ impl Conference {
             }
         };
         let pending = offer_candidates(&jingle);
+        self.p2p_failed = false;
         self.p2p = Some(P2pSession {
             sid: jingle.sid.clone(),
             peer,
@@ -485,9 +517,10 @@ impl Conference {
     fn fail_p2p(&mut self, reason: &str) {
         log::warn!("P2P media session failed: {reason}");
         if let Some(session) = self.p2p.take() {
+            self.p2p_failed = true;
             let terminate = Jingle::terminate(
                 session.sid.clone(),
-                Reason::new("connectivity-error", Some(reason.to_string())),
+                Reason::new(CONNECTIVITY_ERROR, Some(reason.to_string())),
             );
             self.send_jingle(&session.peer, &terminate);
             self.close_p2p(session);

@@ -459,3 +459,37 @@ fn after_a_p2p_failure_a_network_change_tries_p2p_again() {
     };
     assert_ne!(sid, &first);
 }
+
+/// The peer offered P2P (its id is smaller), and the session failed: after our network changed,
+/// we offer, since the peer cannot know. Without a failure, a network change leaves the offer
+/// to the peer.
+#[test]
+fn after_a_p2p_failure_the_side_that_answered_offers_on_a_network_change() {
+    let now = Instant::now();
+    let (mut c, _) = joined_with(&["a0000001"], now);
+    c.handle_command(1, Command::NetworkChanged, now);
+    assert!(
+        !media(&drain(&mut c))
+            .iter()
+            .any(|m| matches!(m, MediaCommand::Offer { .. })),
+        "the peer offers"
+    );
+    let from = format!("{ROOM}/a0000001");
+    c.handle_stanza(&jingle_iq(&from, "o1", &lib_jitsi_meet_offer()), now);
+    drain(&mut c);
+    let terminate =
+        "<jingle xmlns='urn:xmpp:jingle:1' action='session-terminate' sid='p2p8s2k1bq5'>\
+                     <reason><connectivity-error/><text>ICE FAILED</text></reason></jingle>";
+    c.handle_stanza(&jingle_iq(&from, "t1", terminate), now);
+    drain(&mut c);
+
+    c.handle_command(2, Command::NetworkChanged, now + Duration::from_secs(1));
+    let out = drain(&mut c);
+    assert!(
+        media(&out)
+            .iter()
+            .any(|m| matches!(m, MediaCommand::Offer { .. })),
+        "we offer: {:?}",
+        media(&out)
+    );
+}
