@@ -3,7 +3,8 @@
 //! chosen at start, so tests run in parallel, each with its own testbed.
 //!
 //! The videobridge (`bridge`) forwards media between participants the focus invited to it; the
-//! recorder is a stand-in that records nothing.
+//! recorder is a stand-in that records nothing. A TURN server (`turn`), when asked for, relays
+//! P2P media, and Prosody hands out credentials for it.
 
 pub mod bridge;
 mod component;
@@ -11,6 +12,7 @@ pub mod fault_control;
 pub mod fault_proxy;
 pub mod focus;
 mod prosody;
+pub mod turn;
 
 use std::time::{Duration, Instant};
 
@@ -41,6 +43,9 @@ pub struct TestbedOptions {
     /// (`smacks_hibernation_time`, whole seconds); 60 s, as on a deployment, when None. Short,
     /// it makes the server forget sessions.
     pub session_hibernation: Option<Duration>,
+    /// Run a TURN server (also the STUN server) that Prosody advertises through XEP-0215
+    /// (`mod_turn_external`, as docker-jitsi-meet sets it up); `Testbed::turn` is its handle.
+    pub turn: bool,
 }
 
 /// The videobridge the focus puts participants on now; `Testbed::move_bridge` replaces it.
@@ -48,6 +53,7 @@ pub type CurrentBridge = std::sync::Arc<std::sync::Mutex<std::sync::Arc<bridge::
 
 pub struct Testbed {
     prosody: Prosody,
+    turn: Option<turn::TurnServer>,
     focus: tokio::task::JoinHandle<()>,
     bridge: Option<CurrentBridge>,
     focus_control: tokio::sync::mpsc::UnboundedSender<FocusControl>,
@@ -61,7 +67,21 @@ impl Testbed {
         let hibernation = options
             .session_hibernation
             .unwrap_or(Duration::from_secs(60));
-        let prosody = Prosody::start(hibernation).await?;
+        let turn = if options.turn {
+            let secret = format!("{:032x}", rand::random::<u128>());
+            Some(
+                turn::TurnServer::start(&secret)
+                    .await
+                    .map_err(|e| TestbedError::Io(e.to_string()))?,
+            )
+        } else {
+            None
+        };
+        let external_turn = turn.as_ref().map(|t| prosody::ExternalTurn {
+            port: t.port(),
+            secret: t.secret().to_string(),
+        });
+        let prosody = Prosody::start(hibernation, external_turn.as_ref()).await?;
         let component = connect_focus(&prosody).await?;
         let bridge = if options.focus.bridge {
             let bridge = bridge::Bridge::start()
@@ -86,6 +106,7 @@ impl Testbed {
         ));
         Ok(Testbed {
             prosody,
+            turn,
             focus,
             bridge,
             focus_control,
@@ -154,6 +175,11 @@ impl Testbed {
         self.focus_control
             .send(FocusControl::MoveTo(next))
             .map_err(|_| TestbedError::Io("the focus is gone".into()))
+    }
+
+    /// The TURN server Prosody advertises, when the testbed runs one (`TestbedOptions::turn`).
+    pub fn turn(&self) -> Option<&turn::TurnServer> {
+        self.turn.as_ref()
     }
 
     /// Conference requests the focus has received so far.

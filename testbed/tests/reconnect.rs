@@ -566,6 +566,7 @@ async fn move_bridge(room: &str, method: ReinviteMethod) -> Vec<String> {
             ..FocusBehaviour::default()
         },
         session_hibernation: Some(Duration::from_secs(60)),
+        ..TestbedOptions::default()
     })
     .await;
     let (mut ann, mut bob, mut cat) = bridged_call(&tb, room).await;
@@ -626,6 +627,95 @@ async fn move_bridge(room: &str, method: ReinviteMethod) -> Vec<String> {
     bob.hang_up().await;
     cat.hang_up().await;
     trouble
+}
+
+/// Waits until `client` hears that media moved onto P2P (`active`) or off it.
+async fn p2p_becomes(client: &mut Client, active: bool) {
+    client
+        .expect(&format!("p2p_status_changed active={active}"), |e| {
+            matches!(e, ConferenceEvent::P2pStatusChanged { active: a } if *a == active)
+                .then_some(())
+        })
+        .await;
+}
+
+/// Ann and Bob talk P2P through the deployment's TURN relay (`p2p.iceTransportPolicy = relay`,
+/// the relay advertised by Prosody), as two phones behind carrier NATs do. The relayed path
+/// dies: P2P fails and media falls back to the bridge, as lib-jitsi-meet does, without anyone
+/// leaving; once the path is back and Ann's app says the network changed, P2P is offered
+/// again, whichever side offered before, and carries the call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn p2p_path_loss_falls_back_to_the_bridge_and_a_network_change_brings_p2p_back() {
+    let room = "fault-p2p-path";
+    let tb = testbed_with(TestbedOptions {
+        turn: true,
+        ..TestbedOptions::default()
+    })
+    .await;
+    let relayed = |mut o: MeetingOptions| {
+        o.config_overrides
+            .insert("p2p.iceTransportPolicy".into(), "relay".into());
+        with_timeouts(o)
+    };
+    let mut bob = join(relayed(options(&tb, room, "Bob"))).await;
+    let mut ann = join(relayed(options(&tb, room, "Ann"))).await;
+    p2p_becomes(&mut ann, true).await;
+    p2p_becomes(&mut bob, true).await;
+    until_both_hear(&ann, &bob).await;
+    let turn = tb.turn().expect("the testbed runs a TURN server");
+    let before = turn.stats();
+    until_both_hear(&ann, &bob).await;
+    let during = turn.stats();
+    assert!(
+        during.relayed_to_clients > before.relayed_to_clients,
+        "P2P media crosses the relay: {before:?} -> {during:?}"
+    );
+    let bridge = tb.bridge().expect("the testbed runs a bridge");
+    for c in [&mut ann, &mut bob] {
+        c.take_arrived();
+    }
+
+    turn.blackhole(true);
+    let cut = Instant::now();
+    p2p_becomes(&mut ann, false).await;
+    p2p_becomes(&mut bob, false).await;
+    let forwarded = bridge.stats().rtp_forwarded;
+    until_both_hear(&ann, &bob).await;
+    let on_bridge = cut.elapsed();
+    assert!(
+        bridge.stats().rtp_forwarded > forwarded,
+        "media goes through the bridge"
+    );
+
+    turn.blackhole(false);
+    let hinted = Instant::now();
+    ann.meeting.network_changed().await.unwrap();
+    p2p_becomes(&mut ann, true).await;
+    p2p_becomes(&mut bob, true).await;
+    let relayed_before = turn.stats().relayed_to_clients;
+    until_both_hear(&ann, &bob).await;
+    let back = hinted.elapsed();
+    assert!(
+        turn.stats().relayed_to_clients > relayed_before,
+        "P2P through the relay again"
+    );
+    let trouble: Vec<String> = [&mut ann, &mut bob]
+        .into_iter()
+        .flat_map(|c| c.take_arrived())
+        .filter_map(|e| match e {
+            ConferenceEvent::ParticipantLeft { display_name, .. } => display_name,
+            ConferenceEvent::Error { error, .. } => Some(error),
+            ConferenceEvent::ConnectionStateChanged { state } => Some(format!("{state:?}")),
+            _ => None,
+        })
+        .collect();
+    assert!(trouble.is_empty(), "{trouble:?}");
+    eprintln!(
+        "measured: P2P path loss: audio both ways through the bridge {on_bridge:?} after the \
+         cut; P2P back and heard {back:?} after the hint"
+    );
+    ann.hang_up().await;
+    bob.hang_up().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -40,6 +40,15 @@ pub async fn testbed_with(options: TestbedOptions) -> Testbed {
         .expect("the testbed starts (is prosody installed? `cargo xtask test` installs it)")
 }
 
+/// A testbed with a TURN server, which Prosody advertises through XEP-0215.
+pub async fn testbed_with_turn() -> Testbed {
+    testbed_with(TestbedOptions {
+        turn: true,
+        ..TestbedOptions::default()
+    })
+    .await
+}
+
 /// The test binary's logger: env_logger for what RUST_LOG asks to print, and, while a test
 /// captures, every record at every level, formatted, for tests that check what the SDK logs.
 struct CapturingLogger {
