@@ -7,17 +7,19 @@
 //! indications, ChannelData and whatever peers send to relay addresses are dropped, silently),
 //! while requests (Binding, Allocate, Refresh, CreatePermission, ChannelBind) are still answered.
 //! That is a relay whose media path died but whose control plane lives, so a client notices only
-//! through its media and ICE consent checks, which travel relayed too.
+//! through its media and ICE consent checks, which travel relayed too. `impair` makes the path
+//! lossy (seeded) and slow instead.
 
 mod allocation;
 mod credentials;
+mod impairment;
 mod nonce;
 mod server;
 mod wire;
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rtc::crypto::RTCCryptoProvider;
@@ -28,6 +30,7 @@ use tokio::task::JoinHandle;
 pub use credentials::TurnCredentials;
 
 use allocation::PeerPacket;
+use impairment::Impairment;
 use server::Server;
 
 /// Datagrams from peers waiting for the server task; past this the relay drops them, as a
@@ -60,15 +63,57 @@ pub struct TurnStats {
 /// What the server task and the handle share.
 #[derive(Default)]
 struct Shared {
-    blackhole: AtomicBool,
+    impairment: Mutex<Impairment>,
     allocations: AtomicU64,
     relayed_to_peers: AtomicU64,
     relayed_to_clients: AtomicU64,
 }
 
+/// Which way relayed media goes, for the counters.
+#[derive(Clone, Copy)]
+enum Toward {
+    Peer,
+    Client,
+}
+
 impl Shared {
-    fn blackholed(&self) -> bool {
-        self.blackhole.load(Ordering::Relaxed)
+    fn impairment(&self) -> std::sync::MutexGuard<'_, Impairment> {
+        self.impairment
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Sends relayed media from `socket` as the path's impairment lets it: maybe not at all,
+    /// maybe later.
+    fn relay(
+        self: &Arc<Self>,
+        socket: &Arc<UdpSocket>,
+        data: Vec<u8>,
+        to: SocketAddr,
+        toward: Toward,
+    ) {
+        let Some(delay) = self.impairment().fate() else {
+            return;
+        };
+        if delay.is_zero() {
+            return self.sent(socket.try_send_to(&data, to).is_ok(), toward);
+        }
+        let (shared, socket) = (self.clone(), socket.clone());
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            shared.sent(socket.send_to(&data, to).await.is_ok(), toward);
+        });
+    }
+
+    fn sent(&self, ok: bool, toward: Toward) {
+        if !ok {
+            return;
+        }
+        match toward {
+            Toward::Peer => &self.relayed_to_peers,
+            Toward::Client => &self.relayed_to_clients,
+        }
+        .fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -124,7 +169,15 @@ impl TurnServer {
     /// While on, relayed media is dropped both ways; requests are still answered (see the
     /// module documentation).
     pub fn blackhole(&self, on: bool) {
-        self.shared.blackhole.store(on, Ordering::Relaxed);
+        self.shared.impairment().set_blackhole(on);
+    }
+
+    /// From now on each relayed datagram, either way, is lost with probability `loss` (drawn
+    /// from `seed`) or else delivered `delay` late.
+    pub fn impair(&self, loss: f64, delay: Duration, seed: u64) {
+        self.shared
+            .impairment()
+            .set_loss_and_delay(loss, delay, seed);
     }
 
     pub fn stats(&self) -> TurnStats {

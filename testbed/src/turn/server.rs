@@ -41,7 +41,7 @@ use super::allocation::{Allocation, Grant, PeerPacket};
 use super::credentials::{long_term_key, unix_now};
 use super::nonce::Nonces;
 use super::wire::{peer_addresses, Answer};
-use super::Shared;
+use super::{Shared, Toward};
 
 /// Jitsi's coturn (the jitsi-meet-turnserver package) uses the XMPP domain as its realm.
 pub(super) const REALM: &str = crate::prosody::DOMAIN;
@@ -112,7 +112,7 @@ impl Server {
         else {
             return;
         };
-        if !allocation.permits(packet.from.ip(), now) || self.shared.blackholed() {
+        if !allocation.permits(packet.from.ip(), now) {
             return;
         }
         let framed = match allocation.channel_to(packet.from, now) {
@@ -128,11 +128,8 @@ impl Server {
             None => data_indication(packet.from, packet.data),
         };
         if let Some(framed) = framed {
-            if self.socket.try_send_to(&framed, packet.client).is_ok() {
-                self.shared
-                    .relayed_to_clients
-                    .fetch_add(1, Ordering::Relaxed);
-            }
+            self.shared
+                .relay(&self.socket, framed, packet.client, Toward::Client);
         }
     }
 
@@ -413,14 +410,8 @@ fn requested_lifetime(m: &Message) -> Option<Duration> {
     Some(requested.0.min(MAX_LIFETIME).max(DEFAULT_LIFETIME))
 }
 
-/// Relayed media stops here while the server is blackholed.
-fn relay_to_peer(shared: &Shared, allocation: &Allocation, peer: SocketAddr, data: &[u8]) {
-    if shared.blackholed() {
-        return;
-    }
-    if allocation.relay.try_send_to(data, peer).is_ok() {
-        shared.relayed_to_peers.fetch_add(1, Ordering::Relaxed);
-    }
+fn relay_to_peer(shared: &Arc<Shared>, allocation: &Allocation, peer: SocketAddr, data: &[u8]) {
+    shared.relay(&allocation.relay, data.to_vec(), peer, Toward::Peer);
 }
 
 fn data_indication(from: SocketAddr, data: Vec<u8>) -> Option<Vec<u8>> {
