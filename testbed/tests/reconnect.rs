@@ -689,9 +689,10 @@ async fn a_lossy_slow_p2p_path_still_carries_the_tones() {
 
 /// Ann and Bob talk P2P through the deployment's TURN relay (`p2p.iceTransportPolicy = relay`,
 /// the relay advertised by Prosody), as two phones behind carrier NATs do. The relayed path
-/// dies: P2P fails and media falls back to the bridge, as lib-jitsi-meet does, without anyone
-/// leaving; once the path is back and Ann's app says the network changed, P2P is offered
-/// again, whichever side offered before, and carries the call.
+/// dies: media moves to the bridge once the path looks interrupted, then P2P fails and media
+/// stays on the bridge, as lib-jitsi-meet does, without anyone leaving; once the path is back
+/// and Ann's app says the network changed, P2P is offered again, whichever side offered
+/// before, and carries the call.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn p2p_path_loss_falls_back_to_the_bridge_and_a_network_change_brings_p2p_back() {
     let tb = testbed_with_turn().await;
@@ -711,8 +712,6 @@ async fn p2p_path_loss_falls_back_to_the_bridge_and_a_network_change_brings_p2p_
 
     turn.blackhole(true);
     let cut = Instant::now();
-    p2p_becomes(&mut ann, false).await;
-    p2p_becomes(&mut bob, false).await;
     let forwarded = bridge.stats().rtp_forwarded;
     until_both_hear(&ann, &bob).await;
     let on_bridge = cut.elapsed();
@@ -720,6 +719,8 @@ async fn p2p_path_loss_falls_back_to_the_bridge_and_a_network_change_brings_p2p_
         bridge.stats().rtp_forwarded > forwarded,
         "media goes through the bridge"
     );
+    p2p_becomes(&mut ann, false).await;
+    p2p_becomes(&mut bob, false).await;
 
     turn.blackhole(false);
     let hinted = Instant::now();

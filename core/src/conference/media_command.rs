@@ -54,6 +54,10 @@ pub enum MediaCommand {
         names: Vec<(u32, String)>,
     },
     SetMuted(Muted),
+    /// The P2P path is interrupted (true) or back: meanwhile media goes out, and is listened
+    /// for, on the bridge session, so a call whose P2P path died is heard again before P2P is
+    /// declared failed.
+    SuspendP2p(bool),
     /// How P2P sessions opened from now on reach the peer: the deployment's STUN/TURN servers,
     /// and whether through a TURN relay only (`p2p.iceTransportPolicy = relay`).
     SetP2pIce {

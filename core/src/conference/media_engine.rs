@@ -56,6 +56,8 @@ pub(super) struct MediaEngine {
     sharing: bool,
     p2p_ice_servers: Vec<IceServer>,
     p2p_relay_only: bool,
+    /// The P2P path is interrupted: media goes through the bridge meanwhile.
+    p2p_suspended: bool,
     sessions: HashMap<String, Session>,
     active: watch::Sender<Option<Arc<MediaSession>>>,
     audio: Arc<AudioRegistry>,
@@ -175,6 +177,7 @@ impl MediaEngine {
             sharing: false,
             p2p_ice_servers: Vec::new(),
             p2p_relay_only: false,
+            p2p_suspended: false,
             sessions: HashMap::new(),
             active,
             audio: Arc::new(AudioRegistry {
@@ -205,6 +208,7 @@ impl MediaEngine {
             | MediaCommand::Close { sid } => Some(sid.clone()),
             MediaCommand::SetMuted(_)
             | MediaCommand::SetP2pIce { .. }
+            | MediaCommand::SuspendP2p(_)
             | MediaCommand::SetLocalIdentity { .. }
             | MediaCommand::LimitVideo { .. } => None,
         };
@@ -297,6 +301,11 @@ impl MediaEngine {
                 self.p2p_relay_only = relay_only;
                 Ok(None)
             }
+            MediaCommand::SuspendP2p(suspended) => {
+                self.p2p_suspended = suspended;
+                self.choose_active();
+                Ok(None)
+            }
             MediaCommand::SetMuted(muted) => {
                 self.muted = muted;
                 for s in self.sessions.values() {
@@ -356,6 +365,7 @@ impl MediaEngine {
         // lib-jitsi-meet gives the bridge TURN over TCP only (`useTurnUdp` off), which webrtc
         // cannot use: the bridge is reached directly.
         if peer == Peer::P2p {
+            self.p2p_suspended = false;
             config.ice_servers.clone_from(&self.p2p_ice_servers);
             config.relay_only = self.p2p_relay_only;
         }
@@ -384,15 +394,17 @@ impl MediaEngine {
         Ok(media)
     }
 
-    /// The P2P session when there is one, else the bridge's. Chosen as soon as a session opens
-    /// rather than on Connected: webrtc drops what comes before DTLS is up (with a warning), and
-    /// waiting for the Connected event measured 160 ms slower to first audio (`cargo xtask bench`).
+    /// The P2P session when there is one (and its path is not interrupted while there is a
+    /// bridge session), else the bridge's. Chosen as soon as a session opens rather than on
+    /// Connected: webrtc drops what comes before DTLS is up (with a warning), and waiting for the
+    /// Connected event measured 160 ms slower to first audio (`cargo xtask bench`).
     fn choose_active(&mut self) {
-        let pick = self
-            .sessions
-            .iter()
-            .find(|(_, s)| s.peer == Peer::P2p)
-            .or_else(|| self.sessions.iter().find(|(_, s)| s.peer == Peer::Bridge));
+        let find = |peer: Peer| self.sessions.iter().find(|(_, s)| s.peer == peer);
+        let pick = if self.p2p_suspended {
+            find(Peer::Bridge).or_else(|| find(Peer::P2p))
+        } else {
+            find(Peer::P2p).or_else(|| find(Peer::Bridge))
+        };
         let (sid, media) = match pick {
             Some((sid, s)) => (Some(sid.clone()), Some(s.media.clone())),
             None => (None, None),
@@ -549,6 +561,33 @@ mod tests {
 
     fn target(engine: &MediaEngine, sid: &str) -> u32 {
         engine.sessions[sid].media.video_target_bitrate()
+    }
+
+    fn active_is(engine: &MediaEngine, sid: &str) -> bool {
+        engine
+            .active
+            .borrow()
+            .as_ref()
+            .is_some_and(|a| Arc::ptr_eq(a, &engine.sessions[sid].media))
+    }
+
+    #[tokio::test]
+    async fn media_leaves_an_interrupted_p2p_path_for_the_bridge_and_comes_back() {
+        let mut engine = engine();
+        engine.open("jvb", Peer::Bridge).await.unwrap();
+        engine.open("p2p", Peer::P2p).await.unwrap();
+        assert!(active_is(&engine, "p2p"));
+        engine.execute(MediaCommand::SuspendP2p(true)).await;
+        assert!(active_is(&engine, "jvb"));
+        engine.execute(MediaCommand::SuspendP2p(false)).await;
+        assert!(active_is(&engine, "p2p"));
+        engine.execute(MediaCommand::SuspendP2p(true)).await;
+        engine.open("p2p2", Peer::P2p).await.unwrap();
+        engine.close("p2p").await;
+        assert!(
+            active_is(&engine, "p2p2"),
+            "a new P2P session starts unsuspended"
+        );
     }
 
     /// The bridge's `SenderSourceConstraints` cap the camera on the bridge session at

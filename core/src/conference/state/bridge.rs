@@ -502,11 +502,13 @@ impl Conference {
         self.retry_p2p_on_new_network();
     }
 
-    /// Tells the app when the connection carrying media (P2P while there is one, else the
-    /// bridge's, or its restart) is interrupted or hears the other side again.
+    /// Tells the app when the connection carrying media (P2P while there is one and it is not
+    /// interrupted, else the bridge's, or its restart) is interrupted or hears the other side
+    /// again.
     pub(super) fn announce_media_connection(&mut self) {
         let interrupted = match (&self.p2p, &self.jvb) {
-            (Some(p2p), _) => p2p.interrupted,
+            (Some(p2p), Some(jvb)) => p2p.interrupted && jvb.interrupted,
+            (Some(p2p), None) => p2p.interrupted,
             (None, Some(jvb)) => jvb.interrupted,
             (None, None) if self.bridge_restart.is_some() => true,
             (None, None) => return,

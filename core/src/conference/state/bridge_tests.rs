@@ -1179,3 +1179,48 @@ fn a_transport_replace_for_another_session_or_from_another_occupant_is_refused()
     let out = drain(&mut c);
     assert!(media(&out).is_empty(), "{out:?}");
 }
+
+/// A P2P path that hears nothing for 5 s hands media to the bridge session until it is back,
+/// rather than until ICE declares it failed; the app hears of no interruption meanwhile, since
+/// the bridge carries the call.
+#[test]
+fn an_interrupted_p2p_path_hands_media_to_the_bridge_until_it_is_back() {
+    let now = Instant::now();
+    let (mut c, out) = joined_with(&["zed00003"], now);
+    let [MediaCommand::Offer { sid: p2p, .. }] = media(&out)[..] else {
+        panic!("expected a P2P offer: {:?}", media(&out));
+    };
+    let p2p = p2p.clone();
+    focus_arrives(&mut c, now);
+    accepted(&mut c, now);
+    c.handle_media(
+        MediaInput::Connection {
+            sid: SID.into(),
+            interrupted: false,
+        },
+        now,
+    );
+    drain(&mut c);
+    let p2p_path = |c: &mut Conference, interrupted| {
+        c.handle_media(
+            MediaInput::Connection {
+                sid: p2p.clone(),
+                interrupted,
+            },
+            now,
+        );
+        drain(c)
+    };
+
+    let out = p2p_path(&mut c, true);
+    assert!(media(&out).contains(&&MediaCommand::SuspendP2p(true)));
+    assert!(
+        events(&out).is_empty(),
+        "the bridge carries the call: {out:?}"
+    );
+    let out = p2p_path(&mut c, true);
+    assert!(media(&out).is_empty(), "once");
+    let out = p2p_path(&mut c, false);
+    assert!(media(&out).contains(&&MediaCommand::SuspendP2p(false)));
+    assert!(c.p2p.is_some());
+}

@@ -437,8 +437,23 @@ impl Conference {
             MediaInput::Failed { reason, .. } => self.fail_p2p(&reason),
             MediaInput::IceRestarted { .. } => log::warn!("an ICE restart answer for P2P"),
             MediaInput::Connection { interrupted, .. } => {
-                if let Some(session) = self.p2p.as_mut() {
-                    session.interrupted = interrupted;
+                let Some(session) = self.p2p.as_mut() else {
+                    return;
+                };
+                let changed =
+                    std::mem::replace(&mut session.interrupted, interrupted) != interrupted;
+                if changed && self.jvb.is_some() {
+                    // lib-jitsi-meet stays on P2P until ICE fails (30 s in a browser); with the
+                    // bridge session there, media need not wait for that.
+                    log::info!(
+                        "the P2P path is {}",
+                        if interrupted {
+                            "interrupted: media goes through the bridge meanwhile"
+                        } else {
+                            "back"
+                        }
+                    );
+                    self.media(MediaCommand::SuspendP2p(interrupted));
                 }
                 self.announce_media_connection();
             }
