@@ -36,6 +36,9 @@ pub struct FocusBehaviour {
     /// Jicofo's `enable-ice-restart` (on by default): off, in-place ICE restart requests are
     /// refused with `feature-not-implemented`.
     pub ice_restart: bool,
+    /// Every participant has spent its session-restart budget (Jicofo's rate limit): a restart
+    /// request ends the session with no new one, which only a room rejoin gets back from.
+    pub restarts_exhausted: bool,
     /// Jicofo's `reinvite-method`: how participants move when their bridge goes away.
     pub reinvite: ReinviteMethod,
 }
@@ -48,6 +51,7 @@ impl Default for FocusBehaviour {
             jibri: false,
             bridge: true,
             ice_restart: true,
+            restarts_exhausted: false,
             reinvite: ReinviteMethod::RestartJingle,
         }
     }
@@ -127,13 +131,16 @@ impl Focus {
     /// Hands media sessions to the bridge: offers go out from the focus occupant.
     pub fn with_bridge(mut self, bridge: std::sync::Arc<crate::bridge::Bridge>) -> Focus {
         let from = format!("{}/{NICK}", self.jid);
-        let sessions = crate::bridge::signalling::JingleSessions::new(bridge, &from, COMPONENT_NS)
-            .with_reinvite_method(self.behaviour.reinvite);
-        self.media = Some(if self.behaviour.ice_restart {
-            sessions
-        } else {
-            sessions.without_ice_restart()
-        });
+        let mut sessions =
+            crate::bridge::signalling::JingleSessions::new(bridge, &from, COMPONENT_NS)
+                .with_reinvite_method(self.behaviour.reinvite);
+        if !self.behaviour.ice_restart {
+            sessions = sessions.without_ice_restart();
+        }
+        if self.behaviour.restarts_exhausted {
+            sessions = sessions.with_restarts_exhausted();
+        }
+        self.media = Some(sessions);
         self
     }
 

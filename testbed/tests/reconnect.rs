@@ -91,6 +91,30 @@ fn roster_flicker(events: &[ConferenceEvent], who: &str) -> Vec<String> {
         .collect()
 }
 
+/// What the apps of `clients` saw since last asked that a user would call trouble: someone
+/// leaving, an error, a change of the signalling connection's state, a remote track going, and
+/// whatever `more` names.
+fn trouble(
+    clients: &mut [&mut Client],
+    more: fn(&ConferenceEvent) -> Option<String>,
+) -> Vec<String> {
+    clients
+        .iter_mut()
+        .flat_map(|c| c.take_arrived())
+        .filter_map(|e| match &e {
+            ConferenceEvent::ParticipantLeft { display_name, .. } => {
+                Some(format!("left {display_name:?}"))
+            }
+            ConferenceEvent::Error { error, .. } => Some(error.clone()),
+            ConferenceEvent::ConnectionStateChanged { state } => Some(format!("{state:?}")),
+            ConferenceEvent::RemoteTrackRemoved { source_name, .. } => {
+                Some(format!("removed {source_name}"))
+            }
+            other => more(other),
+        })
+        .collect()
+}
+
 /// Sends a chat message without waiting for the answer: sent while the connection is down, its
 /// answer comes once the message is out after the reconnection.
 fn send_during_outage(client: &Client, text: &str) -> tokio::task::JoinHandle<()> {
@@ -425,19 +449,7 @@ async fn a_network_change_hint_moves_media_to_the_new_path_by_an_ice_restart() {
         "audio both ways {recovered:?} after the hint ({dead} died)"
     );
     restarted_in_place(&tb, before);
-    let flicker: Vec<String> = ann
-        .take_arrived()
-        .into_iter()
-        .chain(bob.take_arrived())
-        .filter_map(|e| match e {
-            ConferenceEvent::RemoteTrackRemoved { source_name, .. } => {
-                Some(format!("removed {source_name}"))
-            }
-            ConferenceEvent::ParticipantLeft { display_name, .. } => display_name,
-            ConferenceEvent::Error { error, .. } => Some(error),
-            _ => None,
-        })
-        .collect();
+    let flicker = trouble(&mut [&mut ann, &mut bob], |_| None);
     assert!(flicker.is_empty(), "the apps saw the restart: {flicker:?}");
     eprintln!("measured: network hint after the media path died: audio both ways {recovered:?} after the hint");
     ann.hang_up().await;
@@ -541,18 +553,75 @@ async fn a_focus_without_ice_restarts_gets_a_restart_request_for_a_new_session_i
     cat.hang_up().await;
 }
 
+/// The last resort, as jitsi-meet's reload: Ann's path to the bridge dies, the focus refuses
+/// ICE restarts and has no session restart left for her (Jicofo's rate limit), so no new
+/// session comes; Ann leaves the room and joins it again on the same connection, the focus
+/// invites her afresh, and the call is heard again. Her app hears `reconnecting` then
+/// `connected`, and nobody else leaves or joins for her.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_session_restart_gets_media_back_by_joining_the_room_again() {
+    let room = "fault-restart-refused";
+    let tb = testbed_with(TestbedOptions {
+        focus: FocusBehaviour {
+            ice_restart: false,
+            restarts_exhausted: true,
+            ..FocusBehaviour::default()
+        },
+        ..TestbedOptions::default()
+    })
+    .await;
+    let (mut ann, bob, cat) = bridged_call(&tb, room).await;
+    until_both_hear(&ann, &bob).await;
+    ann.take_arrived();
+
+    kill_media_path(&tb, room, &ann);
+    let hinted = Instant::now();
+    ann.meeting.network_changed().await.unwrap();
+    ann.expect("connection_state_changed reconnecting", |e| {
+        matches!(
+            e,
+            ConferenceEvent::ConnectionStateChanged {
+                state: ConnectionState::Reconnecting
+            }
+        )
+        .then_some(())
+    })
+    .await;
+    ann.expect("connection_state_changed connected", |e| {
+        matches!(
+            e,
+            ConferenceEvent::ConnectionStateChanged {
+                state: ConnectionState::Connected
+            }
+        )
+        .then_some(())
+    })
+    .await;
+    until_both_hear(&ann, &bob).await;
+    let recovered = hinted.elapsed();
+    let stayed = roster_flicker(&ann.take_arrived(), "Bob");
+    assert!(stayed.is_empty(), "{stayed:?}");
+    eprintln!(
+        "measured: session restart refused: audio both ways {recovered:?} after the hint (5 s to \
+         see the path dead, then a room rejoin)"
+    );
+    ann.hang_up().await;
+    bob.hang_up().await;
+    cat.hang_up().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bridge_going_away_moves_everyone_to_another_without_anyone_leaving() {
-    let trouble = move_bridge("fault-bridge-move", ReinviteMethod::RestartJingle).await;
-    assert!(trouble.is_empty(), "{trouble:?}");
+    let seen = move_bridge("fault-bridge-move", ReinviteMethod::RestartJingle).await;
+    assert!(seen.is_empty(), "{seen:?}");
 }
 
 /// Jicofo set to `reinvite-method = ReplaceTransport`: the sessions themselves move, with the
 /// same SSRCs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bridge_going_away_with_transport_replace_moves_everyone_without_a_track_flicker() {
-    let trouble = move_bridge("fault-bridge-replace", ReinviteMethod::ReplaceTransport).await;
-    assert!(trouble.is_empty(), "{trouble:?}");
+    let seen = move_bridge("fault-bridge-replace", ReinviteMethod::ReplaceTransport).await;
+    assert!(seen.is_empty(), "{seen:?}");
 }
 
 /// Three on the bridge when it goes away, moved by the focus with `method`: each hears its media
@@ -606,27 +675,15 @@ async fn move_bridge(room: &str, method: ReinviteMethod) -> Vec<String> {
         stats.rtp_forwarded > 0,
         "media goes through the new bridge: {stats:?}"
     );
-    let trouble = [&mut ann, &mut bob, &mut cat]
-        .into_iter()
-        .flat_map(|c| c.take_arrived())
-        .filter_map(|e| match e {
-            ConferenceEvent::ParticipantLeft { display_name, .. } => display_name,
-            ConferenceEvent::Error { error, .. } => Some(error),
-            ConferenceEvent::ConnectionStateChanged { state } => Some(format!("{state:?}")),
-            ConferenceEvent::RemoteTrackRemoved { source_name, .. } => {
-                Some(format!("track {source_name} removed"))
-            }
-            _ => None,
-        })
-        .collect();
+    let seen = trouble(&mut [&mut ann, &mut bob, &mut cat], |_| None);
     eprintln!(
         "measured: bridge move ({method:?}): audio both ways {recovered:?} after the move began; \
-         meanwhile: {trouble:?}"
+         meanwhile: {seen:?}"
     );
     ann.hang_up().await;
     bob.hang_up().await;
     cat.hang_up().await;
-    trouble
+    seen
 }
 
 /// Waits until `client` hears that media moved onto P2P (`active`) or off it.
@@ -669,19 +726,14 @@ async fn a_lossy_slow_p2p_path_still_carries_the_tones() {
     let impaired = Instant::now();
     until_both_hear(&ann, &bob).await;
     let heard = impaired.elapsed();
-    let trouble: Vec<String> = [&mut ann, &mut bob]
-        .into_iter()
-        .flat_map(|c| c.take_arrived())
-        .filter_map(|e| match e {
-            ConferenceEvent::P2pStatusChanged { active } => Some(format!("p2p {active}")),
-            ConferenceEvent::Error { error, .. } => Some(error),
-            ConferenceEvent::MediaConnectionChanged { interrupted } => {
-                Some(format!("interrupted {interrupted}"))
-            }
-            _ => None,
-        })
-        .collect();
-    assert!(trouble.is_empty(), "{trouble:?}");
+    let seen = trouble(&mut [&mut ann, &mut bob], |e| match e {
+        ConferenceEvent::P2pStatusChanged { active } => Some(format!("p2p {active}")),
+        ConferenceEvent::MediaConnectionChanged { interrupted } => {
+            Some(format!("interrupted {interrupted}"))
+        }
+        _ => None,
+    });
+    assert!(seen.is_empty(), "{seen:?}");
     eprintln!("measured: 10% loss and 80 ms each way: both heard in {heard:?}");
     ann.hang_up().await;
     bob.hang_up().await;
@@ -734,17 +786,8 @@ async fn p2p_path_loss_falls_back_to_the_bridge_and_a_network_change_brings_p2p_
         turn.stats().relayed_to_clients > relayed_before,
         "P2P through the relay again"
     );
-    let trouble: Vec<String> = [&mut ann, &mut bob]
-        .into_iter()
-        .flat_map(|c| c.take_arrived())
-        .filter_map(|e| match e {
-            ConferenceEvent::ParticipantLeft { display_name, .. } => display_name,
-            ConferenceEvent::Error { error, .. } => Some(error),
-            ConferenceEvent::ConnectionStateChanged { state } => Some(format!("{state:?}")),
-            _ => None,
-        })
-        .collect();
-    assert!(trouble.is_empty(), "{trouble:?}");
+    let seen = trouble(&mut [&mut ann, &mut bob], |_| None);
+    assert!(seen.is_empty(), "{seen:?}");
     eprintln!(
         "measured: P2P path loss: audio both ways through the bridge {on_bridge:?} after the \
          cut; P2P back and heard {back:?} after the hint"

@@ -82,10 +82,7 @@ async fn prosody_hands_out_turn_credentials_the_turn_server_accepts() {
 
 #[tokio::test]
 async fn webrtc_s_turn_client_relays_to_a_peer_and_back() {
-    init_logging();
-    let turn = TurnServer::start(SECRET)
-        .await
-        .expect("the TURN server starts");
+    let turn = turn_server().await;
     let credentials = turn.credentials(HOUR).unwrap();
     let mut client = WebrtcTurn::new(turn.addr(), &credentials).await;
     let peer = UdpSocket::bind("127.0.0.1:0").await.unwrap();
@@ -131,10 +128,7 @@ async fn webrtc_s_turn_client_relays_to_a_peer_and_back() {
 
 #[tokio::test]
 async fn allocate_takes_time_limited_credentials_from_the_shared_secret() {
-    init_logging();
-    let turn = TurnServer::start(SECRET)
-        .await
-        .expect("the TURN server starts");
+    let turn = turn_server().await;
     let client = Raw::new(turn.addr()).await;
 
     let challenge = client.ask(&allocate(PROTO_UDP, None)).await;
@@ -225,10 +219,7 @@ async fn allocate_takes_time_limited_credentials_from_the_shared_secret() {
 
 #[tokio::test]
 async fn permitted_peers_exchange_data_by_indications_then_over_a_channel() {
-    init_logging();
-    let turn = TurnServer::start(SECRET)
-        .await
-        .expect("the TURN server starts");
+    let turn = turn_server().await;
     let (client, auth, relayed) = allocated(&turn).await;
     let peer = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let peer_addr = peer.local_addr().unwrap();
@@ -293,10 +284,7 @@ async fn permitted_peers_exchange_data_by_indications_then_over_a_channel() {
 
 #[tokio::test]
 async fn a_blackholed_relay_drops_media_both_ways_until_restored() {
-    init_logging();
-    let turn = TurnServer::start(SECRET)
-        .await
-        .expect("the TURN server starts");
+    let turn = turn_server().await;
     let (client, auth, relayed) = allocated(&turn).await;
     let peer = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let peer_addr = peer.local_addr().unwrap();
@@ -332,10 +320,7 @@ async fn a_blackholed_relay_drops_media_both_ways_until_restored() {
 
 #[tokio::test]
 async fn hostile_datagrams_leave_the_server_answering_and_relaying() {
-    init_logging();
-    let turn = TurnServer::start(SECRET)
-        .await
-        .expect("the TURN server starts");
+    let turn = turn_server().await;
     let (client, auth, relayed) = allocated(&turn).await;
     let peer = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let peer_addr = peer.local_addr().unwrap();
@@ -398,6 +383,14 @@ async fn hostile_datagrams_leave_the_server_answering_and_relaying() {
 }
 
 /// What the SDK does at login: extdisco:2 to the domain, read as the SDK reads it.
+/// A TURN server alone, without Prosody.
+async fn turn_server() -> TurnServer {
+    init_logging();
+    TurnServer::start(SECRET)
+        .await
+        .expect("the TURN server starts")
+}
+
 async fn ask_for_ice_servers(tb: &Testbed) -> Vec<IceServer> {
     let mut xmpp = raw_xmpp::connect(&tb.websocket_url(), tb.domain()).await;
     let query = extdisco::query("services", tb.domain(), extdisco::V2);

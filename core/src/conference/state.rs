@@ -28,6 +28,8 @@ use crate::xmpp::stanza::{error_reply, iq, StanzaError};
 
 /// How long we wait for the room to confirm we left before ending anyway.
 const LEAVE_TIMEOUT: Duration = Duration::from_secs(5);
+/// The least time between two room rejoins for the sake of bridge media.
+const MEDIA_REJOIN_INTERVAL: Duration = Duration::from_secs(60);
 /// How long the server may take to answer the probe after a network-change hint: a live
 /// loopback or mobile path answers in well under a second; keepalive would take 20 s.
 pub const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -145,6 +147,11 @@ enum Phase {
     Leaving {
         give_up_at: Instant,
     },
+    /// Leaving the room to join it again at once on the same connection (see
+    /// `rejoin_for_media`).
+    LeavingToRejoin {
+        give_up_at: Instant,
+    },
     Ended,
 }
 
@@ -224,6 +231,8 @@ pub struct Conference {
     /// Local media identities renewed so far (rejoins, bridge restarts): names the msid track
     /// ids of the sessions after each.
     renewals: u32,
+    /// When we last left and joined the room again to get bridge media back.
+    media_rejoined_at: Option<Instant>,
     /// Bridge sessions moved by `transport-replace` so far: names each new PeerConnection.
     transport_replaces: u32,
     /// Our request to change the room password (IQ id, new password) until the room answers.
@@ -269,6 +278,7 @@ impl Conference {
             seen: VecDeque::new(),
             renewals: 0,
             transport_replaces: 0,
+            media_rejoined_at: None,
             password_change: None,
             cfg,
         };
@@ -303,7 +313,9 @@ impl Conference {
                 retry_at,
                 ..
             } => Some(retry_at.map_or(give_up_at, |r| r.min(give_up_at))),
-            Phase::Joining { give_up_at } | Phase::Leaving { give_up_at } => Some(give_up_at),
+            Phase::Joining { give_up_at }
+            | Phase::Leaving { give_up_at }
+            | Phase::LeavingToRejoin { give_up_at } => Some(give_up_at),
             Phase::Joined => None,
             Phase::Ended => return None,
         };
@@ -364,6 +376,10 @@ impl Conference {
             }
             Phase::Joining { give_up_at } if now >= give_up_at => {
                 return self.fail_join(Error::Timeout("the room did not confirm our join".into()));
+            }
+            Phase::LeavingToRejoin { give_up_at } if now >= give_up_at => {
+                // The room never confirmed; joining again tells it anyway.
+                self.rejoin(now, Vec::new());
             }
             Phase::Leaving { give_up_at } if now >= give_up_at => {
                 return self.end(TerminationReason::HungUp, None);
@@ -444,7 +460,9 @@ impl Conference {
         }
         self.early.clear();
         if self.ever_joined {
-            self.role_before_rejoin = self.roster.begin_resync();
+            let role = self.roster.begin_resync();
+            // After leaving on purpose the roster no longer knows it; `rejoin_for_media` kept it.
+            self.role_before_rejoin = role.or(self.role_before_rejoin.take());
         }
         for el in unacked {
             let chat = el.name() == "message" && el.get_child("body", ns::CLIENT).is_some();
@@ -464,6 +482,37 @@ impl Conference {
         self.send_conference_request(now);
         // TURN credentials are time-limited, and the server may be another one now.
         self.ask_for_ice_servers(extdisco::V2, now);
+    }
+
+    /// Bridge media cannot come back within this session: the focus refused a new bridge
+    /// session or sent none. jitsi-meet reloads then; we leave the room and join it again on the
+    /// same connection, so the focus invites us afresh, with the rejoin's events
+    /// (`reconnecting`, then `connected`; those who stayed are not reported again). At most
+    /// once a minute; `false` when not done, and the caller fails media instead.
+    pub(super) fn rejoin_for_media(&mut self, why: &str, now: Instant) -> bool {
+        let recent = self
+            .media_rejoined_at
+            .is_some_and(|at| now.duration_since(at) < MEDIA_REJOIN_INTERVAL);
+        if recent || self.link_down || !matches!(self.phase, Phase::Joined) {
+            return false;
+        }
+        log::warn!("joining the room again to get bridge media back: {why}");
+        self.media_rejoined_at = Some(now);
+        self.role_before_rejoin = self.roster.self_role();
+        self.rejoining = true;
+        self.emit(ConferenceEvent::ConnectionStateChanged {
+            state: ConnectionState::Reconnecting,
+        });
+        let occupant = self.occupant();
+        self.send(
+            Element::new("presence", ns::CLIENT)
+                .attr("to", occupant.to_string())
+                .attr("type", "unavailable"),
+        );
+        self.phase = Phase::LeavingToRejoin {
+            give_up_at: now + LEAVE_TIMEOUT,
+        };
+        true
     }
 
     /// Closes the P2P and bridge sessions and the bridge channel, and forgets any P2P start or
@@ -850,7 +899,7 @@ impl Conference {
             IqPurpose::BridgeRestart => {
                 if let IqOutcome::Error(e) = outcome {
                     log::warn!("the focus refused a new bridge session: {}", e.condition);
-                    self.bridge_restart_refused(&e.condition);
+                    self.bridge_restart_refused(&e.condition, now);
                 }
             }
             IqPurpose::IceRestart { sid } => {
@@ -964,6 +1013,11 @@ impl Conference {
             RosterChange::SelfRoleChanged { role } => {
                 self.emit(ConferenceEvent::RoleChanged { role });
                 self.maybe_set_subject();
+            }
+            RosterChange::SelfLeft { .. }
+                if matches!(self.phase, Phase::LeavingToRejoin { .. }) =>
+            {
+                self.rejoin(now, Vec::new());
             }
             RosterChange::SelfLeft {
                 statuses,

@@ -86,6 +86,8 @@ pub struct JingleSessions {
     ice_restart_requests: HashMap<String, VecDeque<Instant>>,
     /// Jicofo's `enable-ice-restart` (on by default).
     ice_restart: bool,
+    /// Every session restart request counts as beyond Jicofo's rate limit.
+    restarts_exhausted: bool,
     reinvite: ReinviteMethod,
     next_id: u64,
 }
@@ -103,9 +105,17 @@ impl JingleSessions {
             restart_requests: HashMap::new(),
             ice_restart_requests: HashMap::new(),
             ice_restart: true,
+            restarts_exhausted: false,
             reinvite: ReinviteMethod::default(),
             next_id: 0,
         }
+    }
+
+    /// Each participant's restart budget spent already (Jicofo's `restart-request-rate-limits`):
+    /// a restart request ends the session without a new one.
+    pub fn with_restarts_exhausted(mut self) -> JingleSessions {
+        self.restarts_exhausted = true;
+        self
     }
 
     pub fn with_reinvite_method(mut self, method: ReinviteMethod) -> JingleSessions {
@@ -215,12 +225,13 @@ impl JingleSessions {
             log::info!("focus: {nick} asked to restart a bridge session that is not its own");
             return vec![self.error(iq, "cancel", "item-not-found")];
         }
-        let accepted = within_rate_limit(
-            self.restart_requests
-                .entry(format!("{room}/{nick}"))
-                .or_default(),
-            Instant::now(),
-        );
+        let accepted = !self.restarts_exhausted
+            && within_rate_limit(
+                self.restart_requests
+                    .entry(format!("{room}/{nick}"))
+                    .or_default(),
+                Instant::now(),
+            );
         log::info!("focus: {nick} asked for a new bridge session; accepted: {accepted}");
         let mut out = vec![if accepted {
             self.result(iq)
@@ -304,9 +315,13 @@ impl JingleSessions {
             room: room.to_string(),
             nick: nick.to_string(),
         };
-        vec![self
-            .iq("set", &occupant, pending)
-            .child(encode_jingle(&jingle))]
+        vec![self.offer_to(&occupant, pending, &jingle)]
+    }
+
+    /// An offer (`session-initiate`, `transport-replace`) whose answer is `pending`.
+    fn offer_to(&mut self, occupant: &str, pending: Pending, jingle: &Jingle) -> Element {
+        self.iq("set", occupant, pending)
+            .child(encode_jingle(jingle))
     }
 
     /// The room's `<bridge-session>` on the current bridge.
@@ -483,9 +498,7 @@ impl JingleSessions {
             room: room.to_string(),
             nick: nick.to_string(),
         };
-        vec![self
-            .iq("set", &occupant, pending)
-            .child(encode_jingle(&jingle))]
+        vec![self.offer_to(&occupant, pending, &jingle)]
     }
 
     fn accepted_sources(&self, room: &str, except: Option<&str>) -> Vec<OwnedSource> {
@@ -638,13 +651,7 @@ impl JingleSessions {
     ) -> Result<Vec<Element>, &'static str> {
         let remote = remote_parameters(jingle)?;
         let sources = sources_of(nick, jingle).map_err(|_| "bad-request")?;
-        let kept = self
-            .bridge
-            .accept(&conference_id(room), nick, remote, sources)
-            .map_err(|e| {
-                log::warn!("focus: the bridge refused {nick}'s answer: {e}");
-                "not-acceptable"
-            })?;
+        let kept = self.to_bridge(room, nick, remote, sources)?;
         let mut out = Vec::new();
         if let Some(session) = self.rooms.get_mut(room).and_then(|r| r.get_mut(nick)) {
             session.accepted = true;
@@ -660,6 +667,22 @@ impl JingleSessions {
         }
         out.extend(self.relay(room, nick, Action::SourceAdd, &kept));
         Ok(out)
+    }
+
+    /// The participant's transport and sources to its bridge endpoint; the sources it keeps.
+    fn to_bridge(
+        &self,
+        room: &str,
+        nick: &str,
+        remote: RemoteParameters,
+        sources: Vec<SourceDesc>,
+    ) -> Result<Vec<SourceDesc>, &'static str> {
+        self.bridge
+            .accept(&conference_id(room), nick, remote, sources)
+            .map_err(|e| {
+                log::warn!("focus: the bridge refused {nick}'s answer: {e}");
+                "not-acceptable"
+            })
     }
 
     /// `transport-accept`, which Jicofo takes as a `session-accept` (`acceptSession`): the
@@ -684,13 +707,7 @@ impl JingleSessions {
             .ok_or("item-not-found")?;
         let mut sources = session.sources.clone();
         sources.extend(named.iter().cloned());
-        let kept = self
-            .bridge
-            .accept(&conference_id(room), nick, remote, sources)
-            .map_err(|e| {
-                log::warn!("focus: the bridge refused {nick}'s transport: {e}");
-                "not-acceptable"
-            })?;
+        let kept = self.to_bridge(room, nick, remote, sources)?;
         if let Some(session) = self.rooms.get_mut(room).and_then(|r| r.get_mut(nick)) {
             session.sources = kept;
         }

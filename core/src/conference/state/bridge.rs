@@ -581,13 +581,17 @@ impl Conference {
         };
         let Some(request) = restart.pending.take() else {
             self.bridge_restart = None;
+            let why = format!(
+                "the focus started no new bridge session within {RESTART_WAIT:?} of the old \
+                 one's end"
+            );
+            if self.rejoin_for_media(&why, now) {
+                return;
+            }
             self.sync_tracks();
             return self.emit(ConferenceEvent::Error {
                 error: "media_failed".into(),
-                message: format!(
-                    "the focus started no new bridge session within {RESTART_WAIT:?} of the \
-                     old one's end"
-                ),
+                message: why,
             });
         };
         restart.due = now + RESTART_WAIT;
@@ -669,9 +673,10 @@ impl Conference {
     }
 
     /// The focus refused our restart request. Jicofo has ended the session anyway (beyond its
-    /// rate limit) or does not know it (`item-not-found`): no new offer is coming, so the
-    /// tracks go and the app is told now rather than when the wait runs out.
-    pub(super) fn bridge_restart_refused(&mut self, condition: &str) {
+    /// rate limit) or does not know it (`item-not-found`): no new offer is coming, so we join the
+    /// room again (or, right after doing so, the tracks go and the app is told) now rather than
+    /// when the wait runs out.
+    pub(super) fn bridge_restart_refused(&mut self, condition: &str, now: Instant) {
         if self
             .bridge_restart
             .as_ref()
@@ -680,12 +685,15 @@ impl Conference {
             return;
         }
         self.bridge_restart = None;
+        let why = format!("the focus refused a new bridge session ({condition})");
+        if self.rejoin_for_media(&why, now) {
+            return;
+        }
         self.sync_tracks();
         self.emit(ConferenceEvent::Error {
             error: "media_failed".into(),
             message: format!(
-                "the focus refused a new bridge session ({condition}); media through the bridge \
-                 stops until the room is joined again"
+                "{why}; media through the bridge stops until the room is joined again"
             ),
         });
     }

@@ -23,7 +23,7 @@ pub(super) fn lib_jitsi_meet_offer() -> String {
     xml[xml.find("<jingle").unwrap()..].to_string()
 }
 
-fn member(nick: &str) -> Element {
+pub(super) fn member(nick: &str) -> Element {
     occupant(
         nick,
         "",
