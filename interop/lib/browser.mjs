@@ -89,10 +89,11 @@ export class BrowserParticipant {
     }
 
     /** Resolves after CONFERENCE_JOINED with { endpointId, connectMs, joinMs }. */
-    async join(room, { displayName, email, sourceNameSignaling = false, logLevel, password, withTracks = false, resolution, p2p = true, backToP2PDelay } = {}) {
+    /** `serviceUrl`: another WebSocket URL to the same Prosody (the fault proxy's). */
+    async join(room, { displayName, email, sourceNameSignaling = false, logLevel, password, withTracks = false, resolution, p2p = true, backToP2PDelay, serviceUrl } = {}) {
         const bed = testbed();
         const joined = await this.page.evaluate(options => window.omni.join(options), {
-            serviceUrl: bed.websocket_url,
+            serviceUrl: serviceUrl ?? bed.websocket_url,
             hosts: { domain: bed.domain, muc: bed.muc, focus: bed.focus },
             room,
             displayName,

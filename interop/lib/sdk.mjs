@@ -9,8 +9,8 @@ import { EventLog } from './events.mjs';
 
 export class SdkParticipant {
     /** Starts the CLI; its events tell whether the join worked. */
-    static spawn(room, { displayName, email, endpointId, password, set = [], sendTone, sendPattern, patternSize, label = displayName } = {}) {
-        const args = ['join', '--server', testbed().server_url, '--room', room];
+    static spawn(room, { displayName, email, endpointId, password, set = [], sendTone, sendPattern, patternSize, server = testbed().server_url, label = displayName } = {}) {
+        const args = ['join', '--server', server, '--room', room];
         if (displayName) {
             args.push('--name', displayName);
         }

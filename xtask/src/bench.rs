@@ -314,6 +314,10 @@ fn render(results: &[Value]) -> String {
                 "fault_allocation_dead_audio_again",
                 "ljm_fault_allocation_dead_audio_again",
             ),
+            (
+                "fault_socket_outage_chat_delivered",
+                "ljm_fault_socket_outage_chat_delivered",
+            ),
         ],
     );
     md.push_str("\n\n## Scale: N clients in one process join one room at once\n\n");
