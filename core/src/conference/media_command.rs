@@ -1,10 +1,35 @@
 //! The contract between the conference state machine and the media engine. The state machine
-//! decides (offer, answer, which candidates and sources belong where) and names sessions by their
-//! Jingle sid; the driver owns the engine's sessions and reports what they produce.
+//! decides (offer, answer, which candidates and sources belong where) and names sessions (by
+//! their Jingle sid, or a media id of its own when one Jingle session moves to a new
+//! PeerConnection); the driver owns the engine's sessions and reports what they produce.
 
 pub use crate::jingle::Peer;
 
 use crate::bridge::{ReceiverVideoConstraints, ToBridge};
+
+/// The SSRCs our sessions send under, announced in Jingle; a rejoin or a new bridge session
+/// renews them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LocalSsrcs {
+    pub audio: u32,
+    pub video: u32,
+    pub screen: u32,
+}
+
+impl LocalSsrcs {
+    pub fn random() -> LocalSsrcs {
+        // Zero is avoided: some stacks treat it as "no SSRC".
+        let ssrc = || rand::random::<u32>().max(1);
+        LocalSsrcs {
+            audio: ssrc(),
+            video: ssrc(),
+            screen: ssrc(),
+        }
+    }
+}
+
+/// Identifies a command so its reply can be routed back by the driver.
+pub type ReplyId = u64;
 
 /// What the conference asks of the media engine.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,7 +92,7 @@ pub enum MediaCommand {
     /// The SSRCs, and the suffix of the msid track ids, that sessions opened from now on send
     /// with: a rejoin announces fresh ones.
     SetLocalIdentity {
-        ssrcs: crate::conference::state::LocalSsrcs,
+        ssrcs: LocalSsrcs,
         track_suffix: String,
     },
     /// Add (or unmute) the screen-share track; `offer` is the remote description with the m-line
@@ -138,7 +163,7 @@ pub enum BridgeCommand {
     /// An endpoint message; its outcome answers the command `reply`.
     Send {
         message: ToBridge,
-        reply: super::state::ReplyId,
+        reply: ReplyId,
     },
     Close,
 }

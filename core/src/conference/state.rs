@@ -16,6 +16,7 @@ use crate::muc::presence::{self, LocalPresence, RoomPresence};
 use crate::muc::roster::{Roster, RosterChange};
 use crate::muc::{admin, caps, chat};
 
+pub use super::media_command::{LocalSsrcs, ReplyId};
 use crate::options::Timeouts;
 use crate::recording::{self, RecordingMode, RecordingRequest, RecordingState};
 use crate::time::unix_ms;
@@ -57,28 +58,6 @@ pub struct ConferenceConfig {
     pub local_ssrcs: LocalSsrcs,
     pub p2p: P2pPolicy,
 }
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LocalSsrcs {
-    pub audio: u32,
-    pub video: u32,
-    pub screen: u32,
-}
-
-impl LocalSsrcs {
-    pub fn random() -> LocalSsrcs {
-        // Zero is avoided: some stacks treat it as "no SSRC".
-        let ssrc = || rand::random::<u32>().max(1);
-        LocalSsrcs {
-            audio: ssrc(),
-            video: ssrc(),
-            screen: ssrc(),
-        }
-    }
-}
-
-/// Identifies a command so its reply can be routed back by the driver.
-pub type ReplyId = u64;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {

@@ -34,13 +34,6 @@ use crate::xmpp::stanza::{error_reply, iq};
 /// A remote track as announced to the app: its owner, its kind, whether it is a screen share.
 pub(super) type Track = (EndpointId, MediaKind, bool);
 
-/// Jicofo's limits on restart requests (`restart-request-rate-limits`: at least 5 s apart, at
-/// most 5 a minute); it terminates a request beyond them without starting a new session, so a
-/// request waits until they allow it. Each with a second to spare: Jicofo times requests as
-/// they arrive, and one sent exactly 5 s after the last may arrive sooner after it than that.
-pub(super) const RESTART_MIN_INTERVAL: Duration = Duration::from_secs(6);
-pub(super) const RESTART_WINDOW: Duration = Duration::from_secs(61);
-pub(super) const RESTARTS_PER_WINDOW: usize = 5;
 /// Jicofo re-invites at once; without a new offer by then, the bridge media is given up.
 const RESTART_WAIT: Duration = Duration::from_secs(20);
 /// The reason text of Jicofo's `session-terminate` when it re-invites a participant elsewhere.
@@ -564,13 +557,7 @@ impl Conference {
     /// The earliest a restart request stays within Jicofo's limits (5 s after the last one, and
     /// no more than 5 in a minute).
     pub(super) fn restart_allowed_at(&mut self, now: Instant) -> Instant {
-        allowed_at(
-            &mut self.bridge_restarts,
-            now,
-            RESTART_MIN_INTERVAL,
-            RESTART_WINDOW,
-            RESTARTS_PER_WINDOW,
-        )
+        allowed_at(&mut self.bridge_restarts, now)
     }
 
     /// Sends a restart request that is due; gives up on a new offer that is overdue: its tracks

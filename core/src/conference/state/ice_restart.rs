@@ -15,7 +15,6 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use super::bridge::{RESTARTS_PER_WINDOW, RESTART_MIN_INTERVAL, RESTART_WINDOW};
 use super::media::without_candidates;
 use super::{Conference, IqPurpose};
 use crate::conference::media_command::MediaCommand;
@@ -54,28 +53,31 @@ enum Stage {
     Applied,
 }
 
-/// The earliest a request keeps within a rate limit of `per_window` requests per `window`, at
-/// least `min_interval` apart, given when the last ones went (older ones are forgotten).
-pub(super) fn allowed_at(
-    history: &mut VecDeque<Instant>,
-    now: Instant,
-    min_interval: Duration,
-    window: Duration,
-    per_window: usize,
-) -> Instant {
+/// Jicofo's limits on restart requests (`restart-request-rate-limits`: at least 5 s apart, at
+/// most 5 a minute), for session restarts and in-place ICE restarts each; it terminates a
+/// session restart beyond them without starting a new one, so a request waits until they allow
+/// it. Each with a second to spare: Jicofo times requests as they arrive, and one sent exactly
+/// 5 s after the last may arrive sooner after it than that.
+pub(super) const RESTART_MIN_INTERVAL: Duration = Duration::from_secs(6);
+pub(super) const RESTART_WINDOW: Duration = Duration::from_secs(61);
+pub(super) const RESTARTS_PER_WINDOW: usize = 5;
+
+/// The earliest a request keeps within Jicofo's limits, given when the last ones of its kind
+/// went (older ones are forgotten).
+pub(super) fn allowed_at(history: &mut VecDeque<Instant>, now: Instant) -> Instant {
     while history
         .front()
-        .is_some_and(|at| now.duration_since(*at) >= window)
+        .is_some_and(|at| now.duration_since(*at) >= RESTART_WINDOW)
     {
         history.pop_front();
     }
     let mut at = now;
     if let Some(last) = history.back() {
-        at = at.max(*last + min_interval);
+        at = at.max(*last + RESTART_MIN_INTERVAL);
     }
-    if history.len() >= per_window {
+    if history.len() >= RESTARTS_PER_WINDOW {
         if let Some(oldest) = history.front() {
-            at = at.max(*oldest + window);
+            at = at.max(*oldest + RESTART_WINDOW);
         }
     }
     at
@@ -90,13 +92,7 @@ impl Conference {
     pub(super) fn request_ice_restart(&mut self, reason: &str, now: Instant, hinted: bool) {
         // Jicofo limits ICE restart requests as it limits session restarts
         // (`restart-request-rate-limits`), with a budget of their own.
-        let due = allowed_at(
-            &mut self.ice_restarts,
-            now,
-            RESTART_MIN_INTERVAL,
-            RESTART_WINDOW,
-            RESTARTS_PER_WINDOW,
-        );
+        let due = allowed_at(&mut self.ice_restarts, now);
         let new_session_due = self.restart_allowed_at(now);
         let refused = self.focus_refuses_ice_restarts;
         let Some(session) = self.jvb.as_mut() else {
