@@ -18,7 +18,7 @@ pub use events::{
 };
 pub use media::{AudioFrame, RemoteVideoSink, VideoFrame, VideoSubscription};
 pub use meeting::{join, Meeting, MeetingListener};
-pub use options::{MeetingOptions, Secret, Timeouts};
+pub use options::{MeetingOptions, Timeouts};
 pub use platform::logging::{set_log_level, set_log_sink, LogLevel, LogSink};
 pub use recording::{Recording, RecordingMode, RecordingRequest, RecordingStatus};
 

@@ -2,38 +2,10 @@
 //! defaults, so `MeetingOptions(room = "standup")` is enough to join meet.jit.si.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use omni_jitsi_core::options::DEFAULT_SERVER_URL;
 use omni_jitsi_core::EndpointId;
-
-/// A token or password. An object rather than a string so that Kotlin's data-class
-/// `toString()` and Swift's `description` of the options print it as `Secret(redacted)`: apps
-/// log their options.
-#[derive(uniffi::Object)]
-#[uniffi::export(Debug, Display)]
-pub struct Secret(String);
-
-#[uniffi::export]
-impl Secret {
-    #[uniffi::constructor]
-    pub fn new(value: String) -> Self {
-        Secret(value)
-    }
-}
-
-impl std::fmt::Display for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(redacted)")
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Display::fmt(self, f)
-    }
-}
 
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct Timeouts {
@@ -72,19 +44,18 @@ pub struct MeetingOptions {
     pub server_url: String,
     #[uniffi(default = None)]
     pub subject: Option<String>,
-    /// JWT for token-authenticated deployments. Never logged, nor printed by `toString()` /
-    /// `description`.
+    /// JWT for token-authenticated deployments. Never logged.
     #[uniffi(default = None)]
-    pub token: Option<Arc<Secret>>,
+    pub token: Option<String>,
     #[uniffi(default = None)]
     pub display_name: Option<String>,
     #[uniffi(default = None)]
     pub email: Option<String>,
     #[uniffi(default = None)]
     pub avatar_url: Option<String>,
-    /// Password of a locked room. Never logged, nor printed.
+    /// Password of a locked room. Never logged.
     #[uniffi(default = None)]
-    pub password: Option<Arc<Secret>>,
+    pub password: Option<String>,
     #[uniffi(default = false)]
     pub audio_muted: bool,
     #[uniffi(default = false)]
@@ -120,11 +91,11 @@ impl From<MeetingOptions> for omni_jitsi_core::MeetingOptions {
             server_url,
             room: o.room,
             subject: o.subject,
-            token: o.token.map(|t| t.0.clone()),
+            token: o.token,
             display_name: o.display_name,
             email: o.email,
             avatar_url: o.avatar_url,
-            password: o.password.map(|p| p.0.clone()),
+            password: o.password,
             audio_muted: o.audio_muted,
             video_muted: o.video_muted,
             audio_only: o.audio_only,

@@ -230,16 +230,6 @@ class MeetingTest {
         bob.meeting.hangUp()
     }
 
-    /** Apps log their options: the data class's `toString()` must not carry the secrets. */
-    @Test
-    fun optionsPrintNoSecrets() {
-        val printed = options("kotlin-secrets", "Ann")
-            .copy(token = Secret("eyJhbGciOiJIUzI1NiJ9.c2VjcmV0.sig"), password = Secret("hunter2"))
-            .toString()
-        assertFalse(printed, printed.contains("eyJhbGciOiJIUzI1NiJ9") || printed.contains("hunter2"))
-        assertTrue(printed, printed.contains("Secret(redacted)"))
-    }
-
     @Test
     fun wrongPasswordAndInvalidRoomAreTypedExceptions() = timed {
         val ann = joinMeeting(options("kotlin-locked", "Ann"))
@@ -249,7 +239,7 @@ class MeetingTest {
         }
         ann.meeting.setRoomPassword("s3cret")
         try {
-            joinMeeting(options("kotlin-locked", "Bob").copy(password = Secret("guess")))
+            joinMeeting(options("kotlin-locked", "Bob").copy(password = "guess"))
             fail("joined a locked room with a wrong password")
         } catch (e: MeetingException.WrongPassword) {
             assertNotNull(e.message)
