@@ -482,12 +482,7 @@ impl Conference {
         self.emit(ConferenceEvent::ConnectionStateChanged {
             state: ConnectionState::Reconnecting,
         });
-        let occupant = self.occupant();
-        self.send(
-            Element::new("presence", ns::CLIENT)
-                .attr("to", occupant.to_string())
-                .attr("type", "unavailable"),
-        );
+        self.send_unavailable();
         self.phase = Phase::LeavingToRejoin {
             give_up_at: now + LEAVE_TIMEOUT,
         };
@@ -761,12 +756,7 @@ impl Conference {
         match self.phase {
             Phase::Leaving { .. } => {}
             Phase::Joined | Phase::Joining { .. } => {
-                let occupant = self.occupant();
-                self.send(
-                    Element::new("presence", ns::CLIENT)
-                        .attr("to", occupant.to_string())
-                        .attr("type", "unavailable"),
-                );
+                self.send_unavailable();
                 self.phase = Phase::Leaving {
                     give_up_at: now + LEAVE_TIMEOUT,
                 };
@@ -1173,6 +1163,16 @@ impl Conference {
             .presence
             .to_element(&self.occupant(), Some(self.cfg.password.as_deref()));
         self.send(join);
+    }
+
+    /// Leaves the room: the room answers with our own unavailable presence.
+    fn send_unavailable(&mut self) {
+        let occupant = self.occupant();
+        self.send(
+            Element::new("presence", ns::CLIENT)
+                .attr("to", occupant.to_string())
+                .attr("type", "unavailable"),
+        );
     }
 
     fn send_presence(&mut self) {
