@@ -88,7 +88,7 @@ impl Shared {
     fn relay(
         self: &Arc<Self>,
         socket: &Arc<UdpSocket>,
-        data: Vec<u8>,
+        data: &[u8],
         to: SocketAddr,
         toward: Toward,
     ) {
@@ -96,9 +96,9 @@ impl Shared {
             return;
         };
         if delay.is_zero() {
-            return self.sent(socket.try_send_to(&data, to).is_ok(), toward);
+            return self.sent(socket.try_send_to(data, to).is_ok(), toward);
         }
-        let (shared, socket) = (self.clone(), socket.clone());
+        let (shared, socket, data) = (self.clone(), socket.clone(), data.to_vec());
         tokio::spawn(async move {
             tokio::time::sleep(delay).await;
             shared.sent(socket.send_to(&data, to).await.is_ok(), toward);

@@ -129,7 +129,7 @@ impl Server {
         };
         if let Some(framed) = framed {
             self.shared
-                .relay(&self.socket, framed, packet.client, Toward::Client);
+                .relay(&self.socket, &framed, packet.client, Toward::Client);
         }
     }
 
@@ -358,7 +358,7 @@ impl Server {
         };
         if let Some(a) = self.allocations.get(&from).filter(|a| a.expires > now) {
             if a.permits(peer.ip(), now) {
-                relay_to_peer(&self.shared, a, peer, &data.0);
+                self.shared.relay(&a.relay, &data.0, peer, Toward::Peer);
             }
         }
     }
@@ -375,7 +375,8 @@ impl Server {
             return;
         };
         if let Some(peer) = a.peer_on(framed.number.0, now) {
-            relay_to_peer(&self.shared, a, peer, &framed.data);
+            self.shared
+                .relay(&a.relay, &framed.data, peer, Toward::Peer);
         }
     }
 
@@ -408,10 +409,6 @@ fn requested_lifetime(m: &Message) -> Option<Duration> {
         return None;
     }
     Some(requested.0.min(MAX_LIFETIME).max(DEFAULT_LIFETIME))
-}
-
-fn relay_to_peer(shared: &Arc<Shared>, allocation: &Allocation, peer: SocketAddr, data: &[u8]) {
-    shared.relay(&allocation.relay, data.to_vec(), peer, Toward::Peer);
 }
 
 fn data_indication(from: SocketAddr, data: Vec<u8>) -> Option<Vec<u8>> {
