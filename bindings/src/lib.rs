@@ -9,6 +9,7 @@ mod options;
 mod platform;
 mod recording;
 mod runtime;
+mod secret;
 mod stats;
 
 pub use error::MeetingError;
@@ -21,5 +22,6 @@ pub use meeting::{join, Meeting, MeetingListener};
 pub use options::{MeetingOptions, Timeouts};
 pub use platform::logging::{set_log_level, set_log_sink, LogLevel, LogSink};
 pub use recording::{Recording, RecordingMode, RecordingRequest, RecordingStatus};
+pub use secret::Secret;
 
 uniffi::setup_scaffolding!();

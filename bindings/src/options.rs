@@ -7,6 +7,8 @@ use std::time::Duration;
 use omni_jitsi_core::options::DEFAULT_SERVER_URL;
 use omni_jitsi_core::EndpointId;
 
+use crate::Secret;
+
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct Timeouts {
     #[uniffi(default = 15000)]
@@ -46,7 +48,7 @@ pub struct MeetingOptions {
     pub subject: Option<String>,
     /// JWT for token-authenticated deployments. Never logged.
     #[uniffi(default = None)]
-    pub token: Option<String>,
+    pub token: Option<Secret>,
     #[uniffi(default = None)]
     pub display_name: Option<String>,
     #[uniffi(default = None)]
@@ -55,7 +57,7 @@ pub struct MeetingOptions {
     pub avatar_url: Option<String>,
     /// Password of a locked room. Never logged.
     #[uniffi(default = None)]
-    pub password: Option<String>,
+    pub password: Option<Secret>,
     #[uniffi(default = false)]
     pub audio_muted: bool,
     #[uniffi(default = false)]
@@ -91,11 +93,11 @@ impl From<MeetingOptions> for omni_jitsi_core::MeetingOptions {
             server_url,
             room: o.room,
             subject: o.subject,
-            token: o.token,
+            token: o.token.map(String::from),
             display_name: o.display_name,
             email: o.email,
             avatar_url: o.avatar_url,
-            password: o.password,
+            password: o.password.map(String::from),
             audio_muted: o.audio_muted,
             video_muted: o.video_muted,
             audio_only: o.audio_only,

@@ -2,6 +2,8 @@
 
 use omni_jitsi_core::recording as core;
 
+use crate::Secret;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum RecordingStatus {
     Off,
@@ -15,14 +17,14 @@ pub enum RecordingMode {
     Stream,
 }
 
-/// What to ask Jibri for. The stream key is a credential: never log this value.
-#[derive(Clone, PartialEq, Eq, uniffi::Enum)]
+/// What to ask Jibri for.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum RecordingRequest {
     /// A file the deployment stores (Dropbox or its own storage, as it is configured).
     File,
     /// A live stream: a YouTube stream key or an RTMP URL.
     Stream {
-        stream_key: String,
+        stream_key: Secret,
         broadcast_id: Option<String>,
     },
 }
@@ -47,7 +49,7 @@ impl From<RecordingRequest> for core::RecordingRequest {
                 stream_key,
                 broadcast_id,
             } => core::RecordingRequest::Stream {
-                stream_key,
+                stream_key: stream_key.into(),
                 broadcast_id,
             },
         }

@@ -239,11 +239,12 @@ class MeetingTest {
         }
         ann.meeting.setRoomPassword("s3cret")
         try {
-            joinMeeting(options("kotlin-locked", "Bob").copy(password = "guess"))
+            joinMeeting(options("kotlin-locked", "Bob").copy(password = Secret("guess")))
             fail("joined a locked room with a wrong password")
         } catch (e: MeetingException.WrongPassword) {
             assertNotNull(e.message)
         }
+        joinMeeting(options("kotlin-locked", "Bob").copy(password = Secret("s3cret"))).meeting.hangUp()
         try {
             joinMeeting(options("not a valid room", "Bob"))
             fail("joined a room with an invalid name")
@@ -257,6 +258,27 @@ class MeetingTest {
         } catch (e: MeetingException.MeetingEnded) {
             // expected
         }
+    }
+
+    @Test
+    fun tokensPasswordsAndStreamKeysNeverShowInToString() {
+        val options = options("kotlin-secrets", "Ann").copy(
+            token = Secret("eyJhbGciOiJIUzI1NiJ9.e30.c2ln"),
+            password = Secret("hunter2"),
+        )
+        val printed = listOf(
+            options.toString(),
+            RecordingRequest.Stream(Secret("live-key-1"), "broadcast").toString(),
+            "$options",
+        )
+        for (text in printed) {
+            for (secret in listOf("eyJhbGciOiJIUzI1NiJ9", "hunter2", "live-key-1")) {
+                assertFalse("'$secret' printed in $text", text.contains(secret))
+            }
+        }
+        assertTrue(printed[0], printed[0].contains("token=<redacted>"))
+        assertEquals(options, options.copy(token = Secret("eyJhbGciOiJIUzI1NiJ9.e30.c2ln")))
+        assertFalse(options == options.copy(password = Secret("hunter3")))
     }
 
     @Test

@@ -18,7 +18,7 @@ final class MeetingTests: XCTestCase {
     private func options(
         _ room: String,
         _ name: String,
-        password: String? = nil
+        password: Secret? = nil
     ) throws -> MeetingOptions {
         var options = MeetingOptions(room: room)
         options.serverUrl = try server
@@ -219,6 +219,7 @@ final class MeetingTests: XCTestCase {
     func testWrongPasswordAndInvalidRoomAreTypedErrors() async throws {
         let annOptions = try options("swift-locked", "Ann")
         let guessing = try options("swift-locked", "Bob", password: "guess")
+        let knowing = try options("swift-locked", "Bob", password: Secret("s3cret"))
         let invalid = try options("not a valid room", "Bob")
         try await timed {
             let ann = try await joinMeeting(annOptions)
@@ -236,6 +237,7 @@ final class MeetingTests: XCTestCase {
             } catch MeetingError.WrongPassword(let message) {
                 XCTAssertFalse(message.isEmpty)
             }
+            try await joinMeeting(knowing).meeting.hangUp()
             do {
                 _ = try await joinMeeting(invalid)
                 XCTFail("joined a room with an invalid name")
@@ -251,6 +253,30 @@ final class MeetingTests: XCTestCase {
                 // The typed error is the assertion.
             }
         }
+    }
+
+    func testTokensPasswordsAndStreamKeysNeverShowInDescriptions() throws {
+        var options = try options("swift-secrets", "Ann", password: "hunter2")
+        options.token = Secret("eyJhbGciOiJIUzI1NiJ9.e30.c2ln")
+        let stream = RecordingRequest.stream(streamKey: Secret("live-key-1"), broadcastId: nil)
+        var dumped = ""
+        dump(options, to: &dumped)
+        dump(stream, to: &dumped)
+        let printed = [
+            "\(options)", String(describing: options), String(reflecting: options),
+            "\(stream)", String(reflecting: stream), dumped,
+        ]
+        for text in printed {
+            for secret in ["eyJhbGciOiJIUzI1NiJ9", "hunter2", "live-key-1"] {
+                XCTAssertFalse(text.contains(secret), "'\(secret)' printed in \(text)")
+            }
+        }
+        XCTAssertTrue(printed[0].contains("<redacted>"), printed[0])
+        var same = options
+        same.token = Secret("eyJhbGciOiJIUzI1NiJ9.e30.c2ln")
+        XCTAssertEqual(options, same)
+        same.password = "hunter3"
+        XCTAssertNotEqual(options, same)
     }
 }
 

@@ -2,6 +2,7 @@ package org.omnijitsi.meet
 
 import com.sun.jna.CallbackThreadInitializer
 import com.sun.jna.Native
+import com.sun.jna.Pointer
 import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.receiveAsFlow
@@ -115,15 +116,36 @@ open class MeetingListenerAdapter : MeetingListener {
  * Keeps the SDK's native event thread attached to the JVM under one name. By default JNA attaches
  * a native thread for each callback and detaches it afterwards, so every event would arrive on a
  * new `Thread-N` and pay for the attach.
+ *
+ * JNA takes a callback's thread initializer when it first makes the callback's native pointer,
+ * which loading the library does for the generated one. An app may load the library first (e.g.
+ * with [setLogLevel]), so the listener vtable is registered again here with a callback of our
+ * own, whose pointer is made only after its initializer is set. The core reads the vtable at each
+ * call; the first one stays referenced for a call already under way.
  */
 internal object EventThread {
     const val NAME = "omni-jitsi-events"
 
+    private object NamedOnEvent : UniffiCallbackInterfaceMeetingListenerMethod0 {
+        override fun callback(
+            uniffiHandle: Long,
+            event: RustBuffer.ByValue,
+            uniffiOutReturn: Pointer,
+            uniffiCallStatus: UniffiRustCallStatus,
+        ) = uniffiCallbackInterfaceMeetingListener.onEvent.callback(uniffiHandle, event, uniffiOutReturn, uniffiCallStatus)
+    }
+
+    @Suppress("unused") private val generated = uniffiCallbackInterfaceMeetingListener.vtable
+
     init {
-        Native.setCallbackThreadInitializer(
-            uniffiCallbackInterfaceMeetingListener.`onEvent`,
-            CallbackThreadInitializer(true, false, NAME),
+        Native.setCallbackThreadInitializer(NamedOnEvent, CallbackThreadInitializer(true, false, NAME))
+        val named = UniffiVTableCallbackInterfaceMeetingListener.UniffiByValue(
+            uniffiCallbackInterfaceMeetingListener.uniffiFree,
+            uniffiCallbackInterfaceMeetingListener.uniffiClone,
+            NamedOnEvent,
         )
+        uniffiCallbackInterfaceMeetingListener.vtable = named
+        UniffiLib.uniffi_omni_jitsi_meet_fn_init_callback_vtable_meetinglistener(named)
     }
 
     fun install() = Unit
