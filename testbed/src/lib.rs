@@ -12,6 +12,7 @@ pub mod fault_control;
 pub mod fault_proxy;
 pub mod focus;
 mod prosody;
+pub mod token;
 pub mod turn;
 
 use std::time::{Duration, Instant};
@@ -46,6 +47,9 @@ pub struct TestbedOptions {
     /// Run a TURN server (also the STUN server) that Prosody advertises through XEP-0215
     /// (`mod_turn_external`, as docker-jitsi-meet sets it up); `Testbed::turn` is its handle.
     pub turn: bool,
+    /// Require JWT tokens as a deployment with `authentication = "token"` does (`token::TokenAuth`
+    /// mints them); anonymous logins are refused.
+    pub token_auth: Option<token::TokenAuth>,
 }
 
 /// The videobridge the focus puts participants on now; `Testbed::move_bridge` replaces it.
@@ -81,7 +85,12 @@ impl Testbed {
             port: t.port(),
             secret: t.secret().to_string(),
         });
-        let prosody = Prosody::start(hibernation, external_turn.as_ref()).await?;
+        let prosody = Prosody::start(
+            hibernation,
+            external_turn.as_ref(),
+            options.token_auth.as_ref(),
+        )
+        .await?;
         let component = connect_focus(&prosody).await?;
         let bridge = if options.focus.bridge {
             let bridge = bridge::Bridge::start()

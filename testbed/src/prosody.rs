@@ -10,6 +10,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
 
+use crate::token::TokenAuth;
 use crate::TestbedError;
 
 pub const DOMAIN: &str = "meet.test";
@@ -21,6 +22,9 @@ pub const FOCUS: &str = "focus.meet.test";
 const AUTH_PLUGIN: &str = include_str!("../prosody-plugins/mod_auth_anonymous_resumable.lua");
 /// Prosody 0.12 measures connections and rooms but not stanzas; the scale benchmark needs those.
 const COUNTER_PLUGIN: &str = include_str!("../prosody-plugins/mod_stanza_counter.lua");
+const TOKEN_AUTH_PLUGIN: &str = include_str!("../prosody-plugins/mod_auth_token_testbed.lua");
+const TOKEN_ROOM_PLUGIN: &str =
+    include_str!("../prosody-plugins/mod_token_verification_testbed.lua");
 const PROSODY: &str = "/usr/bin/prosody";
 const READY_WITHIN: Duration = Duration::from_secs(15);
 /// mod_websocket sometimes fails to initialise on this Prosody build (seen about once in five
@@ -54,6 +58,7 @@ impl Prosody {
     pub async fn start(
         hibernation: Duration,
         turn: Option<&ExternalTurn>,
+        token: Option<&TokenAuth>,
     ) -> Result<Prosody, TestbedError> {
         if !Path::new(PROSODY).exists() {
             return Err(TestbedError::ProsodyMissing);
@@ -71,7 +76,14 @@ impl Prosody {
             };
             let component_secret = format!("{:032x}", rand::random::<u128>());
             let config = dir.path().join("prosody.cfg.lua");
-            let lua = config_lua(dir.path(), ports, &component_secret, hibernation, turn);
+            let lua = config_lua(
+                dir.path(),
+                ports,
+                &component_secret,
+                hibernation,
+                turn,
+                token,
+            );
             std::fs::write(&config, lua)
                 .map_err(|e| TestbedError::Io(format!("writing the config: {e}")))?;
             std::fs::create_dir_all(dir.path().join("data"))
@@ -87,6 +99,19 @@ impl Prosody {
                     std::fs::write(
                         dir.path().join("plugins/mod_stanza_counter.lua"),
                         COUNTER_PLUGIN,
+                    )
+                })
+                .and_then(|()| {
+                    std::fs::write(
+                        dir.path().join("plugins/mod_auth_token_testbed.lua"),
+                        TOKEN_AUTH_PLUGIN,
+                    )
+                })
+                .and_then(|()| {
+                    std::fs::write(
+                        dir.path()
+                            .join("plugins/mod_token_verification_testbed.lua"),
+                        TOKEN_ROOM_PLUGIN,
                     )
                 })
                 .and_then(|()| std::fs::create_dir_all(dir.path().join("www")))
@@ -265,8 +290,22 @@ fn config_lua(
     secret: &str,
     hibernation: Duration,
     turn: Option<&ExternalTurn>,
+    token: Option<&TokenAuth>,
 ) -> String {
     let dir = dir.display();
+    let (authentication, muc_modules) = match token {
+        Some(token) => (
+            format!(
+                r#""token_testbed"
+    app_id = "{}"
+    app_secret = "{}""#,
+                token.app_id, token.secret
+            ),
+            r#"    modules_enabled = { "token_verification_testbed" }
+"#,
+        ),
+        None => (r#""anonymous_resumable""#.to_string(), ""),
+    };
     let hibernation = hibernation.as_secs().max(1);
     let (turn_module, turn_options) = match turn {
         Some(turn) => (
@@ -309,7 +348,7 @@ http_files_dir = "{dir}/www"
 http_paths = {{ files = "/" }}
 
 VirtualHost "{DOMAIN}"
-    authentication = "anonymous_resumable"
+    authentication = {authentication}
     modules_enabled = {{ "stanza_counter"{turn_module} }}
 {turn_options}
 Component "{MUC}" "muc"
@@ -317,7 +356,7 @@ Component "{MUC}" "muc"
     muc_room_locking = false
     muc_room_default_public_jids = true
     muc_tombstones = false
-
+{muc_modules}
 Component "{FOCUS}"
     component_secret = "{secret}"
 "#,

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use common::*;
 use omni_jitsi_core::{ConferenceEvent, EndpointId, Error, Role, TerminationReason};
+use omni_jitsi_testbed::token::{now_secs, Claims, TokenAuth};
+use omni_jitsi_testbed::TestbedOptions;
 
 #[tokio::test]
 async fn two_participants_see_each_others_name_email_and_avatar() {
@@ -299,17 +301,100 @@ async fn bad_servers_and_rooms_are_typed_errors() {
     );
 }
 
-/// A token and a room password used for real (joining, locking the room, a wrong password, a
-/// dropped socket resumed with the token in its URL) never appear in any log record at any level
-/// from any crate, nor in an event or an error.
+fn token_testbed_options(auth: &TokenAuth) -> TestbedOptions {
+    TestbedOptions {
+        token_auth: Some(auth.clone()),
+        ..TestbedOptions::default()
+    }
+}
+
+fn claims(room: &str, valid_for_secs: i64) -> Claims {
+    Claims {
+        room: Some(room.into()),
+        sub: "meet.test".into(),
+        aud: "jitsi".into(),
+        exp: (now_secs() as i64 + valid_for_secs).max(0) as u64,
+        name: None,
+    }
+}
+
+/// A deployment with token authentication (jitsi's mod_auth_token and mod_token_verification, as
+/// the testbed's Prosody modules behave): a valid token joins, anything else is `not_authorized`
+/// with the server's reason, and nothing is joined.
+#[tokio::test]
+async fn a_token_deployment_admits_a_valid_token_and_refuses_the_rest() {
+    let auth = TokenAuth::random();
+    let tb = testbed_with(token_testbed_options(&auth)).await;
+    let attempt = |token: Option<String>| {
+        let mut o = options(&tb, "meet-token", "Ann");
+        o.token = token;
+        o
+    };
+    let refusals = [
+        ("no token", None, "token required"),
+        (
+            "a forged signature",
+            Some(auth.forged(&claims("meet-token", 600))),
+            "invalid token",
+        ),
+        (
+            "an expired token",
+            Some(auth.token(&claims("meet-token", -60))),
+            "token expired",
+        ),
+        (
+            "a token for another room",
+            Some(auth.token(&claims("another-room", 600))),
+            "Room and token mismatched",
+        ),
+        (
+            "a token without a room claim",
+            Some(auth.token(&Claims {
+                room: None,
+                ..claims("meet-token", 600)
+            })),
+            "'room' claim is missing",
+        ),
+    ];
+    for (what, token, reason) in refusals {
+        let (result, _) = try_join(attempt(token)).await;
+        match result {
+            Err(Error::NotAuthorized(message)) => {
+                assert!(message.contains(reason), "{what}: {message}")
+            }
+            other => panic!("{what}: expected not_authorized, got {:?}", other.err()),
+        }
+    }
+    let ann = join(attempt(Some(auth.token(&claims("meet-token", 600))))).await;
+    let mut any_room = claims("*", 600);
+    any_room.name = Some("Bob".into());
+    let mut bob_options = options(&tb, "meet-token", "Bob");
+    bob_options.token = Some(auth.token(&any_room));
+    let bob = join(bob_options).await;
+    ann.hang_up().await;
+    bob.hang_up().await;
+}
+
+/// A real token and a room password used for real (joining a token deployment, locking the room,
+/// a wrong password, a dropped socket resumed with the token in its URL) never appear in any log
+/// record at any level from any crate, nor in an event or an error.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_and_a_room_password_never_show_in_logs_events_or_errors() {
-    let tb = testbed().await;
+    let auth = TokenAuth::random();
+    let tb = testbed_with(token_testbed_options(&auth)).await;
     let nonce = format!("{:016x}", rand_nonce());
-    // URL-safe, as a JWT is, so a URL carries it verbatim.
-    let token = format!("eyJhbGciOiJIUzI1NiJ9.TOKEN{nonce}.c2ln");
+    let mut token_claims = claims("meet-secrets", 600);
+    token_claims.name = Some(format!("NAME{nonce}"));
+    let token = auth.token(&token_claims);
+    let (signed, signature) = token.rsplit_once('.').unwrap();
     let password = format!("PASSWORD{nonce}");
-    let secrets = [token.as_str(), password.as_str(), nonce.as_str()];
+    let secrets = [
+        token.as_str(),
+        signed,
+        signature,
+        password.as_str(),
+        nonce.as_str(),
+    ];
     let capture = capture_logs();
     let mut errors = Vec::new();
 

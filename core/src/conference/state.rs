@@ -1288,6 +1288,14 @@ fn join_error(error: &StanzaError, lobby_room: Option<String>, had_password: boo
         "registration-required" => Error::LobbyRequired { lobby_room },
         "conflict" => Error::NicknameConflict,
         "service-unavailable" => Error::RoomFull,
+        // mod_token_verification: the token's room claim names another room (lib-jitsi-meet's
+        // NOT_ALLOWED_ERROR).
+        "not-allowed" => Error::NotAuthorized(
+            error
+                .text
+                .clone()
+                .unwrap_or_else(|| "the token does not allow this room".into()),
+        ),
         "forbidden" => Error::Refused("you are banned from this room".into()),
         "not-acceptable" => Error::Refused(
             error

@@ -123,7 +123,22 @@ impl Negotiation {
                     .find(|c| c.name() != "text")
                     .map(|c| c.name().to_string())
                     .unwrap_or_else(|| "not-authorized".into());
-                Err(Error::NotAuthorized(condition))
+                // mod_auth_token says why ("token expired", "Invalid issuer ('iss' claim)").
+                let reason = el
+                    .get_child("text", ns::SASL)
+                    .map(|t| t.text_content())
+                    .map(|t| {
+                        t.trim()
+                            .chars()
+                            .filter(|c| !c.is_control())
+                            .take(200)
+                            .collect::<String>()
+                    })
+                    .filter(|t| !t.is_empty());
+                Err(Error::NotAuthorized(match reason {
+                    Some(reason) => format!("{condition}: {reason}"),
+                    None => condition,
+                }))
             }
             State::AwaitSessionFeatures if el.is("features", ns::STREAMS) => {
                 self.sm_offered = el.get_child("sm", ns::SM).is_some();
@@ -331,7 +346,19 @@ mod tests {
         n.handle(&el(OPEN)).unwrap();
         n.handle(&el(SASL_FEATURES)).unwrap();
         let err = n.handle(&el("<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><not-authorized/><text>bad token</text></failure>")).err();
-        assert_eq!(err, Some(Error::NotAuthorized("not-authorized".into())));
+        assert_eq!(
+            err,
+            Some(Error::NotAuthorized("not-authorized: bad token".into()))
+        );
+        let mut n = Negotiation::new("meet.test", None);
+        n.handle(&el(OPEN)).unwrap();
+        n.handle(&el(SASL_FEATURES)).unwrap();
+        let err = n
+            .handle(&el(
+                "<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><not-allowed/></failure>",
+            ))
+            .err();
+        assert_eq!(err, Some(Error::NotAuthorized("not-allowed".into())));
 
         let mut n = Negotiation::new("meet.test", None);
         n.handle(&el(OPEN)).unwrap();

@@ -180,6 +180,10 @@ fn room_join_errors_end_the_join_with_typed_errors() {
             "registration-required",
             Error::LobbyRequired { lobby_room: None },
         ),
+        (
+            "not-allowed",
+            Error::NotAuthorized("the token does not allow this room".into()),
+        ),
     ];
     for (condition, expected) in cases {
         let now = Instant::now();
