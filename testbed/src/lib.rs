@@ -50,6 +50,9 @@ pub struct TestbedOptions {
     /// Require JWT tokens as a deployment with `authentication = "token"` does (`token::TokenAuth`
     /// mints them); anonymous logins are refused.
     pub token_auth: Option<token::TokenAuth>,
+    /// The bridge presents a DTLS certificate other than the one whose fingerprint its offers
+    /// carry (`Bridge::start_impostor`): a man in the middle of the media path.
+    pub bridge_impostor: bool,
 }
 
 /// The videobridge the focus puts participants on now; `Testbed::move_bridge` replaces it.
@@ -93,9 +96,12 @@ impl Testbed {
         .await?;
         let component = connect_focus(&prosody).await?;
         let bridge = if options.focus.bridge {
-            let bridge = bridge::Bridge::start()
-                .await
-                .map_err(|e| TestbedError::Io(e.to_string()))?;
+            let bridge = if options.bridge_impostor {
+                bridge::Bridge::start_impostor(bridge::BRIDGE_IDS[0]).await
+            } else {
+                bridge::Bridge::start().await
+            }
+            .map_err(|e| TestbedError::Io(e.to_string()))?;
             Some(std::sync::Arc::new(std::sync::Mutex::new(
                 std::sync::Arc::new(bridge),
             )))

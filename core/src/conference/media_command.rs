@@ -134,6 +134,9 @@ pub enum MediaInput {
     Connection { sid: String, interrupted: bool },
     /// Our answer after an in-place ICE restart, with our new ICE credentials.
     IceRestarted { sid: String, sdp: String },
+    /// ICE connected but DTLS did not: the peer's certificate is not the one its fingerprint
+    /// names, or its DTLS is not one we accept. Nothing was sent or received on it.
+    HandshakeFailed { sid: String },
 }
 
 impl MediaInput {
@@ -144,7 +147,8 @@ impl MediaInput {
             | MediaInput::LocalCandidate { sid, .. }
             | MediaInput::Failed { sid, .. }
             | MediaInput::Connection { sid, .. }
-            | MediaInput::IceRestarted { sid, .. } => sid,
+            | MediaInput::IceRestarted { sid, .. }
+            | MediaInput::HandshakeFailed { sid } => sid,
         }
     }
 }

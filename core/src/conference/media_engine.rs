@@ -540,6 +540,9 @@ async fn forward(sid: String, mut events: mpsc::UnboundedReceiver<SessionEvent>,
                     frame: Arc::new(frame),
                 });
             }
+            SessionEvent::HandshakeFailed => {
+                let _ = inputs.send(MediaInput::HandshakeFailed { sid: sid.clone() });
+            }
             SessionEvent::CandidatesGathered | SessionEvent::KeyframeRequested => {}
         }
     }

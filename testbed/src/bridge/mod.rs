@@ -76,6 +76,25 @@ impl Bridge {
     pub async fn start_as(id: &'static str) -> Result<Bridge, BridgeError> {
         let identity = Identity::generate().map_err(BridgeError::Transport)?;
         let fingerprint = identity.fingerprint.clone();
+        Bridge::start_with(id, identity, fingerprint).await
+    }
+
+    /// A man in the middle of the media path: the offers carry the fingerprint of one
+    /// certificate (the real bridge's, which an attacker on the path can read from the signalling
+    /// but cannot hold the key of), and DTLS is answered with another.
+    pub async fn start_impostor(id: &'static str) -> Result<Bridge, BridgeError> {
+        let identity = Identity::generate().map_err(BridgeError::Transport)?;
+        let announced = Identity::generate()
+            .map_err(BridgeError::Transport)?
+            .fingerprint;
+        Bridge::start_with(id, identity, announced).await
+    }
+
+    async fn start_with(
+        id: &'static str,
+        identity: Identity,
+        fingerprint: String,
+    ) -> Result<Bridge, BridgeError> {
         let core = Arc::new(Mutex::new(Core {
             identity,
             conferences: Default::default(),

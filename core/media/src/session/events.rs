@@ -38,6 +38,10 @@ pub enum SessionEvent {
     /// already obeys; apps feeding [`super::MediaSession::send_h264`] must make their encoder
     /// emit an IDR.
     KeyframeRequested,
+    /// ICE connected but the DTLS handshake did not complete: no media can flow, and the likely
+    /// cause is a peer whose certificate is not the one its fingerprint names (someone in the
+    /// middle). webrtc verifies the fingerprint; this only reports the outcome.
+    HandshakeFailed,
 }
 
 impl std::fmt::Debug for SessionEvent {
@@ -55,6 +59,7 @@ impl std::fmt::Debug for SessionEvent {
                 )
             }
             SessionEvent::KeyframeRequested => write!(f, "KeyframeRequested"),
+            SessionEvent::HandshakeFailed => write!(f, "HandshakeFailed"),
         }
     }
 }

@@ -1,9 +1,11 @@
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Duration;
 
 use webrtc::media_stream::track_remote::TrackRemote;
 use webrtc::peer_connection::{
-    PeerConnectionEventHandler, RTCIceGatheringState, RTCPeerConnectionIceEvent,
-    RTCPeerConnectionState,
+    PeerConnectionEventHandler, RTCIceConnectionState, RTCIceGatheringState,
+    RTCPeerConnectionIceEvent, RTCPeerConnectionState,
 };
 
 use super::events::{ConnectionState, SessionEvent};
@@ -38,7 +40,19 @@ impl PeerConnectionEventHandler for Handler {
         }
     }
 
+    async fn on_ice_connection_state_change(&self, state: RTCIceConnectionState) {
+        if matches!(
+            state,
+            RTCIceConnectionState::Connected | RTCIceConnectionState::Completed
+        ) {
+            watch_handshake(&self.shared);
+        }
+    }
+
     async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
+        if state == RTCPeerConnectionState::Connected {
+            self.shared.connected.store(true, Ordering::SeqCst);
+        }
         let state = match state {
             RTCPeerConnectionState::Connecting => ConnectionState::Connecting,
             RTCPeerConnectionState::Connected => ConnectionState::Connected,
@@ -53,4 +67,25 @@ impl PeerConnectionEventHandler for Handler {
     async fn on_track(&self, track: Arc<dyn TrackRemote>) {
         tokio::spawn(receive::run(track, self.shared.clone()));
     }
+}
+
+/// ICE has shown the path works, so a DTLS handshake that has not finished by now (about seven
+/// flight retransmissions) never will: the peer's certificate does not match the fingerprint it
+/// signalled, which webrtc refuses without a state change of its own, or it speaks no DTLS we
+/// accept.
+const DTLS_HANDSHAKE_LIMIT: Duration = Duration::from_secs(10);
+
+fn watch_handshake(shared: &Arc<Shared>) {
+    if shared.connected.load(Ordering::SeqCst)
+        || shared.handshake_watched.swap(true, Ordering::SeqCst)
+    {
+        return;
+    }
+    let shared = shared.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(DTLS_HANDSHAKE_LIMIT).await;
+        if !shared.connected.load(Ordering::SeqCst) && !shared.closed.load(Ordering::SeqCst) {
+            shared.emit(SessionEvent::HandshakeFailed);
+        }
+    });
 }

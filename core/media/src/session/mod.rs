@@ -39,6 +39,10 @@ pub(crate) struct Shared {
     pub(crate) frames_received: Mutex<HashMap<u32, Arc<AtomicU64>>>,
     pub(crate) keyframe_requests_sent: AtomicU64,
     pub(crate) closed: AtomicBool,
+    /// The PeerConnection reached `connected`: ICE and DTLS are both up.
+    pub(crate) connected: AtomicBool,
+    /// The DTLS handshake is being watched since ICE connected (once per session).
+    pub(crate) handshake_watched: AtomicBool,
 }
 
 impl Shared {
@@ -86,6 +90,8 @@ impl MediaSession {
             frames_received: Mutex::new(HashMap::new()),
             keyframe_requests_sent: AtomicU64::new(0),
             closed: AtomicBool::new(false),
+            connected: AtomicBool::new(false),
+            handshake_watched: AtomicBool::new(false),
         });
         let pc = negotiation::build_peer_connection(&shared).await?;
         let audio = Arc::new(AudioSender::new(&config)?);

@@ -455,6 +455,17 @@ impl Conference {
                 }
             }
             MediaInput::IceRestarted { sdp, .. } => self.on_ice_restarted(&sdp),
+            MediaInput::HandshakeFailed { .. } => {
+                self.emit(ConferenceEvent::Error {
+                    error: "dtls_failed".into(),
+                    message: "the bridge did not complete DTLS with the certificate its offer \
+                              names (someone in the middle?): no media was sent to it or taken \
+                              from it"
+                        .into(),
+                });
+                // An ICE restart keeps the DTLS association: only a new session can help.
+                self.on_bridge_failed("the DTLS handshake failed", now);
+            }
             MediaInput::Failed { reason, .. } => {
                 if let Some(session) = self.jvb.as_mut() {
                     session.interrupted = true;

@@ -1099,6 +1099,47 @@ fn a_failed_p2p_connection_ends_p2p_and_media_stays_on_the_bridge() {
     assert!(!restart_requested(&out), "the bridge session is fine");
 }
 
+/// ICE connected but the bridge's certificate is not the one its offer names: the app is told,
+/// and since an ICE restart would keep the failed DTLS association, a new session is asked for
+/// at once instead of one.
+#[test]
+fn a_failed_dtls_handshake_with_the_bridge_is_reported_and_asks_for_a_new_session() {
+    let now = Instant::now();
+    let mut c = in_a_bridge_room(now);
+    accepted(&mut c, now);
+
+    c.handle_media(MediaInput::HandshakeFailed { sid: SID.into() }, now);
+    let out = drain(&mut c);
+    assert_eq!(errors(&out), ["dtls_failed"]);
+    assert!(restart_requested(&out), "{out:?}");
+    assert!(super::ice_restart_tests::ice_restart_request(&out).is_none());
+}
+
+/// The same with a P2P peer: P2P ends and media stays on the bridge.
+#[test]
+fn a_failed_dtls_handshake_with_a_p2p_peer_is_reported_and_ends_p2p() {
+    let now = Instant::now();
+    let (mut c, _) = joined_with(&["a8f7g30b"], now);
+    focus_arrives(&mut c, now);
+    accepted(&mut c, now);
+    let peer = format!("{ROOM}/a8f7g30b");
+    c.handle_stanza(&jingle_iq(&peer, "p1", &lib_jitsi_meet_offer()), now);
+    drain(&mut c);
+
+    c.handle_media(
+        MediaInput::HandshakeFailed {
+            sid: "p2p8s2k1bq5".into(),
+        },
+        now,
+    );
+    let out = drain(&mut c);
+    assert_eq!(errors(&out), ["dtls_failed"]);
+    assert!(jingle_sent(&out)
+        .iter()
+        .any(|(to, j)| *to == peer && j.action == Action::SessionTerminate));
+    assert!(!restart_requested(&out), "the bridge session is fine");
+}
+
 /// Jicofo moving everyone off a bridge that went away (`reInviteParticipants`, `RestartJingle`).
 fn moving_terminate(sid: &str) -> String {
     format!(

@@ -435,6 +435,16 @@ impl Conference {
                 }
             }
             MediaInput::Failed { reason, .. } => self.fail_p2p(&reason),
+            MediaInput::HandshakeFailed { .. } => {
+                self.emit(ConferenceEvent::Error {
+                    error: "dtls_failed".into(),
+                    message: "the peer did not complete DTLS with the certificate its offer \
+                              names (someone in the middle?): no media was sent to it or taken \
+                              from it"
+                        .into(),
+                });
+                self.fail_p2p("the DTLS handshake failed");
+            }
             MediaInput::IceRestarted { .. } => log::warn!("an ICE restart answer for P2P"),
             MediaInput::Connection { interrupted, .. } => {
                 let Some(session) = self.p2p.as_mut() else {

@@ -1,0 +1,70 @@
+//! Nobody in the middle of the media path: a peer whose DTLS certificate is not the one its
+//! Jingle fingerprint names gets no media from us and none to us, and the app is told.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use omni_jitsi_core::{ConferenceEvent, MeetingOptions};
+use omni_jitsi_testbed::TestbedOptions;
+
+fn on_the_bridge(mut o: MeetingOptions) -> MeetingOptions {
+    o.config_overrides
+        .insert("p2p.enabled".into(), "false".into());
+    o
+}
+
+async fn expect_dtls_failed(client: &mut Client) -> String {
+    client
+        .expect("error dtls_failed", |e| match e {
+            ConferenceEvent::Error { error, message } if error == "dtls_failed" => {
+                Some(message.clone())
+            }
+            _ => None,
+        })
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bridge_whose_certificate_is_not_the_announced_one_gets_no_media_and_the_app_is_told() {
+    let tb = testbed_with(TestbedOptions {
+        bridge_impostor: true,
+        ..TestbedOptions::default()
+    })
+    .await;
+    let room = "mitm-bridge";
+    let mut ann = join(on_the_bridge(options(&tb, room, "Ann"))).await;
+    let mut bob = join(on_the_bridge(options(&tb, room, "Bob"))).await;
+    ann.expect_joined_participant("Bob").await;
+
+    // Both send their tones all along: none may come out at the other end.
+    let heard = both_hear_within(&ann, &bob, Duration::from_secs(12)).await;
+    assert!(
+        heard.is_err(),
+        "media crossed an impostor bridge: {heard:?}"
+    );
+    let message = expect_dtls_failed(&mut ann).await;
+    assert!(message.contains("certificate"), "{message}");
+    expect_dtls_failed(&mut bob).await;
+
+    for client in [&ann, &bob] {
+        let stats = client.meeting.media_stats().await;
+        if let Some(stats) = stats {
+            assert!(
+                stats.sent.iter().all(|s| s.packets == 0) && stats.received.is_empty(),
+                "{}: {stats:?}",
+                client.name
+            );
+        }
+    }
+
+    // The meeting goes on: signalling does not depend on the media path.
+    ann.meeting
+        .send_chat("the bridge is not who it says", None)
+        .await
+        .unwrap();
+    bob.chats_until("the bridge is not who it says").await;
+    ann.hang_up().await;
+    bob.hang_up().await;
+}
