@@ -72,6 +72,14 @@ pub struct MeetingOptions {
     pub config_overrides: HashMap<String, String>,
     #[uniffi(default = None)]
     pub timeouts: Option<Timeouts>,
+    /// Certificates (PEM) trusted as roots beside the public ones, for a deployment behind a
+    /// private certificate authority.
+    #[uniffi(default)]
+    pub trusted_certificates: Vec<String>,
+    /// Allow plain `ws://`/`http://` to hosts other than this device (the token, passwords and
+    /// chat then cross the network in clear).
+    #[uniffi(default = false)]
+    pub allow_insecure_transport: bool,
 }
 
 impl std::fmt::Debug for MeetingOptions {
@@ -111,6 +119,8 @@ impl From<MeetingOptions> for omni_jitsi_core::MeetingOptions {
                 iq: Duration::from_millis(t.request_ms),
                 reconnect: Duration::from_millis(t.reconnect_ms),
             },
+            trusted_certificates: o.trusted_certificates,
+            allow_insecure_transport: o.allow_insecure_transport,
         }
     }
 }

@@ -6,7 +6,8 @@ use crate::media::MediaFlags;
 
 pub const USAGE: &str = "usage: omni-jitsi join --server URL --room NAME [--name N] [--email E] \
 [--avatar URL] [--subject S] [--token T] [--password P] [--audio-muted] [--video-muted] \
-[--audio-only] [--endpoint-id ID] [--set KEY=VALUE]... [--send-tone HZ] [--send-pattern] [--pattern-size WxH]";
+[--audio-only] [--endpoint-id ID] [--set KEY=VALUE]... [--trust-cert PEM_FILE]... [--allow-insecure] \
+[--send-tone HZ] [--send-pattern] [--pattern-size WxH]";
 
 pub fn parse(args: &[String]) -> Result<(MeetingOptions, MediaFlags), String> {
     let mut it = args.iter();
@@ -53,6 +54,13 @@ pub fn parse(args: &[String]) -> Result<(MeetingOptions, MediaFlags), String> {
                     .ok_or_else(|| format!("--send-tone takes 50..4000 Hz, got {v:?}"))?;
                 media.send_tone = Some(hz);
             }
+            "--trust-cert" => {
+                let path = value()?;
+                let pem = std::fs::read_to_string(&path)
+                    .map_err(|e| format!("--trust-cert {path}: {e}"))?;
+                options.trusted_certificates.push(pem);
+            }
+            "--allow-insecure" => options.allow_insecure_transport = true,
             "--send-pattern" => media.send_pattern = true,
             "--pattern-size" => media.pattern_size = parse_size(&value()?)?,
             "--audio-muted" => options.audio_muted = true,
@@ -95,7 +103,7 @@ mod tests {
         let o = parse(&args(
             "join --server https://meet.example --room r --name Ann --email a@b.c --avatar https://a/p.png \
              --token T --password P --audio-muted --video-muted --set hosts.domain=meet.test \
-             --send-tone 440 --send-pattern --pattern-size 640x360",
+             --send-tone 440 --send-pattern --pattern-size 640x360 --allow-insecure",
         ))
         .unwrap();
         let (o, media) = o;
@@ -108,6 +116,13 @@ mod tests {
         assert_eq!(o.token.as_deref(), Some("T"));
         assert!(o.audio_muted && o.video_muted && !o.audio_only);
         assert_eq!(o.config_overrides["hosts.domain"], "meet.test");
+        assert!(o.allow_insecure_transport);
+        assert!(o.trusted_certificates.is_empty());
+        assert!(parse(&args(
+            "join --server s --room r --trust-cert /nonexistent.pem"
+        ))
+        .unwrap_err()
+        .starts_with("--trust-cert /nonexistent.pem: "));
     }
 
     #[test]

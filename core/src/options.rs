@@ -32,6 +32,12 @@ pub struct MeetingOptions {
     /// The MUC nickname; random like lib-jitsi-meet's when unset.
     pub endpoint_id: Option<EndpointId>,
     pub timeouts: Timeouts,
+    /// Certificates (PEM) trusted as roots beside the public ones, for a deployment behind a
+    /// private certificate authority.
+    pub trusted_certificates: Vec<String>,
+    /// Allow plain `ws://`/`http://` to hosts other than this device, which sends the token,
+    /// passwords and chat in clear. Off: such URLs are `invalid_server_url`.
+    pub allow_insecure_transport: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +94,8 @@ impl Default for MeetingOptions {
             config_overrides: BTreeMap::new(),
             endpoint_id: None,
             timeouts: Timeouts::default(),
+            trusted_certificates: Vec::new(),
+            allow_insecure_transport: false,
         }
     }
 }
@@ -112,6 +120,8 @@ impl fmt::Debug for MeetingOptions {
             .field("config_overrides", &self.config_overrides)
             .field("endpoint_id", &self.endpoint_id)
             .field("timeouts", &self.timeouts)
+            .field("trusted_certificates", &self.trusted_certificates.len())
+            .field("allow_insecure_transport", &self.allow_insecure_transport)
             .finish()
     }
 }

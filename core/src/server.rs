@@ -10,7 +10,7 @@ use url::Url;
 use crate::error::Error;
 use crate::redact;
 use crate::room_name::RoomName;
-use crate::transport::http;
+use crate::transport::{http, Policy};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoints {
@@ -42,12 +42,14 @@ const CONFIG_TIMEOUT: Duration = Duration::from_secs(5);
 pub async fn resolve(
     server_url: &str,
     overrides: &BTreeMap<String, String>,
+    policy: &Policy,
 ) -> Result<Endpoints, Error> {
     let invalid = |reason: &str| Error::InvalidServerUrl {
         url: redact::url(server_url),
         reason: reason.to_string(),
     };
     let url = Url::parse(server_url.trim()).map_err(|e| invalid(&e.to_string()))?;
+    policy.check(&url)?;
     let host = url
         .host_str()
         .ok_or_else(|| invalid("the URL has no host"))?
@@ -55,14 +57,14 @@ pub async fn resolve(
     let mut found = match url.scheme() {
         "ws" | "wss" => ConfigKeys {
             websocket: Some(url.to_string()),
-            ..hosts_beside_websocket(&url, overrides).await
+            ..hosts_beside_websocket(&url, overrides, policy).await
         },
         "http" | "https" => {
             let mut config_url = url.clone();
             let base = url.path().trim_end_matches('/');
             config_url.set_path(&format!("{base}/config.js"));
             config_url.set_query(None);
-            match http::get(&config_url, CONFIG_TIMEOUT).await {
+            match http::get(&config_url, CONFIG_TIMEOUT, policy).await {
                 Ok(js) => ConfigKeys::scan(&js),
                 Err(e @ (Error::ServerUnreachable { .. } | Error::Tls { .. })) => return Err(e),
                 Err(e) => {
@@ -99,7 +101,11 @@ pub async fn resolve(
 /// xmpp-websocket` -> `https://H/P/config.js`): the URL's host is often not the XMPP domain (an
 /// IP address, a load balancer). Nothing when `hosts.domain` is set or config.js cannot be read;
 /// the WebSocket itself then reports an unreachable server.
-async fn hosts_beside_websocket(ws: &Url, overrides: &BTreeMap<String, String>) -> ConfigKeys {
+async fn hosts_beside_websocket(
+    ws: &Url,
+    overrides: &BTreeMap<String, String>,
+    policy: &Policy,
+) -> ConfigKeys {
     if overrides.contains_key("hosts.domain") {
         return ConfigKeys::default();
     }
@@ -113,7 +119,7 @@ async fn hosts_beside_websocket(ws: &Url, overrides: &BTreeMap<String, String>) 
     let dir = ws.path().rsplit_once('/').map_or("", |(dir, _)| dir);
     config_url.set_path(&format!("{dir}/config.js"));
     config_url.set_query(None);
-    match http::get(&config_url, CONFIG_TIMEOUT).await {
+    match http::get(&config_url, CONFIG_TIMEOUT, policy).await {
         Ok(js) => ConfigKeys {
             websocket: None,
             ..ConfigKeys::scan(&js)
@@ -301,9 +307,13 @@ mod tests {
     async fn a_direct_websocket_url_derives_the_rest_and_overrides_win() {
         let mut overrides = BTreeMap::new();
         overrides.insert("hosts.domain".to_string(), "meet.test".to_string());
-        let e = resolve("ws://127.0.0.1:5280/xmpp-websocket", &overrides)
-            .await
-            .unwrap();
+        let e = resolve(
+            "ws://127.0.0.1:5280/xmpp-websocket",
+            &overrides,
+            &Policy::default(),
+        )
+        .await
+        .unwrap();
         assert_eq!(e.domain, "meet.test");
         assert_eq!(e.muc, "conference.meet.test");
         assert_eq!(e.focus, "focus.meet.test");
@@ -319,10 +329,42 @@ mod tests {
         for bad in ["", "not a url", "ftp://x", "https://"] {
             assert!(
                 matches!(
-                    resolve(bad, &BTreeMap::new()).await,
+                    resolve(bad, &BTreeMap::new(), &Policy::default()).await,
                     Err(Error::InvalidServerUrl { .. })
                 ),
                 "{bad}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn plain_text_to_another_host_needs_the_apps_consent() {
+        let mut overrides = BTreeMap::new();
+        overrides.insert("hosts.domain".to_string(), "meet.test".to_string());
+        for url in [
+            "http://meet.example.org",
+            "ws://192.0.2.7/xmpp-websocket",
+            "ws://[2001:db8::1]/xmpp-websocket",
+        ] {
+            let err = resolve(url, &overrides, &Policy::default()).await;
+            assert!(
+                matches!(&err, Err(Error::InvalidServerUrl { reason, .. }) if reason.contains("in clear")),
+                "{url}: {err:?}"
+            );
+        }
+        let consent = Policy::new(&[], true).unwrap();
+        let e = resolve("ws://192.0.2.7/xmpp-websocket", &overrides, &consent)
+            .await
+            .unwrap();
+        assert_eq!(e.websocket.host_str(), Some("192.0.2.7"));
+        for local in [
+            "ws://localhost:5280/xmpp-websocket",
+            "ws://127.0.0.2:5280/xmpp-websocket",
+            "ws://[::1]:5280/xmpp-websocket",
+        ] {
+            assert!(
+                resolve(local, &overrides, &Policy::default()).await.is_ok(),
+                "{local}"
             );
         }
     }
@@ -333,7 +375,12 @@ mod tests {
             let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             l.local_addr().unwrap().port()
         };
-        let err = resolve(&format!("http://127.0.0.1:{port}"), &BTreeMap::new()).await;
+        let err = resolve(
+            &format!("http://127.0.0.1:{port}"),
+            &BTreeMap::new(),
+            &Policy::default(),
+        )
+        .await;
         assert!(
             matches!(err, Err(Error::ServerUnreachable { .. })),
             "{err:?}"

@@ -7,6 +7,7 @@ use futures_util::{SinkExt, StreamExt};
 use omni_jitsi_core::bridge::{
     BridgeEvent, BridgeHandle, ReceiverVideoConstraints, ToBridge, VideoConstraints,
 };
+use omni_jitsi_core::transport::Policy;
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
@@ -63,7 +64,7 @@ async fn the_channel_follows_the_bridge_through_a_drop_and_a_clean_close() {
         .parse()
         .unwrap();
     let (tx, mut events) = mpsc::unbounded_channel();
-    let handle = BridgeHandle::spawn(url, tx);
+    let handle = BridgeHandle::spawn(url, Policy::default(), tx);
     handle.set_receiver_constraints(ReceiverVideoConstraints {
         last_n: Some(1),
         default_constraints: Some(VideoConstraints { max_height: 180 }),

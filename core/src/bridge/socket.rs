@@ -15,7 +15,7 @@ use super::channel::{BridgeChannel, BridgeEvent, ChannelError, Input, Output};
 use super::message::{ReceiverVideoConstraints, ToBridge, MAX_MESSAGE_BYTES};
 use crate::redact;
 use crate::transport::websocket;
-use crate::transport::BoxedIo;
+use crate::transport::{BoxedIo, Policy};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -33,9 +33,13 @@ pub struct BridgeHandle {
 
 impl BridgeHandle {
     /// Opens the channel at the URL from the Jingle transport's `web-socket` element.
-    pub fn spawn(url: Url, events: mpsc::UnboundedSender<BridgeEvent>) -> BridgeHandle {
+    pub fn spawn(
+        url: Url,
+        policy: Policy,
+        events: mpsc::UnboundedSender<BridgeEvent>,
+    ) -> BridgeHandle {
         let (commands, rx) = mpsc::unbounded_channel();
-        tokio::spawn(run(url, rx, events));
+        tokio::spawn(run(url, policy, rx, events));
         BridgeHandle { commands }
     }
 
@@ -68,6 +72,7 @@ type Socket = WebSocketStream<BoxedIo>;
 
 struct Driver {
     url: Url,
+    policy: Policy,
     channel: BridgeChannel,
     socket: Option<Socket>,
     retry: Option<(Instant, u64)>,
@@ -78,11 +83,13 @@ struct Driver {
 
 async fn run(
     url: Url,
+    policy: Policy,
     mut commands: mpsc::UnboundedReceiver<Command>,
     events: mpsc::UnboundedSender<BridgeEvent>,
 ) {
     let mut driver = Driver {
         url,
+        policy,
         channel: BridgeChannel::new(),
         socket: None,
         retry: None,
@@ -194,7 +201,15 @@ impl Driver {
 
     async fn connect(&mut self) -> Input {
         let shown = redact::url(self.url.as_str());
-        match websocket::open(&self.url, None, MAX_MESSAGE_BYTES, CONNECT_TIMEOUT).await {
+        match websocket::open(
+            &self.url,
+            None,
+            MAX_MESSAGE_BYTES,
+            CONNECT_TIMEOUT,
+            &self.policy,
+        )
+        .await
+        {
             Ok(ws) => {
                 log::info!("bridge channel open: {shown}");
                 self.socket = Some(ws);

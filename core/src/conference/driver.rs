@@ -16,6 +16,7 @@ use crate::bridge::{BridgeEvent, BridgeHandle};
 use crate::error::Error;
 use crate::events::{ConferenceEvent, ConnectionState, Participant, TerminationReason};
 use crate::transport::websocket::{Incoming, XmppSocket};
+use crate::transport::Policy;
 use crate::xml::Element;
 use crate::xmpp::negotiation::{Established, Negotiation, ResumeRequest, Step};
 use crate::xmpp::sm::StreamManagement;
@@ -66,6 +67,8 @@ pub(super) struct Session {
     pub url: Url,
     pub domain: String,
     pub connect_timeout: Duration,
+    /// The TLS trust and plain-text rule of the join, for reconnecting and the bridge channel.
+    pub policy: Policy,
     /// How long reconnecting (resumed or rejoined) may take in all.
     pub reconnect_within: Duration,
     /// The XEP-0198 resumption id; None when the server does not offer resumption.
@@ -240,7 +243,11 @@ impl Driver {
                     if let Some(old) = self.bridge.take() {
                         old.close().await;
                     }
-                    self.bridge = Some(BridgeHandle::spawn(url, self.bridge_events_tx.clone()));
+                    self.bridge = Some(BridgeHandle::spawn(
+                        url,
+                        self.session.policy.clone(),
+                        self.bridge_events_tx.clone(),
+                    ));
                 }
                 Err(e) => log::warn!("the bridge's colibri-ws URL is unusable: {e}"),
             },
@@ -437,7 +444,8 @@ impl Driver {
             }
             _ => None,
         };
-        let mut socket = XmppSocket::connect(&url, self.session.connect_timeout).await?;
+        let mut socket =
+            XmppSocket::connect(&url, self.session.connect_timeout, &self.session.policy).await?;
         let deadline = tokio::time::Instant::now() + self.session.connect_timeout;
         match open_session(&mut socket, &self.session.domain, resume, deadline).await? {
             Established::Resumed { h } => {

@@ -26,6 +26,7 @@ use crate::redact;
 use crate::room_name::RoomName;
 use crate::server;
 use crate::transport::websocket::XmppSocket;
+use crate::transport::Policy;
 use crate::xmpp::negotiation::Established;
 use crate::xmpp::sm::StreamManagement;
 
@@ -80,9 +81,14 @@ async fn start(options: MeetingOptions, events: &EventSink) -> Result<Meeting, E
         state: ConnectionState::Connecting,
     });
     let deadline = tokio::time::Instant::now() + options.timeouts.connect;
-    let endpoints = server::resolve(&options.server_url, &options.config_overrides).await?;
+    let policy = Policy::new(
+        &options.trusted_certificates,
+        options.allow_insecure_transport,
+    )?;
+    let endpoints =
+        server::resolve(&options.server_url, &options.config_overrides, &policy).await?;
     let url = endpoints.websocket_for(&room, options.token.as_deref());
-    let mut socket = XmppSocket::connect(&url, options.timeouts.connect).await?;
+    let mut socket = XmppSocket::connect(&url, options.timeouts.connect, &policy).await?;
     let established = open_session(&mut socket, &endpoints.domain, None, deadline)
         .await
         .map_err(|e| match e {
@@ -171,6 +177,7 @@ async fn start(options: MeetingOptions, events: &EventSink) -> Result<Meeting, E
             url,
             domain: endpoints.domain.clone(),
             connect_timeout: options.timeouts.connect,
+            policy,
             reconnect_within: options.timeouts.reconnect,
             sm_id,
         },

@@ -6,13 +6,15 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use url::Url;
 
+use super::policy::Policy;
 use super::stream::connect;
 use crate::error::Error;
 
 const MAX_BODY: usize = 512 * 1024;
 
-pub async fn get(url: &Url, timeout: Duration) -> Result<String, Error> {
-    let tls = url.scheme() == "https";
+pub async fn get(url: &Url, timeout: Duration, policy: &Policy) -> Result<String, Error> {
+    policy.check(url)?;
+    let tls = (url.scheme() == "https").then_some(policy);
     let host = url.host_str().ok_or_else(|| Error::InvalidServerUrl {
         url: url.to_string(),
         reason: "no host".into(),

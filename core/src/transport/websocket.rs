@@ -11,6 +11,7 @@ use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::WebSocketStream;
 use url::Url;
 
+use super::policy::Policy;
 use super::stream::{connect, BoxedIo};
 use crate::error::Error;
 use crate::redact;
@@ -29,11 +30,15 @@ pub enum Incoming {
 }
 
 impl XmppSocket {
-    pub async fn connect(url: &Url, timeout: Duration) -> Result<XmppSocket, Error> {
+    pub async fn connect(
+        url: &Url,
+        timeout: Duration,
+        policy: &Policy,
+    ) -> Result<XmppSocket, Error> {
         let limits = XmlLimits::default();
         // The frame limit sits above the stanza limit so that one oversized stanza relayed from
         // a hostile occupant is dropped by the parser instead of tearing down our connection.
-        let ws = open(url, Some("xmpp"), limits.max_bytes * 4, timeout).await?;
+        let ws = open(url, Some("xmpp"), limits.max_bytes * 4, timeout, policy).await?;
         Ok(XmppSocket { ws, limits })
     }
 
@@ -80,14 +85,17 @@ impl XmppSocket {
     }
 }
 
-/// A WebSocket over our TCP/TLS stack (rustls, webpki roots), with a bound on message size.
+/// A WebSocket over our TCP/TLS stack (rustls, webpki roots and the app's), with a bound on
+/// message size.
 pub async fn open(
     url: &Url,
     subprotocol: Option<&'static str>,
     max_message_bytes: usize,
     timeout: Duration,
+    policy: &Policy,
 ) -> Result<WebSocketStream<BoxedIo>, Error> {
     let shown = redact::url(url.as_str());
+    policy.check(url)?;
     let tls = match url.scheme() {
         "wss" => true,
         "ws" => false,
@@ -105,7 +113,7 @@ pub async fn open(
     let port = url
         .port_or_known_default()
         .unwrap_or(if tls { 443 } else { 80 });
-    let mut io = connect(host, port, tls, timeout).await?;
+    let mut io = connect(host, port, tls.then_some(policy), timeout).await?;
     let read_ahead = tokio::time::timeout(timeout, upgrade(&mut io, url, subprotocol))
         .await
         .map_err(|_| Error::ServerUnreachable {
