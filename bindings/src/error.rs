@@ -51,6 +51,10 @@ pub enum MeetingError {
     MeetingEnded(String),
     #[error("{0}")]
     InvalidArgument(String),
+    /// A bug inside the SDK (a Rust panic), caught before it reached the app: the call failed,
+    /// the meeting goes on where it can. Please report the message.
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl From<Error> for MeetingError {

@@ -139,18 +139,14 @@ impl Meeting {
     /// Sends one microphone frame. Dropped while muted or before a media session is up.
     pub async fn push_audio(&self, frame: AudioFrame) -> Result<(), MeetingError> {
         let m = self.inner.clone();
-        runtime::run(async move { m.push_audio(&frame.into()).await })
-            .await
-            .map_err(Into::into)
+        runtime::run(async move { m.push_audio(&frame.into()).await }).await
     }
 
     /// Sends one camera picture, encoded to H.264 by the SDK.
     pub async fn push_video(&self, frame: VideoFrame) -> Result<(), MeetingError> {
         let frame = CoreVideo::try_from(frame)?;
         let m = self.inner.clone();
-        runtime::run(async move { m.push_video(&frame).await })
-            .await
-            .map_err(Into::into)
+        runtime::run(async move { m.push_video(&frame).await }).await
     }
 
     /// Sends one screen picture while sharing (`start_screen_share`), encoded to H.264 by the
@@ -158,9 +154,7 @@ impl Meeting {
     pub async fn push_screen_frame(&self, frame: VideoFrame) -> Result<(), MeetingError> {
         let frame = CoreVideo::try_from(frame)?;
         let m = self.inner.clone();
-        runtime::run(async move { m.push_screen_frame(&frame).await })
-            .await
-            .map_err(Into::into)
+        runtime::run(async move { m.push_screen_frame(&frame).await }).await
     }
 
     /// Sends one H.264 access unit (Annex B, constrained baseline) from MediaCodec or
@@ -176,7 +170,6 @@ impl Meeting {
                 .await
         })
         .await
-        .map_err(Into::into)
     }
 
     /// `samples_per_channel` samples (48 kHz) of one remote source's audio, for the audio output
@@ -186,13 +179,15 @@ impl Meeting {
         source_name: String,
         samples_per_channel: u32,
     ) -> Result<Option<AudioFrame>, MeetingError> {
-        let Some(audio) = self.inner.remote_audio(&source_name) else {
-            return Ok(None);
-        };
-        audio
-            .pull(samples_per_channel as usize)
-            .map(|f| Some(f.into()))
-            .map_err(|e| MeetingError::InvalidArgument(e.to_string()))
+        runtime::guard(|| {
+            let Some(audio) = self.inner.remote_audio(&source_name) else {
+                return Ok(None);
+            };
+            audio
+                .pull(samples_per_channel as usize)
+                .map(|f| Some(f.into()))
+                .map_err(|e| MeetingError::InvalidArgument(e.to_string()))
+        })
     }
 
     /// Delivers decoded remote pictures to `sink` on a thread of its own until cancelled or the

@@ -84,29 +84,22 @@ impl Meeting {
         let m = self.inner.clone();
         runtime::run(async move { m.send_chat(&text, to.map(EndpointId::new).as_ref()).await })
             .await
-            .map_err(Into::into)
     }
 
     pub async fn set_audio_muted(&self, muted: bool) -> Result<(), MeetingError> {
         let m = self.inner.clone();
-        runtime::run(async move { m.set_audio_muted(muted).await })
-            .await
-            .map_err(Into::into)
+        runtime::run(async move { m.set_audio_muted(muted).await }).await
     }
 
     pub async fn set_video_muted(&self, muted: bool) -> Result<(), MeetingError> {
         let m = self.inner.clone();
-        runtime::run(async move { m.set_video_muted(muted).await })
-            .await
-            .map_err(Into::into)
+        runtime::run(async move { m.set_video_muted(muted).await }).await
     }
 
     /// Raises or lowers our hand.
     pub async fn raise_hand(&self, raised: bool) -> Result<(), MeetingError> {
         let m = self.inner.clone();
-        runtime::run(async move { m.set_hand_raised(raised).await })
-            .await
-            .map_err(Into::into)
+        runtime::run(async move { m.set_hand_raised(raised).await }).await
     }
 
     /// Call when the device's network changes (Android `ConnectivityManager.NetworkCallback`,
@@ -115,49 +108,37 @@ impl Meeting {
     /// the new network.
     pub async fn network_changed(&self) -> Result<(), MeetingError> {
         let m = self.inner.clone();
-        runtime::run(async move { m.network_changed().await })
-            .await
-            .map_err(Into::into)
+        runtime::run(async move { m.network_changed().await }).await
     }
 
     /// Moderators only.
     pub async fn set_subject(&self, subject: String) -> Result<(), MeetingError> {
         let m = self.inner.clone();
-        runtime::run(async move { m.set_subject(&subject).await })
-            .await
-            .map_err(Into::into)
+        runtime::run(async move { m.set_subject(&subject).await }).await
     }
 
     /// Locks the room with a password, or unlocks it with null. Moderators only.
     pub async fn set_room_password(&self, password: Option<String>) -> Result<(), MeetingError> {
         let m = self.inner.clone();
-        runtime::run(async move { m.set_room_password(password.as_deref()).await })
-            .await
-            .map_err(Into::into)
+        runtime::run(async move { m.set_room_password(password.as_deref()).await }).await
     }
 
     /// Switches the lobby on or off. Moderators only.
     pub async fn set_lobby_enabled(&self, enabled: bool) -> Result<(), MeetingError> {
         let m = self.inner.clone();
-        runtime::run(async move { m.set_lobby_enabled(enabled).await })
-            .await
-            .map_err(Into::into)
+        runtime::run(async move { m.set_lobby_enabled(enabled).await }).await
     }
 
     /// Removes a participant from the room. Moderators only.
     pub async fn kick(&self, endpoint_id: String) -> Result<(), MeetingError> {
         let m = self.inner.clone();
-        runtime::run(async move { m.kick(&EndpointId::new(endpoint_id)).await })
-            .await
-            .map_err(Into::into)
+        runtime::run(async move { m.kick(&EndpointId::new(endpoint_id)).await }).await
     }
 
     /// Makes a participant a moderator. Moderators only.
     pub async fn grant_moderator(&self, endpoint_id: String) -> Result<(), MeetingError> {
         let m = self.inner.clone();
-        runtime::run(async move { m.grant_moderator(&EndpointId::new(endpoint_id)).await })
-            .await
-            .map_err(Into::into)
+        runtime::run(async move { m.grant_moderator(&EndpointId::new(endpoint_id)).await }).await
     }
 
     /// Asks the deployment's Jibri to record or stream the room; returns once the focus accepted
@@ -165,16 +146,12 @@ impl Meeting {
     /// deployment has no free recorder.
     pub async fn start_recording(&self, request: RecordingRequest) -> Result<(), MeetingError> {
         let m = self.inner.clone();
-        runtime::run(async move { m.start_recording(request.into()).await })
-            .await
-            .map_err(Into::into)
+        runtime::run(async move { m.start_recording(request.into()).await }).await
     }
 
     pub async fn stop_recording(&self) -> Result<(), MeetingError> {
         let m = self.inner.clone();
-        runtime::run(async move { m.stop_recording().await })
-            .await
-            .map_err(Into::into)
+        runtime::run(async move { m.stop_recording().await }).await
     }
 
     /// Starts sharing the screen as a second video source (`ENDPOINT-v1`, videoType desktop),
@@ -182,16 +159,12 @@ impl Meeting {
     /// Everyone, us included, gets `ScreenShareToggled`.
     pub async fn start_screen_share(&self) -> Result<(), MeetingError> {
         let m = self.inner.clone();
-        runtime::run(async move { m.start_screen_share().await })
-            .await
-            .map_err(Into::into)
+        runtime::run(async move { m.start_screen_share().await }).await
     }
 
     pub async fn stop_screen_share(&self) -> Result<(), MeetingError> {
         let m = self.inner.clone();
-        runtime::run(async move { m.stop_screen_share().await })
-            .await
-            .map_err(Into::into)
+        runtime::run(async move { m.stop_screen_share().await }).await
     }
 
     /// What the bridge should forward to us: at most `last_n` videos (null: the bridge's
@@ -208,9 +181,7 @@ impl Meeting {
             selected_sources,
             max_height,
         };
-        runtime::run(async move { m.set_receiver_constraints(constraints).await })
-            .await
-            .map_err(Into::into)
+        runtime::run(async move { m.set_receiver_constraints(constraints).await }).await
     }
 
     /// Sends a JSON text over the bridge channel to one participant, or to everyone when `to`
@@ -226,14 +197,11 @@ impl Meeting {
                 .await
         })
         .await
-        .map_err(Into::into)
     }
 
     /// Leaves the meeting; returns after `ConferenceTerminated` was delivered to the queue.
     pub async fn hang_up(&self) -> Result<(), MeetingError> {
         let m = self.inner.clone();
-        runtime::run(async move { m.hang_up().await })
-            .await
-            .map_err(Into::into)
+        runtime::run(async move { m.hang_up().await }).await
     }
 }

@@ -68,7 +68,7 @@ impl Meeting {
     /// one.
     pub async fn media_stats(&self) -> Option<MediaStats> {
         let m = self.inner.clone();
-        runtime::run(async move { m.media_stats().await })
+        runtime::run_or(async move { m.media_stats().await }, None)
             .await
             .map(Into::into)
     }

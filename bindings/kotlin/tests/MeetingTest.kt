@@ -281,6 +281,81 @@ class MeetingTest {
         assertFalse(options == options.copy(password = Secret("hunter3")))
     }
 
+    private fun picture(width: UInt, height: UInt, strideY: UInt = width, rotation: UShort = 0u) = VideoFrame(
+        width = width,
+        height = height,
+        timestampUs = 0u,
+        rotationDegrees = rotation,
+        y = ByteArray((width * height).toInt()),
+        u = ByteArray((width * height / 4u).toInt()),
+        v = ByteArray((width * height / 4u).toInt()),
+        strideY = strideY,
+        strideU = width / 2u,
+        strideV = width / 2u,
+    )
+
+    /**
+     * The app's mistakes reach the SDK's error paths: each is a typed exception, never a crash, and
+     * the meeting goes on. A listener that throws keeps receiving the events after.
+     */
+    @Test
+    fun malformedFramesAreTypedErrorsAndAThrowingListenerKeepsItsEvents() = timed {
+        val names = Channel<String>(Channel.UNLIMITED)
+        val throwing = object : MeetingListenerAdapter() {
+            override fun onConferenceWillJoin(room: String) {
+                names.trySend("will_join")
+                throw IllegalStateException("a bug in the app's listener")
+            }
+            override fun onConferenceJoined(room: String, endpointId: String, role: Role) {
+                names.trySend("joined")
+                throw IllegalStateException("another one")
+            }
+            override fun onConferenceTerminated(reason: TerminationReason, error: String?, message: String?) {
+                names.trySend("terminated")
+                names.close()
+            }
+        }
+        val meeting = join(options("kotlin-hostile", "Ann"), throwing)
+        val pictures = mapOf(
+            "odd size" to picture(321u, 180u),
+            "zero size" to picture(0u, 0u),
+            "larger than 4K" to picture(8000u, 16u),
+            "stride below the width" to picture(320u, 180u, strideY = 100u),
+            "a stride that overflows" to picture(320u, 180u, strideY = UInt.MAX_VALUE),
+            "rotation 45" to picture(320u, 180u, rotation = 45u),
+            "short planes" to picture(320u, 180u).copy(y = ByteArray(10)),
+        )
+        for ((what, frame) in pictures) {
+            try {
+                meeting.pushVideo(frame)
+                fail("$what: accepted")
+            } catch (e: MeetingException.InvalidArgument) {
+                assertNotNull(what, e.message)
+            }
+        }
+        val sounds = mapOf(
+            "44.1 kHz" to AudioFrame(44_100u, 1u, List(441) { 0.toShort() }, 0u),
+            "no channel" to AudioFrame(48_000u, 0u, List(960) { 0.toShort() }, 0u),
+            "7 ms" to AudioFrame(48_000u, 1u, List(336) { 0.toShort() }, 0u),
+            "half a stereo sample" to AudioFrame(48_000u, 2u, List(1921) { 0.toShort() }, 0u),
+        )
+        for ((what, frame) in sounds) {
+            try {
+                meeting.pushAudio(frame)
+                fail("$what: accepted")
+            } catch (e: MeetingException.InvalidArgument) {
+                assertNotNull(what, e.message)
+            }
+        }
+        meeting.pushVideo(picture(320u, 180u))
+        meeting.pushAudio(AudioFrame(48_000u, 1u, List(960) { 0.toShort() }, 0u))
+        meeting.sendChat("still here", null)
+        meeting.hangUp()
+        val order = mutableListOf<String>()
+        for (n in names) order += n
+        assertEquals(listOf("will_join", "joined", "terminated"), order)
+    }
+
     @Test
     fun recordingOnADeploymentWithoutJibriIsATypedRefusal() = timed {
         val ann = joinMeeting(options("kotlin-record", "Ann"))

@@ -255,6 +255,57 @@ final class MeetingTests: XCTestCase {
         }
     }
 
+    private func picture(
+        _ width: UInt32, _ height: UInt32, strideY: UInt32? = nil, rotation: UInt16 = 0
+    ) -> VideoFrame {
+        VideoFrame(
+            width: width, height: height, timestampUs: 0, rotationDegrees: rotation,
+            y: Data(count: Int(width * height)), u: Data(count: Int(width * height / 4)),
+            v: Data(count: Int(width * height / 4)), strideY: strideY ?? width,
+            strideU: width / 2, strideV: width / 2)
+    }
+
+    /// The app's mistakes reach the SDK's error paths: each is a typed error, never a crash, and
+    /// the meeting goes on.
+    func testMalformedFramesAreTypedErrors() async throws {
+        let annOptions = try options("swift-hostile", "Ann")
+        let pictures: [(String, VideoFrame)] = [
+            ("odd size", picture(321, 180)),
+            ("zero size", picture(0, 0)),
+            ("stride below the width", picture(320, 180, strideY: 100)),
+            ("a stride that overflows", picture(320, 180, strideY: UInt32.max)),
+            ("rotation 45", picture(320, 180, rotation: 45)),
+        ]
+        let sounds: [(String, AudioFrame)] = [
+            ("44.1 kHz", AudioFrame(sampleRate: 44_100, channels: 1, samples: Array(repeating: 0, count: 441), timestampUs: 0)),
+            ("no channel", AudioFrame(sampleRate: 48_000, channels: 0, samples: Array(repeating: 0, count: 960), timestampUs: 0)),
+            ("7 ms", AudioFrame(sampleRate: 48_000, channels: 1, samples: Array(repeating: 0, count: 336), timestampUs: 0)),
+        ]
+        let good = picture(320, 180)
+        try await timed {
+            let ann = try await joinMeeting(annOptions)
+            for (what, frame) in pictures {
+                do {
+                    try await ann.meeting.pushVideo(frame: frame)
+                    XCTFail("\(what): accepted")
+                } catch MeetingError.InvalidArgument(let message) {
+                    XCTAssertFalse(message.isEmpty, what)
+                }
+            }
+            for (what, frame) in sounds {
+                do {
+                    try await ann.meeting.pushAudio(frame: frame)
+                    XCTFail("\(what): accepted")
+                } catch MeetingError.InvalidArgument(let message) {
+                    XCTAssertFalse(message.isEmpty, what)
+                }
+            }
+            try await ann.meeting.pushVideo(frame: good)
+            try await ann.meeting.sendChat(text: "still here", to: nil)
+            try await ann.meeting.hangUp()
+        }
+    }
+
     func testTokensPasswordsAndStreamKeysNeverShowInDescriptions() throws {
         var options = try options("swift-secrets", "Ann", password: "hunter2")
         options.token = Secret("eyJhbGciOiJIUzI1NiJ9.e30.c2ln")

@@ -90,7 +90,7 @@ impl AudioFrame {
     }
 
     /// Checks the frame is something Opus can encode as one packet.
-    pub(crate) fn validate(&self) -> Result<(Channels, FrameDuration), MediaError> {
+    pub fn validate(&self) -> Result<(Channels, FrameDuration), MediaError> {
         if self.sample_rate != SAMPLE_RATE {
             return Err(MediaError::InvalidAudioFrame(format!(
                 "sample rate {} Hz, expected {SAMPLE_RATE}",

@@ -39,7 +39,7 @@ impl VideoFrame {
     }
 
     /// Checks sizes, strides and plane lengths so that no codec ever reads out of bounds.
-    pub(crate) fn validate(&self) -> Result<(), MediaError> {
+    pub fn validate(&self) -> Result<(), MediaError> {
         let invalid = |why: String| Err(MediaError::InvalidVideoFrame(why));
         if self.width == 0 || self.height == 0 || self.width % 2 == 1 || self.height % 2 == 1 {
             return invalid(format!(
@@ -71,10 +71,12 @@ impl VideoFrame {
                     "{name} stride {stride} is less than the width {width}"
                 ));
             }
-            if len < stride * rows {
+            // Checked: on a 32-bit phone (armeabi-v7a) a hostile stride times the rows could
+            // wrap around and pass.
+            let needed = stride.checked_mul(rows);
+            if needed.is_none_or(|needed| len < needed) {
                 return invalid(format!(
-                    "{name} plane has {len} bytes, needs {}",
-                    stride * rows
+                    "{name} plane has {len} bytes, needs {stride} x {rows}"
                 ));
             }
         }
@@ -99,8 +101,12 @@ mod tests {
         let mut short = frame.clone();
         short.u.truncate(10);
         assert!(short.validate().is_err());
-        let mut narrow = frame;
+        let mut narrow = frame.clone();
         narrow.stride_y = 10;
         assert!(narrow.validate().is_err());
+        // A stride whose product with the rows wraps around (as u32 strides do on 32-bit).
+        let mut wrapping = frame;
+        wrapping.stride_y = usize::MAX / 2;
+        assert!(wrapping.validate().is_err());
     }
 }
