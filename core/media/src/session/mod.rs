@@ -218,14 +218,31 @@ impl MediaSession {
         lock(&self.shared.source_names).insert(ssrc, name.to_owned());
     }
 
-    /// Encodes and sends one 10 or 20 ms frame; dropped while muted or before negotiation.
+    /// Encodes and sends one 10 or 20 ms frame; dropped while muted or before the connection
+    /// (ICE and DTLS) is up.
     pub async fn send_audio(&self, frame: &AudioFrame) -> Result<(), MediaError> {
+        frame.validate()?;
+        if !self.is_connected() {
+            return Ok(());
+        }
         self.unless_closed(self.audio.send(frame).await)
     }
 
-    /// Encodes and sends one picture; dropped while muted or before negotiation.
+    /// Encodes and sends one picture; dropped while muted or before the connection is up (the
+    /// first picture encoded after is then a keyframe).
     pub async fn send_video(&self, frame: &VideoFrame) -> Result<(), MediaError> {
+        frame.validate()?;
+        if !self.is_connected() {
+            return Ok(());
+        }
         self.unless_closed(self.video.send(frame).await)
+    }
+
+    /// Until DTLS is up there are no SRTP keys: webrtc would refuse every packet with a warning
+    /// (hundreds a second, forever when the peer's certificate is wrong) after we paid for the
+    /// encoding.
+    fn is_connected(&self) -> bool {
+        self.shared.connected.load(Ordering::SeqCst)
     }
 
     /// Sends one access unit already encoded by a platform encoder (Annex B, H.264 constrained
@@ -277,6 +294,10 @@ impl MediaSession {
     /// Encodes and sends one screen picture; dropped before the screen track is negotiated or
     /// while it is muted.
     pub async fn send_screen(&self, frame: &VideoFrame) -> Result<(), MediaError> {
+        frame.validate()?;
+        if !self.is_connected() {
+            return Ok(());
+        }
         let sender = lock(&self.screen).clone();
         match sender {
             Some(s) => self.unless_closed(s.send(frame).await),
