@@ -251,7 +251,7 @@ impl Conference {
                 self.bridge(BridgeCommand::Constraints(
                     self.receiver_constraints.clone(),
                 ));
-                self.bridge(BridgeCommand::Alone(self.roster.participants().is_empty()));
+                self.bridge(BridgeCommand::Alone(self.roster.is_empty()));
                 self.bridge(BridgeCommand::Open { url });
             }
             None => log::info!("the bridge offers no colibri-ws channel"),
@@ -760,7 +760,7 @@ impl Conference {
     /// Tells the bridge channel whether we are alone, when there is a channel.
     pub(super) fn update_bridge_alone(&mut self) {
         if self.jvb.is_some() {
-            let alone = self.roster.participants().is_empty();
+            let alone = self.roster.is_empty();
             self.bridge(BridgeCommand::Alone(alone));
         }
     }

@@ -60,12 +60,12 @@ impl Conference {
         ]
     }
 
+    /// Two at most: P2P needs exactly one other participant, and two already say "not one".
     fn p2p_peers(&self) -> Vec<P2pPeer> {
         self.roster
-            .participants()
-            .into_iter()
+            .first_participants(2)
             .map(|p| P2pPeer {
-                endpoint_id: p.endpoint_id,
+                endpoint_id: p.endpoint_id.clone(),
                 role: p.role,
                 is_bot: false,
             })
