@@ -5,6 +5,8 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use sha1::{Digest, Sha1};
+
 use super::media_command::{BridgeCommand, MediaCommand, Muted};
 use super::p2p::P2pPolicy;
 use crate::bridge::ReceiverVideoConstraints;
@@ -38,6 +40,9 @@ pub const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 const MAX_QUEUED: usize = 256;
 /// Chat messages remembered to recognise the room's history replay after a rejoin.
 const SEEN_MESSAGES: usize = 256;
+
+/// A remembered message's `from|id`, hashed to a fixed size.
+type SeenKey = [u8; 20];
 
 #[derive(Debug, Clone)]
 pub struct ConferenceConfig {
@@ -205,8 +210,9 @@ pub struct Conference {
     /// Our chat messages the old session never had acknowledged, sent again after the rejoin.
     resend: Vec<Element>,
     /// `from|id` of recent room messages (ours included): the room's history replay on a rejoin
-    /// must not deliver a message twice, nor make us send again one the room already has.
-    seen: VecDeque<String>,
+    /// must not deliver a message twice, nor make us send again one the room already has. Kept
+    /// as digests: the sender picks the id, up to the stanza limit in length.
+    seen: VecDeque<SeenKey>,
     /// Local media identities renewed so far (rejoins, bridge restarts): names the msid track
     /// ids of the sessions after each.
     renewals: u32,
@@ -530,8 +536,12 @@ impl Conference {
         }
     }
 
-    fn seen_key(&self, from: &Jid, id: &str) -> String {
-        format!("{}|{id}", from.resource().unwrap_or(""))
+    fn seen_key(&self, from: &Jid, id: &str) -> SeenKey {
+        let mut digest = Sha1::new();
+        digest.update(from.resource().unwrap_or("").as_bytes());
+        digest.update(b"|");
+        digest.update(id.as_bytes());
+        digest.finalize().into()
     }
 
     pub fn handle_stanza(&mut self, el: &Element, now: Instant) {

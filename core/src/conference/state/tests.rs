@@ -210,6 +210,29 @@ fn room_join_errors_end_the_join_with_typed_errors() {
 }
 
 #[test]
+fn a_chat_flood_with_long_ids_leaves_a_fixed_window_of_remembered_messages() {
+    let now = Instant::now();
+    let (mut c, _) = joined(now);
+    let message = |i: usize| {
+        let id = format!("{i:08}{}", "x".repeat(8 * 1024));
+        el(&format!(
+            "<message xmlns='jabber:client' type='groupchat' id='{id}' from='{ROOM}/bob00002'>\
+             <body>m{i}</body></message>"
+        ))
+    };
+    let flood = SEEN_MESSAGES + 10;
+    for i in 0..flood {
+        c.handle_stanza(&message(i), now);
+    }
+    drain(&mut c);
+    assert_eq!(c.seen.len(), SEEN_MESSAGES);
+    c.handle_stanza(&message(flood - 1), now);
+    assert!(drain(&mut c).is_empty(), "the latest message came twice");
+    c.handle_stanza(&message(0), now);
+    assert_eq!(events(&drain(&mut c)).len(), 1, "the oldest is forgotten");
+}
+
+#[test]
 fn chat_goes_out_and_comes_in_with_the_senders_name() {
     let now = Instant::now();
     let (mut c, _) = joined(now);
