@@ -285,7 +285,6 @@ impl Conference {
             }
         }
         session.remote_sources = sources;
-        session.remote_sdp = update.sdp.clone();
         let sid = session.media_id.clone();
         log::debug!(
             "bridge {}: {} added, {} removed; remote description now: {}",
@@ -294,10 +293,13 @@ impl Conference {
             update.removed.len(),
             update.sdp.outline()
         );
-        if !added.is_empty() || !update.removed.is_empty() {
+        let changed = !added.is_empty() || !update.removed.is_empty();
+        let offer = changed.then(|| update.sdp.to_string());
+        session.remote_sdp = update.sdp;
+        if let Some(offer) = offer {
             self.media(MediaCommand::Renegotiate {
                 sid,
-                offer: update.sdp.to_string(),
+                offer,
                 remote_names: names(&added),
             });
         }
