@@ -1023,7 +1023,7 @@ impl Conference {
                 };
                 self.end(reason, error);
             }
-            other if matches!(self.phase, Phase::Joining { .. }) => self.early.push(other),
+            other if matches!(self.phase, Phase::Joining { .. }) => self.defer(other),
             RosterChange::Joined(participant) => {
                 self.emit(ConferenceEvent::ParticipantJoined { participant });
                 self.update_p2p(false);
@@ -1048,6 +1048,43 @@ impl Conference {
                 error: "focus_left".into(),
                 message: "the conference focus left the room".into(),
             }),
+        }
+    }
+
+    /// Holds a roster change until our join is confirmed, folded into what is already held for
+    /// the same participant: however many presences the room relays meanwhile, at most a leave
+    /// and a join (or an update) wait for each.
+    fn defer(&mut self, change: RosterChange) {
+        let subject = |c: &RosterChange| match c {
+            RosterChange::Joined(p) | RosterChange::Updated(p) => Some(p.endpoint_id.clone()),
+            RosterChange::Left { endpoint_id, .. } => Some(endpoint_id.clone()),
+            _ => None,
+        };
+        let id = subject(&change);
+        let held = match &id {
+            Some(id) => self
+                .early
+                .iter()
+                .rposition(|c| subject(c).as_ref() == Some(id)),
+            None => self.early.iter().position(|c| *c == change),
+        };
+        let Some(i) = held else {
+            return self.early.push(change);
+        };
+        match (&self.early[i], change) {
+            (RosterChange::Joined(_), RosterChange::Updated(p)) => {
+                self.early[i] = RosterChange::Joined(p)
+            }
+            // The app never learns of someone who came and went before it was told anything.
+            (RosterChange::Joined(_), RosterChange::Left { .. }) => {
+                self.early.remove(i);
+            }
+            (
+                RosterChange::Updated(_),
+                later @ (RosterChange::Updated(_) | RosterChange::Left { .. }),
+            ) => self.early[i] = later,
+            (_, RosterChange::FocusLeft) => {}
+            (_, other) => self.early.push(other),
         }
     }
 

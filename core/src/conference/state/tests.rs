@@ -210,6 +210,45 @@ fn room_join_errors_end_the_join_with_typed_errors() {
 }
 
 #[test]
+fn a_presence_flood_while_we_join_is_held_as_one_change_per_participant() {
+    let now = Instant::now();
+    let mut c = Conference::new(config(), now);
+    let id = sent(&drain(&mut c))[0].get_attr("id").unwrap().to_string();
+    c.handle_stanza(&focus_result(&id, true), now);
+    drain(&mut c);
+    let item = "<item jid='b@meet.test/r' role='participant' affiliation='none'/>";
+    for i in 0..1000 {
+        let muted = if i % 2 == 0 { "false" } else { "true" };
+        let mute =
+            format!("<audiomuted xmlns='http://jitsi.org/jitmeet/audio'>{muted}</audiomuted>");
+        c.handle_stanza(&occupant("bob00002", &mute, item), now);
+        c.handle_stanza(&occupant("cat00003", "", item), now);
+        c.handle_stanza(
+            &el(&format!(
+                "<presence xmlns='jabber:client' from='{ROOM}/cat00003' type='unavailable'/>"
+            )),
+            now,
+        );
+    }
+    assert_eq!(c.early.len(), 1);
+    c.handle_stanza(
+        &occupant(
+            ME,
+            "<status code='110'/>",
+            "<item role='participant' affiliation='none'/>",
+        ),
+        now,
+    );
+    let out = drain(&mut c);
+    let names: Vec<&str> = events(&out).iter().map(|e| e.name()).collect();
+    assert_eq!(names, ["conference_joined", "participant_joined"]);
+    let ConferenceEvent::ParticipantJoined { participant } = events(&out)[1] else {
+        panic!()
+    };
+    assert!(participant.audio_muted, "the last state is the one told");
+}
+
+#[test]
 fn a_chat_flood_with_long_ids_leaves_a_fixed_window_of_remembered_messages() {
     let now = Instant::now();
     let (mut c, _) = joined(now);
