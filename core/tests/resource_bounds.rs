@@ -82,6 +82,8 @@ struct Measured<T> {
     elapsed: Duration,
 }
 
+/// The count is process-wide: the harness's main thread, reporting a finished test meanwhile,
+/// can move it by some KiB, so small bounds keep that much slack.
 fn measure<T>(f: impl FnOnce() -> T) -> Measured<T> {
     let base = CURRENT.load(Ordering::Relaxed);
     PEAK.store(base, Ordering::Relaxed);
@@ -323,6 +325,115 @@ fn a_ten_megabyte_stanza_is_refused_once_the_limit_is_buffered() {
     );
     // Debug builds take about 10 ms.
     assert!(run.elapsed < Duration::from_secs(2), "{:?}", run.elapsed);
+}
+
+/// A server that answers the WebSocket handshake, then sends one text message of `len` bytes
+/// (a stanza of `x`s) written from a reused buffer, so that its own memory does not count,
+/// followed by a small stanza if it gets that far.
+async fn serve_one_message(listener: tokio::net::TcpListener, len: usize) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (mut tcp, _) = listener.accept().await.unwrap();
+    let mut request = Vec::new();
+    let mut chunk = [0u8; 1024];
+    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = tcp.read(&mut chunk).await.unwrap();
+        request.extend_from_slice(&chunk[..n]);
+    }
+    let request = String::from_utf8(request).unwrap();
+    let key = request
+        .lines()
+        .find_map(|l| l.strip_prefix("Sec-WebSocket-Key: "))
+        .unwrap();
+    let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
+    let answer = format!(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Accept: {accept}\r\nSec-WebSocket-Protocol: xmpp\r\n\r\n"
+    );
+    let frame = |len: usize| {
+        let mut header = vec![0x81, 127];
+        header.extend_from_slice(&(len as u64).to_be_bytes());
+        header
+    };
+    let head = b"<message xmlns='jabber:client'><body>";
+    let tail = b"</body></message>";
+    let mut send = async || -> std::io::Result<()> {
+        tcp.write_all(answer.as_bytes()).await?;
+        tcp.write_all(&frame(len)).await?;
+        tcp.write_all(head).await?;
+        let filler = [b'x'; 16 * 1024];
+        let mut left = len - head.len() - tail.len();
+        while left > 0 {
+            let n = left.min(filler.len());
+            tcp.write_all(&filler[..n]).await?;
+            left -= n;
+        }
+        tcp.write_all(tail).await?;
+        let small = b"<message xmlns='jabber:client'><body>after</body></message>";
+        tcp.write_all(&frame(small.len())).await?;
+        tcp.write_all(small).await
+    };
+    // The client may hang up halfway through: that is what it should do with a giant.
+    let _ = send().await;
+}
+
+#[test]
+fn a_giant_websocket_message_is_refused_without_buffering_it() {
+    use omni_jitsi_core::transport::websocket::{Incoming, XmppSocket};
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    for (len, what) in [(600 * KIB, "600 KiB"), (10 * MIB, "10 MiB")] {
+        let run = measure(|| {
+            runtime.block_on(async {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                let url = url::Url::parse(&format!(
+                    "ws://{}/xmpp-websocket",
+                    listener.local_addr().unwrap()
+                ))
+                .unwrap();
+                let server = tokio::spawn(serve_one_message(listener, len));
+                let mut socket = XmppSocket::connect(&url, Duration::from_secs(10))
+                    .await
+                    .unwrap();
+                let first = socket.recv().await;
+                let then = match &first {
+                    Incoming::Closed(_) => None,
+                    _ => Some(socket.recv().await),
+                };
+                drop(socket);
+                server.await.unwrap();
+                (first, then)
+            })
+        });
+        let describe = |i: &Incoming| match i {
+            Incoming::Element(e) => format!("a <{}> stanza", e.name()),
+            Incoming::Dropped(why) => format!("dropped: {why}"),
+            Incoming::Closed(why) => format!("closed: {why}"),
+        };
+        let (first, then) = &run.value;
+        println!(
+            "a {what} WebSocket message: {}{}; peak {}, {:?}",
+            describe(first),
+            then.as_ref()
+                .map(|t| format!(", then {}", describe(t)))
+                .unwrap_or_default(),
+            mib(run.peak),
+            run.elapsed
+        );
+        if len < XmlLimits::default().max_bytes * 4 {
+            // Relayed from an occupant, it costs that one stanza, not the connection.
+            assert!(matches!(first, Incoming::Dropped(_)), "{}", describe(first));
+            assert!(matches!(then, Some(Incoming::Element(_))));
+            assert!(run.peak <= 4 * len, "peak {}", mib(run.peak));
+        } else {
+            // Only the server can send this much in one message: the connection goes (and the
+            // driver reconnects) before any of it is buffered.
+            assert!(matches!(first, Incoming::Closed(_)), "{}", describe(first));
+            assert!(run.peak <= MIB, "peak {}", mib(run.peak));
+        }
+    }
 }
 
 #[test]
@@ -748,9 +859,10 @@ fn a_hundred_thousand_chat_messages_leave_a_fixed_memory_behind() {
         run.elapsed
     );
     assert_eq!(run.value, count);
-    // 256 remembered digests of 20 bytes; a few KiB of slack for the harness's own threads.
+    // 256 remembered digests of 20 bytes (5 KiB); the slack is for the test harness, whose main
+    // thread may allocate meanwhile. Keeping the ids themselves took 270 KiB here.
     assert!(
-        run.retained <= (16 * KIB) as isize,
+        run.retained <= (64 * KIB) as isize,
         "retained {} bytes",
         run.retained
     );
