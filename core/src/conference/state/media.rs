@@ -417,17 +417,15 @@ impl Conference {
         }
         let mut changed = Vec::new();
         for source in announced {
-            let known = session
+            if adding {
+                session.remote_sources.push(source.clone());
+                changed.push(source);
+            } else if let Some(i) = session
                 .remote_sources
                 .iter()
-                .position(|s| s.ssrcs.iter().any(|x| source.ssrcs.contains(x)));
-            match (adding, known) {
-                (true, None) => {
-                    session.remote_sources.push(source.clone());
-                    changed.push(source);
-                }
-                (false, Some(i)) => changed.push(session.remote_sources.remove(i)),
-                _ => {}
+                .position(|s| s.ssrcs.iter().any(|x| source.ssrcs.contains(x)))
+            {
+                changed.push(session.remote_sources.remove(i));
             }
         }
         if adding && !changed.is_empty() {
