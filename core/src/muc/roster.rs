@@ -53,8 +53,9 @@ const FOCUS_NICK: &str = "focus";
 /// beyond its `visitors.max-participants` to visitor rooms, and a bridge session carries at most
 /// `jingle::limits::MAX_REMOTE_SOURCES` (2048) sources, an audio and a video for 1024 people.
 /// Beyond that an occupant is a flood: its presence is dropped, and the participants already
-/// there stay as they are. Each kept member costs at most about 12 KiB (a 3 KiB nick and real
-/// JID, four profile texts of `MAX_PROFILE_TEXT_BYTES`), so the roster stays within 12 MiB.
+/// there stay as they are. Each kept member costs at most about 20 KiB (its nick, held three
+/// times, and its real JID, each within the 3 KiB of a JID; four profile texts of
+/// `MAX_PROFILE_TEXT_BYTES`), so the roster stays within 20 MiB.
 pub const MAX_OCCUPANTS: usize = 1024;
 
 impl Roster {
