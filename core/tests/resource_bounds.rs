@@ -272,6 +272,15 @@ fn ten_thousand_occupants_fill_the_roster_to_its_cap_and_no_further() {
     );
     assert!(flood.peak <= bound + MIB, "peak {}", mib(flood.peak));
     assert!(!c.is_ended(), "the flood ended the meeting");
+    // What the app's `participants()` copies at the cap; the driver once made this copy for
+    // every presence, and now patches its list instead.
+    let copy = measure(|| c.participants());
+    println!(
+        "the participant list at the cap: {} copied in {:?}",
+        mib(copy.peak),
+        copy.elapsed
+    );
+    assert!(copy.peak <= bound, "copy {}", mib(copy.peak));
 
     // Below the cap, presences cost the same each however many are in the room: a copy of the
     // roster per presence (as deciding P2P once did) makes 1000 cost 25 times 200.

@@ -248,6 +248,55 @@ fn a_presence_flood_while_we_join_is_held_as_one_change_per_participant() {
     assert!(participant.audio_muted, "the last state is the one told");
 }
 
+/// The driver keeps the app's participant list by folding the roster events into it; after
+/// every stanza that must be the roster itself.
+#[test]
+fn the_roster_events_fold_into_the_participant_list() {
+    use crate::conference::driver::follow_roster;
+    let now = Instant::now();
+    let mut c = Conference::new(config(), now);
+    let id = sent(&drain(&mut c))[0].get_attr("id").unwrap().to_string();
+    c.handle_stanza(&focus_result(&id, true), now);
+    let item = "<item jid='x@meet.test/r' role='participant' affiliation='none'/>";
+    let gone = |nick: &str| {
+        el(&format!(
+            "<presence xmlns='jabber:client' from='{ROOM}/{nick}' type='unavailable'/>"
+        ))
+    };
+    let nick = |i: usize| format!("p{:03}", (i * 37) % 101);
+    let mut list = Vec::new();
+    let mut stanzas: Vec<Element> = (0..20).map(|i| occupant(&nick(i), "", item)).collect();
+    stanzas.push(gone(&nick(3)));
+    stanzas.push(occupant(
+        ME,
+        "<status code='110'/>",
+        "<item role='participant' affiliation='none'/>",
+    ));
+    for i in 0..200 {
+        stanzas.push(match i % 3 {
+            0 => occupant(
+                &nick(i),
+                "<nick xmlns='http://jabber.org/protocol/nick'>N</nick>",
+                item,
+            ),
+            1 => gone(&nick(i / 2)),
+            _ => occupant(&nick(i + 7), "", item),
+        });
+    }
+    for stanza in stanzas {
+        c.handle_stanza(&stanza, now);
+        for out in drain(&mut c) {
+            if let Output::Event(event) = out {
+                follow_roster(&mut list, &event);
+            }
+        }
+        if c.ever_joined {
+            assert_eq!(list, c.participants());
+        }
+    }
+    assert!(!list.is_empty());
+}
+
 #[test]
 fn a_chat_flood_with_long_ids_leaves_a_fixed_window_of_remembered_messages() {
     let now = Instant::now();
