@@ -5,6 +5,8 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use sha1::{Digest, Sha1};
+
 use super::media_command::{BridgeCommand, MediaCommand, Muted};
 use super::p2p::P2pPolicy;
 use crate::bridge::ReceiverVideoConstraints;
@@ -38,6 +40,9 @@ pub const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 const MAX_QUEUED: usize = 256;
 /// Chat messages remembered to recognise the room's history replay after a rejoin.
 const SEEN_MESSAGES: usize = 256;
+
+/// A remembered message's `from|id`, hashed to a fixed size.
+type SeenKey = [u8; 20];
 
 #[derive(Debug, Clone)]
 pub struct ConferenceConfig {
@@ -205,8 +210,9 @@ pub struct Conference {
     /// Our chat messages the old session never had acknowledged, sent again after the rejoin.
     resend: Vec<Element>,
     /// `from|id` of recent room messages (ours included): the room's history replay on a rejoin
-    /// must not deliver a message twice, nor make us send again one the room already has.
-    seen: VecDeque<String>,
+    /// must not deliver a message twice, nor make us send again one the room already has. Kept
+    /// as digests: the sender picks the id, up to the stanza limit in length.
+    seen: VecDeque<SeenKey>,
     /// Local media identities renewed so far (rejoins, bridge restarts): names the msid track
     /// ids of the sessions after each.
     renewals: u32,
@@ -530,8 +536,12 @@ impl Conference {
         }
     }
 
-    fn seen_key(&self, from: &Jid, id: &str) -> String {
-        format!("{}|{id}", from.resource().unwrap_or(""))
+    fn seen_key(&self, from: &Jid, id: &str) -> SeenKey {
+        let mut digest = Sha1::new();
+        digest.update(from.resource().unwrap_or("").as_bytes());
+        digest.update(b"|");
+        digest.update(id.as_bytes());
+        digest.finalize().into()
     }
 
     pub fn handle_stanza(&mut self, el: &Element, now: Instant) {
@@ -1013,7 +1023,7 @@ impl Conference {
                 };
                 self.end(reason, error);
             }
-            other if matches!(self.phase, Phase::Joining { .. }) => self.early.push(other),
+            other if matches!(self.phase, Phase::Joining { .. }) => self.defer(other),
             RosterChange::Joined(participant) => {
                 self.emit(ConferenceEvent::ParticipantJoined { participant });
                 self.update_p2p(false);
@@ -1038,6 +1048,43 @@ impl Conference {
                 error: "focus_left".into(),
                 message: "the conference focus left the room".into(),
             }),
+        }
+    }
+
+    /// Holds a roster change until our join is confirmed, folded into what is already held for
+    /// the same participant: however many presences the room relays meanwhile, at most a leave
+    /// and a join (or an update) wait for each.
+    fn defer(&mut self, change: RosterChange) {
+        let subject = |c: &RosterChange| match c {
+            RosterChange::Joined(p) | RosterChange::Updated(p) => Some(p.endpoint_id.clone()),
+            RosterChange::Left { endpoint_id, .. } => Some(endpoint_id.clone()),
+            _ => None,
+        };
+        let id = subject(&change);
+        let held = match &id {
+            Some(id) => self
+                .early
+                .iter()
+                .rposition(|c| subject(c).as_ref() == Some(id)),
+            None => self.early.iter().position(|c| *c == change),
+        };
+        let Some(i) = held else {
+            return self.early.push(change);
+        };
+        match (&self.early[i], change) {
+            (RosterChange::Joined(_), RosterChange::Updated(p)) => {
+                self.early[i] = RosterChange::Joined(p)
+            }
+            // The app never learns of someone who came and went before it was told anything.
+            (RosterChange::Joined(_), RosterChange::Left { .. }) => {
+                self.early.remove(i);
+            }
+            (
+                RosterChange::Updated(_),
+                later @ (RosterChange::Updated(_) | RosterChange::Left { .. }),
+            ) => self.early[i] = later,
+            (_, RosterChange::FocusLeft) => {}
+            (_, other) => self.early.push(other),
         }
     }
 

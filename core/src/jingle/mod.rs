@@ -49,6 +49,9 @@ pub mod limits {
     pub const MAX_SOURCES: usize = 2048;
     pub const MAX_GROUP_SSRCS: usize = 16;
     pub const MAX_REMOTE_SOURCES: usize = 2048;
+    /// What one participant may signal: Jicofo's default `max-ssrcs-per-user`. A P2P peer is
+    /// one participant (a microphone, a camera, a screen share), and nobody vets what it sends.
+    pub const MAX_PEER_SOURCES: usize = 20;
     pub const MAX_CANDIDATES: usize = 64;
     pub const MAX_FINGERPRINTS: usize = 4;
     pub const MAX_WEB_SOCKETS: usize = 4;

@@ -214,6 +214,15 @@ impl MediaSection {
     }
 
     /// The SSRCs of `a=ssrc:` lines, each once, in first-seen order.
+    /// `!ssrcs().is_empty()` without collecting them: asked of every m-line per source added.
+    pub fn has_ssrcs(&self) -> bool {
+        self.attrs("ssrc").any(|v| {
+            v.split(' ')
+                .next()
+                .is_some_and(|s| s.parse::<u32>().is_ok())
+        })
+    }
+
     pub fn ssrcs(&self) -> Vec<u32> {
         let mut out = Vec::new();
         for v in self.attrs("ssrc") {

@@ -16,6 +16,8 @@
 //! m-line stays open (`sendonly` from the bridge, no SSRCs: nothing arrives on it) and the source
 //! that comes back, or the next one, takes it again; its transceiver never stops.
 
+use std::collections::HashSet;
+
 use crate::jid::EndpointId;
 
 use super::error::JingleError;
@@ -42,49 +44,59 @@ pub fn apply_source_update(
     default_owner: Option<&EndpointId>,
 ) -> Result<SourceUpdate, JingleError> {
     let announced = remote_sources(&change.contents, default_owner)?;
+    let announced = match change.action {
+        Action::SourceAdd => {
+            // A repeated announcement (a source-add racing the session-initiate) is not news.
+            let known: HashSet<u32> = current.iter().flat_map(|s| &s.ssrcs).copied().collect();
+            let new: Vec<RemoteSource> = announced
+                .into_iter()
+                .filter(|s| !s.ssrcs.iter().any(|x| known.contains(x)))
+                .collect();
+            // Refused before the remote SDP is copied: a storm of source-adds past the limits
+            // costs little each.
+            if current.len() + new.len() > limits::MAX_REMOTE_SOURCES {
+                return Err(JingleError::TooMany {
+                    what: "remote sources",
+                    limit: limits::MAX_REMOTE_SOURCES,
+                });
+            }
+            let fresh = new
+                .iter()
+                .filter(|s| reusable_mline(remote_sdp, s, peer).is_none())
+                .count();
+            if remote_sdp.media.len() + fresh > limits::MAX_MEDIA_SECTIONS {
+                return Err(too_many_media_sections());
+            }
+            new
+        }
+        Action::SourceRemove => announced,
+        other => return Err(JingleError::UnexpectedAction(other)),
+    };
     let mut update = SourceUpdate {
         sources: current.to_vec(),
         added: Vec::new(),
         removed: Vec::new(),
         sdp: remote_sdp.clone(),
     };
-    match change.action {
-        Action::SourceAdd => {
-            for source in announced {
-                // A repeated announcement (a source-add racing the session-initiate) is not news.
-                if update
-                    .sources
-                    .iter()
-                    .any(|s| s.ssrcs.iter().any(|x| source.ssrcs.contains(x)))
-                {
-                    continue;
-                }
-                if update.sources.len() == limits::MAX_REMOTE_SOURCES {
-                    return Err(JingleError::TooMany {
-                        what: "remote sources",
-                        limit: limits::MAX_REMOTE_SOURCES,
-                    });
-                }
-                add_to_sdp(&mut update.sdp, &source, peer)?;
-                update.sources.push(source.clone());
-                update.added.push(source);
-            }
+    if change.action == Action::SourceAdd {
+        for source in announced {
+            add_to_sdp(&mut update.sdp, &source, peer)?;
+            update.sources.push(source.clone());
+            update.added.push(source);
         }
-        Action::SourceRemove => {
-            for source in announced {
-                let Some(i) = update
-                    .sources
-                    .iter()
-                    .position(|s| s.ssrcs.iter().any(|x| source.ssrcs.contains(x)))
-                else {
-                    continue;
-                };
-                let existing = update.sources.remove(i);
-                remove_from_sdp(&mut update.sdp, &existing, peer);
-                update.removed.push(existing);
-            }
+    } else {
+        for source in announced {
+            let Some(i) = update
+                .sources
+                .iter()
+                .position(|s| s.ssrcs.iter().any(|x| source.ssrcs.contains(x)))
+            else {
+                continue;
+            };
+            let existing = update.sources.remove(i);
+            remove_from_sdp(&mut update.sdp, &existing, peer);
+            update.removed.push(existing);
         }
-        other => return Err(JingleError::UnexpectedAction(other)),
     }
     if !update.added.is_empty() || !update.removed.is_empty() {
         bump_version(&mut update.sdp);
@@ -92,13 +104,14 @@ pub fn apply_source_update(
     Ok(update)
 }
 
-fn add_to_sdp(sdp: &mut Sdp, source: &RemoteSource, peer: Peer) -> Result<(), JingleError> {
+/// An m-line a new source can take instead of a new one.
+fn reusable_mline(sdp: &Sdp, source: &RemoteSource, peer: Peer) -> Option<usize> {
     let media = source.media.as_str();
-    let reusable = match peer {
+    match peer {
         Peer::P2p => sdp
             .media
             .iter()
-            .position(|m| m.media == media && m.ssrcs().is_empty()),
+            .position(|m| m.media == media && !m.has_ssrcs()),
         // Only an m-line a removed source left: the offer's own m-lines carry the bridge's
         // SSRCs and ours for a screen share is `recvonly`. A source the bridge demuxes by mid
         // must keep that mid.
@@ -106,10 +119,22 @@ fn add_to_sdp(sdp: &mut Sdp, source: &RemoteSource, peer: Peer) -> Result<(), Ji
             m.media == media
                 && m.port != 0
                 && m.direction() == Some(Direction::SendOnly)
-                && m.ssrcs().is_empty()
+                && !m.has_ssrcs()
                 && source.mid.as_deref().is_none_or(|mid| m.mid() == Some(mid))
         }),
-    };
+    }
+}
+
+fn too_many_media_sections() -> JingleError {
+    JingleError::TooMany {
+        what: "media sections",
+        limit: limits::MAX_MEDIA_SECTIONS,
+    }
+}
+
+fn add_to_sdp(sdp: &mut Sdp, source: &RemoteSource, peer: Peer) -> Result<(), JingleError> {
+    let media = source.media.as_str();
+    let reusable = reusable_mline(sdp, source, peer);
     let index = match reusable {
         Some(i) => {
             let m = &mut sdp.media[i];
@@ -122,10 +147,7 @@ fn add_to_sdp(sdp: &mut Sdp, source: &RemoteSource, peer: Peer) -> Result<(), Ji
         }
         None => {
             if sdp.media.len() == limits::MAX_MEDIA_SECTIONS {
-                return Err(JingleError::TooMany {
-                    what: "media sections",
-                    limit: limits::MAX_MEDIA_SECTIONS,
-                });
+                return Err(too_many_media_sections());
             }
             let template = sdp
                 .media
@@ -178,10 +200,7 @@ fn add_to_sdp(sdp: &mut Sdp, source: &RemoteSource, peer: Peer) -> Result<(), Ji
 /// on. Returns its mid.
 pub fn add_mline_for_local_source(sdp: &mut Sdp, media: Media) -> Result<String, JingleError> {
     if sdp.media.len() == limits::MAX_MEDIA_SECTIONS {
-        return Err(JingleError::TooMany {
-            what: "media sections",
-            limit: limits::MAX_MEDIA_SECTIONS,
-        });
+        return Err(too_many_media_sections());
     }
     let template = sdp
         .media

@@ -3,6 +3,7 @@
 //! `getSourceNameForJitsiTrack`. Local sources are what we announce; remote sources are what the
 //! focus (or a P2P peer) announced, with the endpoint that owns each.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use crate::jid::{EndpointId, Jid};
@@ -223,23 +224,64 @@ impl RemoteSource {
 /// Group SSRC semantics lib-jitsi-meet accepts (`SSRC_GROUP_SEMANTICS`); others are ignored.
 const KNOWN_GROUP_SEMANTICS: &[&str] = &["FID", "SIM", "FEC-FR"];
 
+/// For each SSRC, the indexes of the groups that list it.
+pub(super) fn groups_by_ssrc<'a>(
+    groups: impl Iterator<Item = &'a SsrcGroup>,
+) -> HashMap<u32, Vec<usize>> {
+    let mut index: HashMap<u32, Vec<usize>> = HashMap::new();
+    for (i, g) in groups.enumerate() {
+        for s in &g.ssrcs {
+            index.entry(*s).or_default().push(i);
+        }
+    }
+    index
+}
+
+/// The indexes of the groups listing any of `ssrcs`, in the groups' order, each once.
+pub(super) fn touching(
+    ssrcs: &[u32],
+    groups_of: &HashMap<u32, Vec<usize>>,
+) -> impl Iterator<Item = usize> {
+    let mut found: Vec<usize> = ssrcs
+        .iter()
+        .filter_map(|s| groups_of.get(s))
+        .flatten()
+        .copied()
+        .collect();
+    found.sort_unstable();
+    found.dedup();
+    found.into_iter()
+}
+
 /// Unnamed sources of `out[first..]` that one group ties together become one source, whatever
 /// order their SSRCs came in (an RTX listed before the layer it repairs started a source alone).
-fn merge_grouped_unnamed(out: &mut Vec<RemoteSource>, first: usize, groups: &[&SsrcGroup]) {
+fn merge_grouped_unnamed(
+    out: &mut Vec<RemoteSource>,
+    first: usize,
+    groups_of: &HashMap<u32, Vec<usize>>,
+) {
+    // The groups each source's SSRCs are in: two sources are tied when theirs meet. Looked up
+    // once, so that a peer's thousand unnamed sources cost pairs of short lists, not of groups.
+    let mut tied_by: Vec<Vec<usize>> = out[first..]
+        .iter()
+        .map(|r| touching(&r.ssrcs, groups_of).collect())
+        .collect();
     let mut i = first;
     while i < out.len() {
+        if out[i].name.is_some() {
+            i += 1;
+            continue;
+        }
+        let mine = &tied_by[i - first];
         let tied = (i + 1..out.len()).find(|&j| {
-            out[i].name.is_none()
-                && out[j].name.is_none()
-                && groups.iter().any(|g| {
-                    out[i].ssrcs.iter().any(|s| g.ssrcs.contains(s))
-                        && out[j].ssrcs.iter().any(|s| g.ssrcs.contains(s))
-                })
+            out[j].name.is_none() && tied_by[j - first].iter().any(|g| mine.contains(g))
         });
         match tied {
             Some(j) => {
                 let merged = out.remove(j);
                 out[i].ssrcs.extend(merged.ssrcs);
+                let groups = tied_by.remove(j - first);
+                tied_by[i - first].extend(groups);
             }
             None => i += 1,
         }
@@ -254,6 +296,7 @@ pub fn remote_sources(
     default_owner: Option<&EndpointId>,
 ) -> Result<Vec<RemoteSource>, JingleError> {
     let mut out: Vec<RemoteSource> = Vec::new();
+    let mut seen: HashSet<u32> = HashSet::new();
     for d in contents.iter().filter_map(|c| c.description.as_ref()) {
         let groups: Vec<&SsrcGroup> = d
             .ssrc_groups
@@ -262,22 +305,33 @@ pub fn remote_sources(
                 KNOWN_GROUP_SEMANTICS.contains(&g.semantics.as_str()) && !g.ssrcs.is_empty()
             })
             .collect();
+        // Indexes keep an offer for a large conference linear in its sources: the groups each
+        // SSRC is in, and which source of this description each name and unnamed SSRC joined.
+        let groups_of = groups_by_ssrc(groups.iter().copied());
+        let mut by_name: HashMap<&str, usize> = HashMap::new();
+        let mut unnamed: HashMap<u32, usize> = HashMap::new();
         let first = out.len();
         for s in &d.sources {
-            if out.iter().any(|r| r.ssrcs.contains(&s.ssrc)) {
+            if !seen.insert(s.ssrc) {
                 return Err(JingleError::DuplicateSsrc(s.ssrc));
             }
-            let existing = out[first..].iter_mut().find(|r| match (&r.name, &s.name) {
-                (Some(a), Some(b)) => a == b,
+            let existing = match &s.name {
+                Some(name) => by_name.get(name.as_str()).copied(),
                 // Any SSRC of the source, not only its first: a simulcast layer's RTX is tied
                 // to that layer by FID, and to the lowest layer only through SIM.
-                (None, None) => groups.iter().any(|g| {
-                    g.ssrcs.contains(&s.ssrc) && r.ssrcs.iter().any(|x| g.ssrcs.contains(x))
-                }),
-                _ => false,
-            });
-            match existing {
-                Some(r) => r.ssrcs.push(s.ssrc),
+                None => groups_of
+                    .get(&s.ssrc)
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|&g| &groups[g].ssrcs)
+                    .filter_map(|x| unnamed.get(x).copied())
+                    .min(),
+            };
+            let index = match existing {
+                Some(i) => {
+                    out[i].ssrcs.push(s.ssrc);
+                    i
+                }
                 None => {
                     if out.len() == limits::MAX_REMOTE_SOURCES {
                         return Err(JingleError::TooMany {
@@ -304,15 +358,24 @@ pub fn remote_sources(
                             .filter(|p| p.name != "mid")
                             .cloned()
                             .collect(),
-                    })
+                    });
+                    out.len() - 1
+                }
+            };
+            match &s.name {
+                Some(name) => {
+                    by_name.insert(name, index);
+                }
+                None => {
+                    unnamed.insert(s.ssrc, index);
                 }
             }
         }
-        merge_grouped_unnamed(&mut out, first, &groups);
+        merge_grouped_unnamed(&mut out, first, &groups_of);
         for r in &mut out[first..] {
-            for g in &groups {
+            for g in touching(&r.ssrcs, &groups_of).map(|i| groups[i]) {
                 if g.ssrcs.iter().all(|s| r.ssrcs.contains(s)) {
-                    r.groups.push((*g).clone());
+                    r.groups.push(g.clone());
                 }
             }
             // The group order names the primary SSRC (FID: primary then RTX; SIM: lowest layer).

@@ -7,9 +7,12 @@
 //! exactly as lib-jitsi-meet does. In P2P the contents map one to one onto m-lines named by
 //! content name.
 
+use std::collections::{HashMap, HashSet};
+
 use super::error::JingleError;
 use super::model::*;
 use super::sdp::{Direction, MediaSection, Sdp, SdpLine};
+use super::sources::{groups_by_ssrc, touching};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Peer {
@@ -106,29 +109,46 @@ fn bridge_sections(c: &Content) -> Result<Vec<MediaSection>, JingleError> {
 }
 
 fn one_description_per_track(d: &RtpDescription) -> Vec<RtpDescription> {
+    // Indexed, so that an offer for a large conference translates in time linear in its
+    // sources: the groups each SSRC is in, the sources each SSRC is signalled by.
+    let groups_of = groups_by_ssrc(d.ssrc_groups.iter());
+    let mut sources_of: HashMap<u32, Vec<usize>> = HashMap::new();
+    for (i, s) in d.sources.iter().enumerate() {
+        sources_of.entry(s.ssrc).or_default().push(i);
+    }
+    let shared = RtpDescription {
+        sources: Vec::new(),
+        ssrc_groups: Vec::new(),
+        ..d.clone()
+    };
     let mut out = Vec::new();
-    let mut placed: Vec<u32> = Vec::new();
+    let mut placed: HashSet<u32> = HashSet::new();
     for s in bridge_first(&d.sources) {
         if placed.contains(&s.ssrc) {
             continue;
         }
-        let all = track_ssrcs(s.ssrc, &d.ssrc_groups);
+        let all = track_ssrcs(s.ssrc, &d.ssrc_groups, &groups_of);
         placed.extend(&all);
-        let unit = received_layer(all, &d.ssrc_groups);
+        // Every group touching the track lies within it: `track_ssrcs` followed them all.
+        let groups: Vec<SsrcGroup> = touching(&all, &groups_of)
+            .map(|i| d.ssrc_groups[i].clone())
+            .collect();
+        let unit = received_layer(all, &groups);
+        let mut members: Vec<usize> = unit
+            .iter()
+            .filter_map(|x| sources_of.get(x))
+            .flatten()
+            .copied()
+            .collect();
+        members.sort_unstable();
+        members.dedup();
         out.push(RtpDescription {
-            sources: d
-                .sources
-                .iter()
-                .filter(|s| unit.contains(&s.ssrc))
-                .cloned()
-                .collect(),
-            ssrc_groups: d
-                .ssrc_groups
-                .iter()
+            sources: members.iter().map(|&i| d.sources[i].clone()).collect(),
+            ssrc_groups: groups
+                .into_iter()
                 .filter(|g| g.ssrcs.iter().all(|s| unit.contains(s)))
-                .cloned()
                 .collect(),
-            ..d.clone()
+            ..shared.clone()
         });
     }
     out
@@ -165,21 +185,18 @@ fn bridge_first(sources: &[Source]) -> impl Iterator<Item = &Source> {
 }
 
 /// An SSRC with every SSRC its groups tie it to (FID RTX, SIM layers and their RTX): one track.
-fn track_ssrcs(ssrc: u32, groups: &[SsrcGroup]) -> Vec<u32> {
+fn track_ssrcs(ssrc: u32, groups: &[SsrcGroup], groups_of: &HashMap<u32, Vec<usize>>) -> Vec<u32> {
     let mut unit = vec![ssrc];
-    let mut grew = true;
-    while grew {
-        grew = false;
-        for g in groups {
-            if g.ssrcs.iter().any(|s| unit.contains(s)) {
-                for s in &g.ssrcs {
-                    if !unit.contains(s) {
-                        unit.push(*s);
-                        grew = true;
-                    }
+    let mut next = 0;
+    while let Some(&s) = unit.get(next) {
+        for &g in groups_of.get(&s).into_iter().flatten() {
+            for x in &groups[g].ssrcs {
+                if !unit.contains(x) {
+                    unit.push(*x);
                 }
             }
         }
+        next += 1;
     }
     unit
 }

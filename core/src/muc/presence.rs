@@ -19,6 +19,10 @@ use super::caps;
 const CODEC_LIST: &str = "h264";
 /// SourceInfo is attacker-controlled JSON; bound the work spent on it.
 const MAX_SOURCE_INFO_BYTES: usize = 16 * 1024;
+/// A display name, email, avatar URL or stats id longer than this is taken as absent: the roster
+/// keeps these for every occupant, and the stanza limit alone would let each one hold 256 KiB.
+/// Real values (signed avatar URLs from a token included) stay well below.
+pub const MAX_PROFILE_TEXT_BYTES: usize = 2048;
 
 /// What we publish about ourselves.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,11 +181,7 @@ pub fn parse(el: &Element, room: &Jid) -> Option<RoomPresence> {
         })
         .unwrap_or_default();
     let (audio_muted, video_muted) = mute_state(el, &nick);
-    let text = |name: &str| {
-        el.child_text(name, ns::CLIENT)
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty())
-    };
+    let text = |name: &str| profile_text(el.child_text(name, ns::CLIENT), name, &nick);
     Some(RoomPresence::Occupant(OccupantPresence {
         real_jid: item.and_then(|i| i.get_attr("jid")).and_then(Jid::parse),
         role: item
@@ -193,10 +193,7 @@ pub fn parse(el: &Element, room: &Jid) -> Option<RoomPresence> {
             .map(parse_affiliation)
             .unwrap_or(Affiliation::None),
         statuses,
-        display_name: el
-            .child_text("nick", ns::NICK)
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty()),
+        display_name: profile_text(el.child_text("nick", ns::NICK), "nick", &nick),
         email: text("email"),
         avatar_url: text("avatar-url"),
         stats_id: text("stats-id"),
@@ -209,6 +206,15 @@ pub fn parse(el: &Element, room: &Jid) -> Option<RoomPresence> {
         nick,
         available,
     }))
+}
+
+fn profile_text(text: Option<String>, what: &str, nick: &EndpointId) -> Option<String> {
+    let text = text?.trim().to_string();
+    if text.len() > MAX_PROFILE_TEXT_BYTES {
+        log::debug!("ignoring a {} byte {what} from {nick}", text.len());
+        return None;
+    }
+    Some(text).filter(|t| !t.is_empty())
 }
 
 /// Mute state the way jicofo derives it: from SourceInfo when present (muted unless some source
@@ -393,6 +399,26 @@ mod tests {
             panic!()
         };
         assert!(p.audio_muted && p.video_muted);
+    }
+
+    #[test]
+    fn absurdly_long_profile_fields_are_taken_as_absent() {
+        let long = "n".repeat(MAX_PROFILE_TEXT_BYTES + 1);
+        let fits = "f".repeat(MAX_PROFILE_TEXT_BYTES);
+        let el = parse_xml(
+            &format!(
+                "<presence xmlns='jabber:client' from='room@conference.meet.test/x'>\
+            <nick xmlns='http://jabber.org/protocol/nick'>{long}</nick><email>{long}</email>\
+            <avatar-url>{long}</avatar-url><stats-id>{fits}</stats-id></presence>"
+            ),
+            &Default::default(),
+        )
+        .unwrap();
+        let Some(RoomPresence::Occupant(p)) = parse(&el, &room()) else {
+            panic!()
+        };
+        assert_eq!((p.display_name, p.email, p.avatar_url), (None, None, None));
+        assert_eq!(p.stats_id, Some(fits));
     }
 
     #[test]

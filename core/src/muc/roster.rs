@@ -43,9 +43,20 @@ pub struct Roster {
     real_jids: BTreeMap<EndpointId, Jid>,
     /// While rejoining: members the room has not announced again yet.
     unconfirmed: Option<BTreeSet<EndpointId>>,
+    /// Newcomers are being turned away because the roster is full (logged once per episode).
+    full: bool,
 }
 
 const FOCUS_NICK: &str = "focus";
+
+/// The most other participants we keep. Jitsi rooms have hundreds at most: Jicofo sends those
+/// beyond its `visitors.max-participants` to visitor rooms, and a bridge session carries at most
+/// `jingle::limits::MAX_REMOTE_SOURCES` (2048) sources, an audio and a video for 1024 people.
+/// Beyond that an occupant is a flood: its presence is dropped, and the participants already
+/// there stay as they are. Each kept member costs at most about 20 KiB (its nick, held three
+/// times, and its real JID, each within the 3 KiB of a JID; four profile texts of
+/// `MAX_PROFILE_TEXT_BYTES`), so the roster stays within 20 MiB.
+pub const MAX_OCCUPANTS: usize = 1024;
 
 impl Roster {
     pub fn new(me: EndpointId) -> Self {
@@ -57,6 +68,7 @@ impl Roster {
             members: BTreeMap::new(),
             real_jids: BTreeMap::new(),
             unconfirmed: None,
+            full: false,
         }
     }
 
@@ -66,6 +78,16 @@ impl Roster {
 
     pub fn participants(&self) -> Vec<Participant> {
         self.members.values().cloned().collect()
+    }
+
+    /// The first participants by endpoint id, without copying the rest: a decision that only
+    /// asks "is there exactly one other" must not cost a copy of a large room per presence.
+    pub fn first_participants(&self, n: usize) -> impl Iterator<Item = &Participant> {
+        self.members.values().take(n)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
     }
 
     pub fn get(&self, id: &EndpointId) -> Option<&Participant> {
@@ -150,6 +172,15 @@ impl Roster {
                 None => vec![],
             };
         }
+        if !self.members.contains_key(&p.nick) && self.members.len() >= MAX_OCCUPANTS {
+            if !std::mem::replace(&mut self.full, true) {
+                log::warn!(
+                    "the room has more than {MAX_OCCUPANTS} participants: newcomers are ignored"
+                );
+            }
+            return vec![];
+        }
+        self.full = false;
         let participant = Participant {
             endpoint_id: p.nick.clone(),
             display_name: p.display_name.clone(),
@@ -276,6 +307,29 @@ mod tests {
         );
         assert!(r.apply(&gone).is_empty());
         assert!(r.participants().is_empty());
+    }
+
+    #[test]
+    fn a_full_roster_turns_newcomers_away_and_keeps_its_members() {
+        let mut r = Roster::new(EndpointId::new("me"));
+        for i in 0..MAX_OCCUPANTS {
+            assert_eq!(r.apply(&occupant(&format!("p{i:06}"), None)).len(), 1);
+        }
+        let late = occupant("late0001", Some("l@meet.test/x"));
+        assert!(r.apply(&late).is_empty());
+        assert!(r.get(&late.nick).is_none() && r.real_jid(&late.nick).is_none());
+        let first = OccupantPresence {
+            audio_muted: false,
+            ..occupant("p000000", None)
+        };
+        assert!(matches!(&r.apply(&first)[..], [RosterChange::Updated(_)]));
+        let gone = OccupantPresence {
+            available: false,
+            ..first
+        };
+        assert!(matches!(&r.apply(&gone)[..], [RosterChange::Left { .. }]));
+        assert!(matches!(&r.apply(&late)[..], [RosterChange::Joined(_)]));
+        assert_eq!(r.participants().len(), MAX_OCCUPANTS);
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub struct StreamSplitter {
     limits: XmlLimits,
     ctx: Option<NsContext>,
     ended: bool,
+    /// How far the stanza at the front of `buf` has been scanned.
+    scan: Scan,
 }
 
 impl StreamSplitter {
@@ -67,9 +69,10 @@ impl StreamSplitter {
             self.ended = true;
             return Ok(Some(StreamEvent::End));
         }
-        let Some(len) = complete_element_len(&self.buf)? else {
+        let Some(len) = self.scan.advance(&self.buf)? else {
             return Ok(None);
         };
+        self.scan = Scan::default();
         let raw: Vec<u8> = self.buf.drain(..len).collect();
         let text =
             std::str::from_utf8(&raw).map_err(|_| XmlError::Malformed("invalid UTF-8".into()))?;
@@ -128,55 +131,100 @@ fn find_tag_end(buf: &[u8], from: usize) -> Option<usize> {
     None
 }
 
-/// Length of the first complete element in `buf`, or None if more bytes are needed.
-fn complete_element_len(buf: &[u8]) -> Result<Option<usize>, XmlError> {
-    let mut depth = 0usize;
-    let mut i = 0usize;
-    while i < buf.len() {
-        if buf[i] != b'<' {
-            if depth == 0 {
-                return Err(XmlError::Malformed("text between stanzas".into()));
-            }
-            i += 1;
-            continue;
-        }
-        if buf[i..].starts_with(b"<![CDATA[") {
-            match find_subslice(&buf[i..], b"]]>") {
-                Some(end) => i += end + 3,
-                None => return Ok(None),
-            }
-            continue;
-        }
-        if buf[i..].starts_with(b"<!--") {
-            match find_subslice(&buf[i..], b"-->") {
-                Some(end) => i += end + 3,
-                None => return Ok(None),
-            }
-            continue;
-        }
-        let Some(end) = find_tag_end(buf, i) else {
-            return Ok(None);
-        };
-        let tag = &buf[i..=end];
-        if tag.starts_with(b"</") {
-            depth = depth
-                .checked_sub(1)
-                .ok_or_else(|| XmlError::Malformed("unbalanced end tag".into()))?;
-        } else if tag.starts_with(b"<!") {
-            return Err(XmlError::DoctypeForbidden);
-        } else if !tag.starts_with(b"<?") && !tag.ends_with(b"/>") {
-            depth += 1;
-        }
-        i = end + 1;
-        if depth == 0 {
-            return Ok(Some(i));
-        }
-    }
-    Ok(None)
+/// Where the scan of a stanza stopped, so that each byte is looked at once however the stanza is
+/// cut into reads: rescanning from its start on every read made a stanza trickled in small
+/// pieces cost the square of its size.
+#[derive(Debug, Default)]
+struct Scan {
+    pos: usize,
+    depth: usize,
+    within: Within,
 }
 
-fn find_subslice(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+#[derive(Debug, Default)]
+enum Within {
+    #[default]
+    Content,
+    /// A tag that opened at `start`, and the quote of the attribute value we are in.
+    Tag { start: usize, quote: Option<u8> },
+    /// CDATA or a comment, until this terminator.
+    Until(&'static [u8]),
+}
+
+impl Scan {
+    /// Length of the first complete element in `buf`, or None if more bytes are needed.
+    fn advance(&mut self, buf: &[u8]) -> Result<Option<usize>, XmlError> {
+        while self.pos < buf.len() {
+            let b = buf[self.pos];
+            match &mut self.within {
+                Within::Content if b != b'<' => {
+                    if self.depth == 0 {
+                        return Err(XmlError::Malformed("text between stanzas".into()));
+                    }
+                    self.pos += 1;
+                }
+                Within::Content => {
+                    let rest = &buf[self.pos..];
+                    let opener = [
+                        (&b"<![CDATA["[..], &b"]]>"[..]),
+                        (&b"<!--"[..], &b"-->"[..]),
+                    ]
+                    .into_iter()
+                    .find(|(open, _)| rest.starts_with(open) || open.starts_with(rest));
+                    match opener {
+                        Some((open, close)) if rest.starts_with(open) => {
+                            self.within = Within::Until(close);
+                            self.pos += open.len();
+                        }
+                        // Too few bytes yet to tell CDATA or a comment from a tag.
+                        Some(_) => return Ok(None),
+                        None => {
+                            self.within = Within::Tag {
+                                start: self.pos,
+                                quote: None,
+                            };
+                            self.pos += 1;
+                        }
+                    }
+                }
+                Within::Until(close) => {
+                    self.pos += 1;
+                    if buf[..self.pos].ends_with(close) {
+                        self.within = Within::Content;
+                    }
+                }
+                Within::Tag { quote, .. } if *quote == Some(b) => {
+                    *quote = None;
+                    self.pos += 1;
+                }
+                Within::Tag { quote: Some(_), .. } => self.pos += 1,
+                Within::Tag { quote, .. } if b == b'"' || b == b'\'' => {
+                    *quote = Some(b);
+                    self.pos += 1;
+                }
+                Within::Tag { start, .. } if b == b'>' => {
+                    let tag = &buf[*start..=self.pos];
+                    if tag.starts_with(b"</") {
+                        self.depth = self
+                            .depth
+                            .checked_sub(1)
+                            .ok_or_else(|| XmlError::Malformed("unbalanced end tag".into()))?;
+                    } else if tag.starts_with(b"<!") {
+                        return Err(XmlError::DoctypeForbidden);
+                    } else if !tag.starts_with(b"<?") && !tag.ends_with(b"/>") {
+                        self.depth += 1;
+                    }
+                    self.within = Within::Content;
+                    self.pos += 1;
+                    if self.depth == 0 {
+                        return Ok(Some(self.pos));
+                    }
+                }
+                Within::Tag { .. } => self.pos += 1,
+            }
+        }
+        Ok(None)
+    }
 }
 
 #[cfg(test)]
@@ -211,6 +259,30 @@ mod tests {
             Some("a < b")
         );
         assert_eq!(events[4], StreamEvent::End);
+    }
+
+    #[test]
+    fn any_cut_of_the_stream_gives_the_same_stanzas() {
+        let stream = "<stream:stream xmlns='jabber:component:accept' \
+                      xmlns:stream='http://etherx.jabber.org/streams'>\
+                      <message a=\"x>'y\"><body><![CDATA[<b></body>]]></body><!-- <c> --></message>\
+                      <iq type='get'/> <presence><x>t</x></presence>";
+        let whole = StreamSplitter::new(XmlLimits::default())
+            .feed(stream.as_bytes())
+            .unwrap();
+        assert_eq!(whole.len(), 4);
+        let StreamEvent::Stanza(message) = &whole[1] else {
+            panic!("expected the message")
+        };
+        assert_eq!(message.get_attr("a"), Some("x>'y"));
+        for size in 1..stream.len() {
+            let mut splitter = StreamSplitter::new(XmlLimits::default());
+            let mut events = Vec::new();
+            for chunk in stream.as_bytes().chunks(size) {
+                events.extend(splitter.feed(chunk).unwrap());
+            }
+            assert_eq!(events, whole, "cut every {size} bytes");
+        }
     }
 
     #[test]

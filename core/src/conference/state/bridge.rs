@@ -251,7 +251,7 @@ impl Conference {
                 self.bridge(BridgeCommand::Constraints(
                     self.receiver_constraints.clone(),
                 ));
-                self.bridge(BridgeCommand::Alone(self.roster.participants().is_empty()));
+                self.bridge(BridgeCommand::Alone(self.roster.is_empty()));
                 self.bridge(BridgeCommand::Open { url });
             }
             None => log::info!("the bridge offers no colibri-ws channel"),
@@ -285,7 +285,6 @@ impl Conference {
             }
         }
         session.remote_sources = sources;
-        session.remote_sdp = update.sdp.clone();
         let sid = session.media_id.clone();
         log::debug!(
             "bridge {}: {} added, {} removed; remote description now: {}",
@@ -294,10 +293,13 @@ impl Conference {
             update.removed.len(),
             update.sdp.outline()
         );
-        if !added.is_empty() || !update.removed.is_empty() {
+        let changed = !added.is_empty() || !update.removed.is_empty();
+        let offer = changed.then(|| update.sdp.to_string());
+        session.remote_sdp = update.sdp;
+        if let Some(offer) = offer {
             self.media(MediaCommand::Renegotiate {
                 sid,
-                offer: update.sdp.to_string(),
+                offer,
                 remote_names: names(&added),
             });
         }
@@ -771,7 +773,7 @@ impl Conference {
     /// Tells the bridge channel whether we are alone, when there is a channel.
     pub(super) fn update_bridge_alone(&mut self) {
         if self.jvb.is_some() {
-            let alone = self.roster.participants().is_empty();
+            let alone = self.roster.is_empty();
             self.bridge(BridgeCommand::Alone(alone));
         }
     }

@@ -14,9 +14,9 @@ use crate::conference::p2p::{self, P2pDecision, Peer as P2pPeer};
 use crate::events::ConferenceEvent;
 use crate::jid::{EndpointId, Jid};
 use crate::jingle::{
-    content_name_for_mid, encode_jingle, jingle_to_sdp, parse_jingle_in_session, remote_sources,
-    sdp_to_jingle, transport_info, Action, AnswerOptions, Attributes, Candidate, Creator,
-    IceUdpTransport, Jingle, JingleError, LocalSource, Media, OfferOptions, Peer, Reason,
+    content_name_for_mid, encode_jingle, jingle_to_sdp, limits, parse_jingle_in_session,
+    remote_sources, sdp_to_jingle, transport_info, Action, AnswerOptions, Attributes, Candidate,
+    Creator, IceUdpTransport, Jingle, JingleError, LocalSource, Media, OfferOptions, Peer, Reason,
     RemoteSource, Sdp, SdpLine, SourceName,
 };
 use crate::xml::Element;
@@ -24,6 +24,9 @@ use crate::xmpp::stanza::{error_reply, iq};
 
 /// The Jingle reason lib-jitsi-meet ends a failed P2P session with (`_stopP2PSession`).
 const CONNECTIVITY_ERROR: &str = "connectivity-error";
+/// Candidates a peer may trickle before its description is applied. A browser gathers a few
+/// dozen at most; a peer that never answers must not make us hold every one it sends.
+pub(super) const MAX_PENDING_CANDIDATES: usize = 256;
 
 pub(super) struct P2pSession {
     pub sid: String,
@@ -60,12 +63,12 @@ impl Conference {
         ]
     }
 
+    /// Two at most: P2P needs exactly one other participant, and two already say "not one".
     fn p2p_peers(&self) -> Vec<P2pPeer> {
         self.roster
-            .participants()
-            .into_iter()
+            .first_participants(2)
             .map(|p| P2pPeer {
-                endpoint_id: p.endpoint_id,
+                endpoint_id: p.endpoint_id.clone(),
                 role: p.role,
                 is_bot: false,
             })
@@ -239,7 +242,14 @@ impl Conference {
                     return;
                 };
                 if !session.remote_described {
-                    session.pending_candidates.extend(lines);
+                    let room =
+                        MAX_PENDING_CANDIDATES.saturating_sub(session.pending_candidates.len());
+                    if lines.len() > room {
+                        log::warn!("dropping candidates {peer} trickled before its description");
+                    }
+                    session
+                        .pending_candidates
+                        .extend(lines.into_iter().take(room));
                     return;
                 }
                 let sid = session.sid.clone();
@@ -391,19 +401,31 @@ impl Conference {
             name_unnamed(&mut announced, &session.remote_sources);
         }
         let sid = session.sid.clone();
+        if adding {
+            announced.retain(|a| {
+                !session
+                    .remote_sources
+                    .iter()
+                    .any(|s| s.ssrcs.iter().any(|x| a.ssrcs.contains(x)))
+            });
+            if session.remote_sources.len() + announced.len() > limits::MAX_PEER_SOURCES {
+                return log::warn!(
+                    "dropping a source-add from {peer}: more than {} sources from one peer",
+                    limits::MAX_PEER_SOURCES
+                );
+            }
+        }
         let mut changed = Vec::new();
         for source in announced {
-            let known = session
+            if adding {
+                session.remote_sources.push(source.clone());
+                changed.push(source);
+            } else if let Some(i) = session
                 .remote_sources
                 .iter()
-                .position(|s| s.ssrcs.iter().any(|x| source.ssrcs.contains(x)));
-            match (adding, known) {
-                (true, None) => {
-                    session.remote_sources.push(source.clone());
-                    changed.push(source);
-                }
-                (false, Some(i)) => changed.push(session.remote_sources.remove(i)),
-                _ => {}
+                .position(|s| s.ssrcs.iter().any(|x| source.ssrcs.contains(x)))
+            {
+                changed.push(session.remote_sources.remove(i));
             }
         }
         if adding && !changed.is_empty() {
@@ -567,6 +589,12 @@ fn remote_description(
     peer: &EndpointId,
 ) -> Result<(Vec<RemoteSource>, Sdp), JingleError> {
     let mut sources = remote_sources(&jingle.contents, Some(peer))?;
+    if sources.len() > limits::MAX_PEER_SOURCES {
+        return Err(JingleError::TooMany {
+            what: "sources from one peer",
+            limit: limits::MAX_PEER_SOURCES,
+        });
+    }
     name_unnamed(&mut sources, &[]);
     let sdp = jingle_to_sdp(
         jingle,

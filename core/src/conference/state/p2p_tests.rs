@@ -1,11 +1,12 @@
 //! The P2P Jingle session as the state machine runs it, without sockets or a media engine: the
 //! media engine's answers are fed back by hand.
 
+use super::media::MAX_PENDING_CANDIDATES;
 use super::tests::{config, drain, el, events, occupant, sent};
 use super::*;
 use crate::conference::media_command::MediaInput;
 use crate::events::MediaKind;
-use crate::jingle::{parse_jingle, Action};
+use crate::jingle::{limits, parse_jingle, Action};
 
 const ROOM: &str = "standup@conference.meet.test";
 const ME: &str = "me000001";
@@ -492,4 +493,62 @@ fn after_a_p2p_failure_the_side_that_answered_offers_on_a_network_change() {
         "we offer: {:?}",
         media(&out)
     );
+}
+
+/// One participant signals what Jicofo would let it: a peer flooding source-adds, or trickling
+/// candidates while never answering, is held to that and to a fixed queue.
+#[test]
+fn a_flooding_peer_is_held_to_one_participants_sources_and_a_bounded_trickle() {
+    let now = Instant::now();
+    let (mut c, out) = joined_with(&["zed00003"], now);
+    let [MediaCommand::Offer { sid, .. }] = media(&out)[..] else {
+        panic!("expected an offer, got {:?}", media(&out));
+    };
+    let sid = sid.clone();
+    c.handle_media(
+        MediaInput::LocalDescription {
+            sid: sid.clone(),
+            sdp: local_offer(),
+        },
+        now,
+    );
+    drain(&mut c);
+    let peer = format!("{ROOM}/zed00003");
+    for port in 0..MAX_PENDING_CANDIDATES as u16 + 50 {
+        let info = trickle(&sid, "0", ("u", "p"), 5000 + port);
+        c.handle_stanza(&jingle_iq(&peer, &format!("t{port}"), &info), now);
+    }
+    drain(&mut c);
+    let accept = lib_jitsi_meet_offer()
+        .replace("session-initiate", "session-accept")
+        .replace("p2p8s2k1bq5", &sid)
+        .replace("a8f7g30b", "zed00003");
+    c.handle_stanza(&jingle_iq(&peer, "a1", &accept), now);
+    let out = drain(&mut c);
+    let queued = media(&out)
+        .iter()
+        .filter(|m| {
+            matches!(m, MediaCommand::AddCandidate { candidate, .. } if candidate.contains("192.0.2.9"))
+        })
+        .count();
+    assert_eq!(queued, MAX_PENDING_CANDIDATES);
+
+    let mut named = 2;
+    for ssrc in 7000..7000 + 2 * limits::MAX_PEER_SOURCES as u32 {
+        let add = format!(
+            "<jingle xmlns='urn:xmpp:jingle:1' action='source-add' sid='{sid}'>\
+             <content name='1'><description xmlns='urn:xmpp:jingle:apps:rtp:1' media='video'>\
+             <source xmlns='urn:xmpp:jingle:apps:rtp:ssma:0' ssrc='{ssrc}'>\
+             <parameter name='msid' value='s t{ssrc}'/></source></description></content></jingle>"
+        );
+        c.handle_stanza(&jingle_iq(&peer, &format!("s{ssrc}"), &add), now);
+        let out = drain(&mut c);
+        assert_eq!(sent(&out)[0].get_attr("type"), Some("result"));
+        named += media(&out)
+            .iter()
+            .filter(|m| matches!(m, MediaCommand::NameSources { .. }))
+            .count();
+    }
+    assert_eq!(named, limits::MAX_PEER_SOURCES);
+    assert!(!c.is_ended());
 }

@@ -214,6 +214,117 @@ fn room_join_errors_end_the_join_with_typed_errors() {
 }
 
 #[test]
+fn a_presence_flood_while_we_join_is_held_as_one_change_per_participant() {
+    let now = Instant::now();
+    let mut c = Conference::new(config(), now);
+    let id = sent(&drain(&mut c))[0].get_attr("id").unwrap().to_string();
+    c.handle_stanza(&focus_result(&id, true), now);
+    drain(&mut c);
+    let item = "<item jid='b@meet.test/r' role='participant' affiliation='none'/>";
+    for i in 0..1000 {
+        let muted = if i % 2 == 0 { "false" } else { "true" };
+        let mute =
+            format!("<audiomuted xmlns='http://jitsi.org/jitmeet/audio'>{muted}</audiomuted>");
+        c.handle_stanza(&occupant("bob00002", &mute, item), now);
+        c.handle_stanza(&occupant("cat00003", "", item), now);
+        c.handle_stanza(
+            &el(&format!(
+                "<presence xmlns='jabber:client' from='{ROOM}/cat00003' type='unavailable'/>"
+            )),
+            now,
+        );
+    }
+    assert_eq!(c.early.len(), 1);
+    c.handle_stanza(
+        &occupant(
+            ME,
+            "<status code='110'/>",
+            "<item role='participant' affiliation='none'/>",
+        ),
+        now,
+    );
+    let out = drain(&mut c);
+    let names: Vec<&str> = events(&out).iter().map(|e| e.name()).collect();
+    assert_eq!(names, ["conference_joined", "participant_joined"]);
+    let ConferenceEvent::ParticipantJoined { participant } = events(&out)[1] else {
+        panic!()
+    };
+    assert!(participant.audio_muted, "the last state is the one told");
+}
+
+/// The driver keeps the app's participant list by folding the roster events into it; after
+/// every stanza that must be the roster itself.
+#[test]
+fn the_roster_events_fold_into_the_participant_list() {
+    use crate::conference::driver::follow_roster;
+    let now = Instant::now();
+    let mut c = Conference::new(config(), now);
+    let id = sent(&drain(&mut c))[0].get_attr("id").unwrap().to_string();
+    c.handle_stanza(&focus_result(&id, true), now);
+    let item = "<item jid='x@meet.test/r' role='participant' affiliation='none'/>";
+    let gone = |nick: &str| {
+        el(&format!(
+            "<presence xmlns='jabber:client' from='{ROOM}/{nick}' type='unavailable'/>"
+        ))
+    };
+    let nick = |i: usize| format!("p{:03}", (i * 37) % 101);
+    let mut list = Vec::new();
+    let mut stanzas: Vec<Element> = (0..20).map(|i| occupant(&nick(i), "", item)).collect();
+    stanzas.push(gone(&nick(3)));
+    stanzas.push(occupant(
+        ME,
+        "<status code='110'/>",
+        "<item role='participant' affiliation='none'/>",
+    ));
+    for i in 0..200 {
+        stanzas.push(match i % 3 {
+            0 => occupant(
+                &nick(i),
+                "<nick xmlns='http://jabber.org/protocol/nick'>N</nick>",
+                item,
+            ),
+            1 => gone(&nick(i / 2)),
+            _ => occupant(&nick(i + 7), "", item),
+        });
+    }
+    for stanza in stanzas {
+        c.handle_stanza(&stanza, now);
+        for out in drain(&mut c) {
+            if let Output::Event(event) = out {
+                follow_roster(&mut list, &event);
+            }
+        }
+        if c.ever_joined {
+            assert_eq!(list, c.participants());
+        }
+    }
+    assert!(!list.is_empty());
+}
+
+#[test]
+fn a_chat_flood_with_long_ids_leaves_a_fixed_window_of_remembered_messages() {
+    let now = Instant::now();
+    let (mut c, _) = joined(now);
+    let message = |i: usize| {
+        let id = format!("{i:08}{}", "x".repeat(8 * 1024));
+        el(&format!(
+            "<message xmlns='jabber:client' type='groupchat' id='{id}' from='{ROOM}/bob00002'>\
+             <body>m{i}</body></message>"
+        ))
+    };
+    let flood = SEEN_MESSAGES + 10;
+    for i in 0..flood {
+        c.handle_stanza(&message(i), now);
+    }
+    drain(&mut c);
+    assert_eq!(c.seen.len(), SEEN_MESSAGES);
+    c.handle_stanza(&message(flood - 1), now);
+    assert!(drain(&mut c).is_empty(), "the latest message came twice");
+    c.handle_stanza(&message(0), now);
+    assert_eq!(events(&drain(&mut c)).len(), 1, "the oldest is forgotten");
+}
+
+#[test]
 fn chat_goes_out_and_comes_in_with_the_senders_name() {
     let now = Instant::now();
     let (mut c, _) = joined(now);
