@@ -17,14 +17,34 @@ pub const DOMAIN: &str = "meet.test";
 pub const MUC: &str = "conference.meet.test";
 pub const FOCUS: &str = "focus.meet.test";
 
-/// Jitsi deployments log anonymous users in with an auth plugin that keeps the user name across
-/// stream resumption; Debian's Prosody has no such plugin, so the testbed brings its own.
-const AUTH_PLUGIN: &str = include_str!("../prosody-plugins/mod_auth_anonymous_resumable.lua");
-/// Prosody 0.12 measures connections and rooms but not stanzas; the scale benchmark needs those.
-const COUNTER_PLUGIN: &str = include_str!("../prosody-plugins/mod_stanza_counter.lua");
-const TOKEN_AUTH_PLUGIN: &str = include_str!("../prosody-plugins/mod_auth_token_testbed.lua");
-const TOKEN_ROOM_PLUGIN: &str =
-    include_str!("../prosody-plugins/mod_token_verification_testbed.lua");
+/// Prosody modules of ours, written to the plugin path: Debian's Prosody has none of these.
+/// - Jitsi deployments log anonymous users in with an auth plugin that keeps the user name
+///   across stream resumption (`anonymous_resumable`);
+/// - token authentication as jitsi-meet's `mod_auth_token` and `mod_token_verification` behave;
+/// - Prosody 0.12 measures connections and rooms but not stanzas; the scale benchmark needs
+///   those (`stanza_counter`).
+const PLUGINS: [(&str, &str); 5] = [
+    (
+        "mod_auth_anonymous_resumable.lua",
+        include_str!("../prosody-plugins/mod_auth_anonymous_resumable.lua"),
+    ),
+    (
+        "mod_auth_token_testbed.lua",
+        include_str!("../prosody-plugins/mod_auth_token_testbed.lua"),
+    ),
+    (
+        "mod_token_verification_testbed.lua",
+        include_str!("../prosody-plugins/mod_token_verification_testbed.lua"),
+    ),
+    (
+        "resumable.lib.lua",
+        include_str!("../prosody-plugins/resumable.lib.lua"),
+    ),
+    (
+        "mod_stanza_counter.lua",
+        include_str!("../prosody-plugins/mod_stanza_counter.lua"),
+    ),
+];
 const PROSODY: &str = "/usr/bin/prosody";
 const READY_WITHIN: Duration = Duration::from_secs(15);
 /// mod_websocket sometimes fails to initialise on this Prosody build (seen about once in five
@@ -90,29 +110,9 @@ impl Prosody {
                 .and_then(|()| std::fs::create_dir_all(dir.path().join("certs")))
                 .and_then(|()| std::fs::create_dir_all(dir.path().join("plugins")))
                 .and_then(|()| {
-                    std::fs::write(
-                        dir.path().join("plugins/mod_auth_anonymous_resumable.lua"),
-                        AUTH_PLUGIN,
-                    )
-                })
-                .and_then(|()| {
-                    std::fs::write(
-                        dir.path().join("plugins/mod_stanza_counter.lua"),
-                        COUNTER_PLUGIN,
-                    )
-                })
-                .and_then(|()| {
-                    std::fs::write(
-                        dir.path().join("plugins/mod_auth_token_testbed.lua"),
-                        TOKEN_AUTH_PLUGIN,
-                    )
-                })
-                .and_then(|()| {
-                    std::fs::write(
-                        dir.path()
-                            .join("plugins/mod_token_verification_testbed.lua"),
-                        TOKEN_ROOM_PLUGIN,
-                    )
+                    PLUGINS.iter().try_for_each(|(name, text)| {
+                        std::fs::write(dir.path().join("plugins").join(name), text)
+                    })
                 })
                 .and_then(|()| std::fs::create_dir_all(dir.path().join("www")))
                 .and_then(|()| std::fs::write(dir.path().join("www/config.js"), config_js(ports)))

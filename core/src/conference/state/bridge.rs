@@ -458,13 +458,7 @@ impl Conference {
             }
             MediaInput::IceRestarted { sdp, .. } => self.on_ice_restarted(&sdp),
             MediaInput::HandshakeFailed { .. } => {
-                self.emit(ConferenceEvent::Error {
-                    error: "dtls_failed".into(),
-                    message: "the bridge did not complete DTLS with the certificate its offer \
-                              names (someone in the middle?): no media was sent to it or taken \
-                              from it"
-                        .into(),
-                });
+                self.emit(super::media::dtls_failed("the bridge"));
                 // An ICE restart keeps the DTLS association: only a new session can help.
                 self.on_bridge_failed("the DTLS handshake failed", now);
             }

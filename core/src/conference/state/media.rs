@@ -458,13 +458,7 @@ impl Conference {
             }
             MediaInput::Failed { reason, .. } => self.fail_p2p(&reason),
             MediaInput::HandshakeFailed { .. } => {
-                self.emit(ConferenceEvent::Error {
-                    error: "dtls_failed".into(),
-                    message: "the peer did not complete DTLS with the certificate its offer \
-                              names (someone in the middle?): no media was sent to it or taken \
-                              from it"
-                        .into(),
-                });
+                self.emit(dtls_failed("the peer"));
                 self.fail_p2p("the DTLS handshake failed");
             }
             MediaInput::IceRestarted { .. } => log::warn!("an ICE restart answer for P2P"),
@@ -608,6 +602,17 @@ fn remote_description(
 
 /// A remote description's ICE credentials: (ufrag, pwd) of its first m-line, or the session's.
 pub(super) type IceCredentials = (String, String);
+
+/// The app's `error` event when ICE connected but DTLS did not, with `whom`.
+pub(super) fn dtls_failed(whom: &str) -> ConferenceEvent {
+    ConferenceEvent::Error {
+        error: "dtls_failed".into(),
+        message: format!(
+            "{whom} did not complete DTLS with the certificate its offer names (someone in the \
+             middle?): no media was sent to it or taken from it"
+        ),
+    }
+}
 
 pub(super) fn ice_credentials(sdp: &Sdp) -> Option<IceCredentials> {
     let first = sdp.media.first();
