@@ -5,9 +5,11 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use omni_jitsi_core::{ConferenceEvent, EndpointId, Error, Role, TerminationReason};
+use omni_jitsi_core::{
+    ConferenceEvent, EndpointId, Error, RecordingRequest, RecordingStatus, Role, TerminationReason,
+};
 use omni_jitsi_testbed::token::{now_secs, Claims, TokenAuth};
-use omni_jitsi_testbed::TestbedOptions;
+use omni_jitsi_testbed::{FocusBehaviour, TestbedOptions};
 
 #[tokio::test]
 async fn two_participants_see_each_others_name_email_and_avatar() {
@@ -375,24 +377,34 @@ async fn a_token_deployment_admits_a_valid_token_and_refuses_the_rest() {
     bob.hang_up().await;
 }
 
-/// A real token and a room password used for real (joining a token deployment, locking the room,
-/// a wrong password, a dropped socket resumed with the token in its URL) never appear in any log
+/// A real token, a room password and a stream key used for real (joining a token deployment,
+/// locking the room, a wrong password, a live stream, a dropped socket resumed with the token in
+/// its URL) never appear in any log
 /// record at any level from any crate, nor in an event or an error.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_and_a_room_password_never_show_in_logs_events_or_errors() {
     let auth = TokenAuth::random();
-    let tb = testbed_with(token_testbed_options(&auth)).await;
+    let tb = testbed_with(TestbedOptions {
+        focus: FocusBehaviour {
+            jibri: true,
+            ..FocusBehaviour::default()
+        },
+        ..token_testbed_options(&auth)
+    })
+    .await;
     let nonce = format!("{:016x}", rand_nonce());
     let mut token_claims = claims("meet-secrets", 600);
     token_claims.name = Some(format!("NAME{nonce}"));
     let token = auth.token(&token_claims);
     let (signed, signature) = token.rsplit_once('.').unwrap();
     let password = format!("PASSWORD{nonce}");
+    let stream_key = format!("STREAMKEY{nonce}");
     let secrets = [
         token.as_str(),
         signed,
         signature,
         password.as_str(),
+        stream_key.as_str(),
         nonce.as_str(),
     ];
     let capture = capture_logs();
@@ -409,6 +421,23 @@ async fn a_token_and_a_room_password_never_show_in_logs_events_or_errors() {
         .set_room_password(Some(&password))
         .await
         .unwrap();
+    ann.meeting
+        .start_recording(RecordingRequest::Stream {
+            stream_key: stream_key.clone(),
+            broadcast_id: None,
+        })
+        .await
+        .unwrap();
+    ann.expect("the live stream on", |e| match e {
+        ConferenceEvent::RecordingStatusChanged { recording }
+            if recording.status == RecordingStatus::On =>
+        {
+            Some(())
+        }
+        _ => None,
+    })
+    .await;
+    ann.meeting.stop_recording().await.unwrap();
 
     let mut wrong = with_token("Eve");
     wrong.password = Some(format!("{password}x"));
