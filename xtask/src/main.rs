@@ -13,6 +13,7 @@ mod junit;
 mod kotlin;
 mod libtest;
 mod mobile;
+mod msrv;
 mod process;
 mod readme;
 mod report;
@@ -51,6 +52,8 @@ commands:
   bench [--sizes N,N,...] [--skip-kotlin] [--skip-browser]
                                 join latency (Rust, Kotlin, lib-jitsi-meet in Chromium), scale, footprint, media CPU and
                                 audio latency; writes target/bench/bench.md and bench.json
+  msrv                          the rust-version each crate declares against the versions its
+                                dependencies declare, every target included (also a test step)
   android                       build the Android libraries and Kotlin bindings into the
                                 android-sample/sdk module (needs the NDK)
   ios                           build the iOS XCFramework and the Swift package around it
@@ -68,6 +71,7 @@ fn main() -> ExitCode {
         "demo" => demo::run(&ws, rest),
         "fresh" => fresh::run_command(&ws, rest),
         "bench" => bench::run(&ws, rest),
+        "msrv" => msrv::check(&ws).map(|found| println!("{found}")),
         "android" => android::run(&ws, rest),
         "ios" => ios::run(&ws, rest),
         "help" | "-h" | "--help" => {

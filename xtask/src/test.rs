@@ -6,6 +6,7 @@ use crate::browser;
 use crate::fresh;
 use crate::kotlin;
 use crate::libtest::Libtest;
+use crate::msrv;
 use crate::process::{self, run_watched, run_with_timeout};
 use crate::report::{secs, Report};
 use crate::samples;
@@ -139,6 +140,11 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
                 ws.cargo().args(["fmt", "--all", "--", "--check"]),
                 FMT_LIMIT,
             )
+        });
+    }
+    if options.only.is_none() {
+        report.step("rust-version against the dependencies", || {
+            msrv::check(ws).map(|found| println!("msrv: {found}"))
         });
     }
     let built = report

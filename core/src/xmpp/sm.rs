@@ -60,7 +60,8 @@ impl StreamManagement {
         // A message is asked about at once: should the stream die, a message the server has
         // acknowledged is not sent again on a new session, so the window for a duplicate is
         // one round trip rather than five stanzas.
-        let due = el.name() == "message" || self.unacked.len() as u32 % REQUEST_EVERY == 0;
+        let due =
+            el.name() == "message" || (self.unacked.len() as u32).is_multiple_of(REQUEST_EVERY);
         due.then(|| Element::new("r", ns::SM))
     }
 

@@ -100,7 +100,7 @@ impl AudioFrame {
         let channels = Channels::from_count(self.channels).ok_or_else(|| {
             MediaError::InvalidAudioFrame(format!("{} channels, expected 1 or 2", self.channels))
         })?;
-        if self.samples.len() % channels.count() != 0 {
+        if !self.samples.len().is_multiple_of(channels.count()) {
             return Err(MediaError::InvalidAudioFrame(
                 "sample count is not a multiple of the channel count".into(),
             ));

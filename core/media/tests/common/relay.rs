@@ -82,7 +82,7 @@ impl Relay {
         }
         let every = self.drop_every_nth.load(Ordering::SeqCst);
         let count = self.media_from_a.fetch_add(1, Ordering::SeqCst) + 1;
-        every > 0 && count % every == 0
+        every > 0 && count.is_multiple_of(every)
     }
 
     /// Packets arriving on the socket facing `from` go out of the other socket to the other side.
