@@ -4,7 +4,7 @@
 
 use super::error::JingleError;
 use super::model::{Candidate, CandidateType};
-use super::parse::is_token;
+use super::sdp_text::is_token;
 
 impl Candidate {
     /// The attribute value after `candidate:`.

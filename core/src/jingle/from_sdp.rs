@@ -286,7 +286,7 @@ fn add_sources(
             .ssrc_attr(ssrc, "msid")
             .or(media_msid)
             .or(known.map(|k| k.msid.as_str()))
-            .filter(|v| super::parse::is_line_safe(v));
+            .filter(|v| super::sdp_text::is_line_safe(v));
         d.sources.push(Source {
             ssrc,
             name: known.map(|k| k.name.to_string()).or_else(|| {
@@ -396,5 +396,5 @@ fn transport(sdp: &Sdp, m: &MediaSection) -> Result<IceUdpTransport, JingleError
 }
 
 fn token_ok(s: &str) -> bool {
-    super::parse::is_token(s)
+    super::sdp_text::is_token(s)
 }

@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::error::JingleError;
 use super::limits;
 use super::model::{Content, Creator, Media, Parameter, RtpDescription, Source, SsrcGroup};
-use super::parse::{is_line_safe, is_token};
+use super::sdp_text::{is_line_safe, is_token};
 
 const E: &str = "json-message";
 

@@ -12,6 +12,7 @@ mod json_sources;
 mod model;
 mod parse;
 mod sdp;
+mod sdp_text;
 mod source_update;
 mod sources;
 mod to_sdp;

@@ -10,6 +10,7 @@ use super::error::JingleError;
 use super::json_sources;
 use super::limits;
 use super::model::*;
+use super::sdp_text::{is_line_safe, is_token, is_token_or_empty};
 
 pub fn parse_jingle(el: &Element) -> Result<Jingle, JingleError> {
     parse_jingle_in_session(el, &|_| None)
@@ -551,18 +552,4 @@ fn optional_bool(
         Some("false") | Some("0") => Ok(Some(false)),
         Some(v) => Err(JingleError::invalid(element, attr, v)),
     }
-}
-
-/// A value that becomes one word of an SDP line.
-pub(crate) fn is_token(s: &str) -> bool {
-    !s.is_empty() && is_token_or_empty(s)
-}
-
-fn is_token_or_empty(s: &str) -> bool {
-    s.len() <= limits::MAX_VALUE_LEN && !s.chars().any(|c| c.is_whitespace() || c.is_control())
-}
-
-/// A value that becomes the tail of an SDP line (msid holds a space).
-pub(crate) fn is_line_safe(s: &str) -> bool {
-    !s.is_empty() && s.len() <= limits::MAX_VALUE_LEN && !s.chars().any(char::is_control)
 }
