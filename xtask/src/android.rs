@@ -5,7 +5,7 @@ use std::env;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::kotlin::collect_kotlin;
+use crate::kotlin_sources::collect_kotlin;
 use crate::mobile::{copy, generate_bindings, missing_targets, refuse};
 use crate::process::{self, succeeds};
 use crate::workspace::Workspace;

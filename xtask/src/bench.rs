@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use crate::browser;
 use crate::client::Client;
 use crate::kotlin;
+use crate::kotlin_sources;
 use crate::mobile;
 use crate::process::{self, output};
 use crate::testbed::Testbed;
@@ -184,7 +185,7 @@ fn kotlin_join(ws: &Workspace, tools: &tools::KotlinTools) -> Result<Vec<Value>,
         ws.root.join("bindings/kotlin/src"),
         ws.root.join("bindings/kotlin/bench"),
     ] {
-        kotlin::collect_kotlin(&dir, &mut sources)?;
+        kotlin_sources::collect_kotlin(&dir, &mut sources)?;
     }
     kotlin::compile_sources(ws, tools, &sources, &[], &classes)?;
     let testbed = Testbed::start(ws)?;

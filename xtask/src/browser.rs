@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::apt::Apt;
 use crate::process::{output, run_watched, run_with_timeout, which, Watch};
 use crate::report::{secs, Report};
 use crate::testbed::Testbed;
-use crate::tools::Apt;
 use crate::workspace::Workspace;
 
 const CHROMIUM: &str = "/usr/bin/chromium";

@@ -7,12 +7,13 @@ use std::time::Instant;
 
 use serde_json::Value;
 
+use crate::apt::Apt;
 use crate::client::{self, Client};
 use crate::events;
 use crate::process;
 use crate::report::{secs, Outcome, Report};
 use crate::testbed::Testbed;
-use crate::tools::{self, Apt, Server};
+use crate::tools::{self, Server};
 use crate::workspace::Workspace;
 
 const USAGE: &str = "usage: demo [--server URL] [--room NAME]";

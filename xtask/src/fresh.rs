@@ -9,11 +9,11 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::apt::{is_root, Apt};
 use crate::chroot::{unmount_stale, Chroot, Mounts};
 use crate::process::{output, run, run_with_timeout, which};
 use crate::report::{secs, Report};
 use crate::signals::DeferSignals;
-use crate::tools::{is_root, Apt};
 use crate::workspace::{is_ci, Workspace};
 
 const SUITE: &str = "bookworm";

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
 use std::time::Duration;
 
-use crate::kotlin::collect_kotlin;
+use crate::kotlin_sources::collect_kotlin;
 use crate::process::{run_watched, Watch};
 use crate::testbed::Testbed;
 use crate::tools::{join_paths, KotlinTools};

@@ -1,11 +1,11 @@
 //! The Kotlin SDK on the JVM: generate the UniFFI bindings, compile them with the hand-written
 //! layer and its JUnit tests, and run those against the testbed.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::junit;
+use crate::kotlin_sources::collect_kotlin;
 use crate::mobile::{bindgen, recreate};
 use crate::process::run_with_timeout;
 use crate::readme;
@@ -139,29 +139,5 @@ fn run_tests(ws: &Workspace, tools: &KotlinTools, classes: &Path) -> Result<(), 
         eprintln!("xtask: warning: {e}");
     }
     println!("kotlin: {}", result?);
-    Ok(())
-}
-
-/// Sorted, so the compiler sees the same order on every machine.
-pub fn collect_kotlin(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
-    let mut found = Vec::new();
-    walk(dir, &mut found)?;
-    found.sort();
-    out.extend(found);
-    Ok(())
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
-    let entries = fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
-    for entry in entries {
-        let path = entry
-            .map_err(|e| format!("cannot list {}: {e}", dir.display()))?
-            .path();
-        if path.is_dir() {
-            walk(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "kt") {
-            out.push(path);
-        }
-    }
     Ok(())
 }

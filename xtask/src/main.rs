@@ -1,6 +1,7 @@
 //! `cargo xtask`: the project's scripts, in Rust so they run wherever cargo does.
 
 mod android;
+mod apt;
 mod bench;
 mod browser;
 mod chroot;
@@ -11,6 +12,7 @@ mod fresh;
 mod ios;
 mod junit;
 mod kotlin;
+mod kotlin_sources;
 mod libtest;
 mod mobile;
 mod msrv;

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::junit::{self, test_classes};
-use crate::kotlin::{collect_kotlin, compile_sources};
+use crate::kotlin::compile_sources;
+use crate::kotlin_sources::collect_kotlin;
 use crate::mobile::bindgen;
 use crate::report::{secs, Report};
 use crate::testbed::Testbed;

@@ -7,13 +7,13 @@ use std::fs;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use crate::apt::Apt;
 use crate::chroot::Chroot;
 use crate::mobile::{bindgen, copy, recreate};
 use crate::process::{run_watched, which, Watch};
 use crate::readme;
 use crate::report::{secs, Report};
 use crate::testbed::Testbed;
-use crate::tools::Apt;
 use crate::workspace::Workspace;
 
 const SUITE: &str = "trixie";
