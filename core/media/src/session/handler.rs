@@ -85,6 +85,7 @@ fn watch_handshake(shared: &Arc<Shared>) {
     tokio::spawn(async move {
         tokio::time::sleep(DTLS_HANDSHAKE_LIMIT).await;
         if !shared.connected.load(Ordering::SeqCst) && !shared.closed.load(Ordering::SeqCst) {
+            shared.handshake_failed.store(true, Ordering::SeqCst);
             shared.emit(SessionEvent::HandshakeFailed);
         }
     });

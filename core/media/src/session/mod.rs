@@ -43,6 +43,8 @@ pub(crate) struct Shared {
     pub(crate) connected: AtomicBool,
     /// The DTLS handshake is being watched since ICE connected (once per session).
     pub(crate) handshake_watched: AtomicBool,
+    /// ICE connected and DTLS never did: nothing can be sent (see `handler::watch_handshake`).
+    pub(crate) handshake_failed: AtomicBool,
 }
 
 impl Shared {
@@ -92,6 +94,7 @@ impl MediaSession {
             closed: AtomicBool::new(false),
             connected: AtomicBool::new(false),
             handshake_watched: AtomicBool::new(false),
+            handshake_failed: AtomicBool::new(false),
         });
         let pc = negotiation::build_peer_connection(&shared).await?;
         let audio = Arc::new(AudioSender::new(&config)?);
@@ -218,31 +221,33 @@ impl MediaSession {
         lock(&self.shared.source_names).insert(ssrc, name.to_owned());
     }
 
-    /// Encodes and sends one 10 or 20 ms frame; dropped while muted or before the connection
-    /// (ICE and DTLS) is up.
+    /// Encodes and sends one 10 or 20 ms frame; dropped while muted, before negotiation, or
+    /// after the DTLS handshake failed.
     pub async fn send_audio(&self, frame: &AudioFrame) -> Result<(), MediaError> {
         frame.validate()?;
-        if !self.is_connected() {
+        if self.handshake_failed() {
             return Ok(());
         }
         self.unless_closed(self.audio.send(frame).await)
     }
 
-    /// Encodes and sends one picture; dropped while muted or before the connection is up (the
-    /// first picture encoded after is then a keyframe).
+    /// Encodes and sends one picture; dropped while muted, before negotiation, or after the
+    /// DTLS handshake failed.
     pub async fn send_video(&self, frame: &VideoFrame) -> Result<(), MediaError> {
         frame.validate()?;
-        if !self.is_connected() {
+        if self.handshake_failed() {
             return Ok(());
         }
         self.unless_closed(self.video.send(frame).await)
     }
 
-    /// Until DTLS is up there are no SRTP keys: webrtc would refuse every packet with a warning
-    /// (hundreds a second, forever when the peer's certificate is wrong) after we paid for the
-    /// encoding.
-    fn is_connected(&self) -> bool {
-        self.shared.connected.load(Ordering::SeqCst)
+    /// Without DTLS there are no SRTP keys, and webrtc refuses every packet with a warning after
+    /// we paid for the encoding: hundreds a second, forever, once the handshake has failed.
+    /// Before that, frames go to webrtc as soon as the session is negotiated: its SRTP keys are
+    /// ready before the Connected callback reaches us, and waiting for that callback delayed the
+    /// first P2P audio by about 100 ms (testbed `media` bench).
+    fn handshake_failed(&self) -> bool {
+        self.shared.handshake_failed.load(Ordering::SeqCst)
     }
 
     /// Sends one access unit already encoded by a platform encoder (Annex B, H.264 constrained
@@ -257,10 +262,13 @@ impl MediaSession {
 
     /// A frame that raced the session's closing (the conference moving media between P2P and
     /// the bridge) fails inside webrtc with a send error; it is `Closed`, which callers drop,
-    /// not a failure of the app's frame.
+    /// not a failure of the app's frame. Before the connection is up, webrtc's queue towards a
+    /// path without SRTP keys can fill: such a frame is dropped, as webrtc drops the packets.
     fn unless_closed(&self, result: Result<(), MediaError>) -> Result<(), MediaError> {
         match result {
             Err(_) if self.shared.closed.load(Ordering::SeqCst) => Err(MediaError::Closed),
+            // The error quotes the whole packet: not worth a log line per frame.
+            Err(MediaError::WebRtc(_)) if !self.shared.connected.load(Ordering::SeqCst) => Ok(()),
             other => other,
         }
     }
@@ -295,7 +303,7 @@ impl MediaSession {
     /// while it is muted.
     pub async fn send_screen(&self, frame: &VideoFrame) -> Result<(), MediaError> {
         frame.validate()?;
-        if !self.is_connected() {
+        if self.handshake_failed() {
             return Ok(());
         }
         let sender = lock(&self.screen).clone();
