@@ -9,6 +9,7 @@
 use super::error::JingleError;
 use super::limits;
 use super::model::*;
+use super::parse::{is_token, is_token_or_empty};
 use super::sdp::{Attributes, Direction, MediaSection, Sdp, SdpError};
 use super::sources::LocalSource;
 use super::to_sdp::Peer;
@@ -200,10 +201,16 @@ fn parse_fmtp(v: &str) -> Result<Vec<Parameter>, SdpError> {
         if out.len() == limits::MAX_PARAMETERS {
             return Err(SdpError::MalformedAttribute("fmtp"));
         }
-        out.push(match part.split_once('=') {
-            Some((name, value)) => Parameter::new(name.trim(), value.trim()),
-            None => Parameter::new("", part),
-        });
+        let (name, value) = match part.split_once('=') {
+            Some((name, value)) => (name.trim(), value.trim()),
+            None => ("", part),
+        };
+        // What parse_jingle requires of a peer's fmtp parameter: our session-accept must be
+        // Jingle that we, and so Jicofo, read back as sent.
+        if !is_token_or_empty(name) || !is_token(value) {
+            return Err(SdpError::MalformedAttribute("fmtp"));
+        }
+        out.push(Parameter::new(name, value));
     }
     Ok(out)
 }

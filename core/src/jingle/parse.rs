@@ -558,7 +558,7 @@ pub(crate) fn is_token(s: &str) -> bool {
     !s.is_empty() && is_token_or_empty(s)
 }
 
-fn is_token_or_empty(s: &str) -> bool {
+pub(crate) fn is_token_or_empty(s: &str) -> bool {
     s.len() <= limits::MAX_VALUE_LEN && !s.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 

@@ -253,15 +253,18 @@ fn line_breaks_cannot_be_smuggled_into_the_sdp() {
 
 #[test]
 fn odd_unicode_is_data_not_structure() {
-    let j = source_add("ssrc='7' name='&#xFFFD;&#x202E;&#x1F600;'", "&#xFFFF; x").unwrap();
+    let j = source_add("ssrc='7' name='&#xFFFD;&#x202E;&#x1F600;'", "&#xFEFF; x").unwrap();
     let source = &j.contents[0].description.as_ref().unwrap().sources[0];
     assert_eq!(source.name.as_deref(), Some("\u{FFFD}\u{202E}\u{1F600}"));
-    assert_eq!(source.msid(), Some("\u{FFFF} x"));
-    assert!(crate::xml::parse(
-        &SOURCE_TEMPLATE.replace("SSRC_ATTR", "ssrc='&#0;'"),
-        &XmlLimits::default()
-    )
-    .is_err());
+    assert_eq!(source.msid(), Some("\u{FEFF} x"));
+    // Not characters at all in XML 1.0, so not data either.
+    for refused in ["ssrc='&#0;'", "ssrc='7' name='&#xFFFF;'"] {
+        assert!(crate::xml::parse(
+            &SOURCE_TEMPLATE.replace("SSRC_ATTR", refused),
+            &XmlLimits::default()
+        )
+        .is_err());
+    }
 }
 
 #[test]
@@ -366,6 +369,12 @@ fn malformed_answer_lines_are_typed_errors() {
             "a=candidate:2999745851 1 udp x",
         ),
         ("a=sctp-port:5000", "a=sctp-port:lots"),
+        // Found by the sdp fuzz target: a value with spaces became a session-accept parameter
+        // that parse_jingle (like Jicofo) refuses.
+        (
+            "a=fmtp:111 minptime=10",
+            "a=fmtp:111 minptime=ate:0 1 UDP 2122252543",
+        ),
         (
             "a=ssrc-group:FID 3306224581",
             "a=ssrc-group:FID 33062245810000",
