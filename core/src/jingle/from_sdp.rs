@@ -85,15 +85,16 @@ pub fn sdp_to_jingle(sdp: &Sdp, opts: &AnswerOptions<'_>) -> Result<JingleMedia,
         let Some(semantics) = parts.next() else {
             continue;
         };
+        let semantics = word(semantics, "group")?;
         // Towards the bridge the m-lines were regrouped under media-type names, so BUNDLE names
         // those contents; other groupings have no meaning there.
         let contents = match opts.peer {
-            Peer::P2p => parts.map(str::to_string).collect(),
+            Peer::P2p => parts.map(|p| word(p, "group")).collect::<Result<_, _>>()?,
             Peer::Bridge if semantics == "BUNDLE" => names.clone(),
             Peer::Bridge => continue,
         };
         out.groups.push(Group {
-            semantics: semantics.to_string(),
+            semantics,
             contents,
         });
     }
@@ -226,7 +227,8 @@ fn feedback(m: &MediaSection, pt: &str) -> Result<(Vec<RtcpFb>, Option<u32>), Sd
         let kind = parts
             .next()
             .ok_or(SdpError::MalformedAttribute("rtcp-fb"))?;
-        let param = parts.next();
+        let kind = word(kind, "rtcp-fb")?;
+        let param = parts.next().map(|p| word(p, "rtcp-fb")).transpose()?;
         if kind == "trr-int" {
             trr_int = Some(
                 param
@@ -235,8 +237,8 @@ fn feedback(m: &MediaSection, pt: &str) -> Result<(Vec<RtcpFb>, Option<u32>), Sd
             );
         } else if fbs.len() < limits::MAX_RTCP_FB {
             fbs.push(RtcpFb {
-                kind: kind.to_string(),
-                subtype: param.map(str::to_string),
+                kind,
+                subtype: param,
             });
         }
     }
@@ -329,7 +331,7 @@ fn add_sources(
             .collect::<Result<Vec<u32>, _>>()?;
         if !ssrcs.is_empty() {
             d.ssrc_groups.push(SsrcGroup {
-                semantics: semantics.to_string(),
+                semantics: word(semantics, "ssrc-group")?,
                 ssrcs,
             });
         }
@@ -340,8 +342,12 @@ fn add_sources(
 fn transport(sdp: &Sdp, m: &MediaSection) -> Result<IceUdpTransport, JingleError> {
     let media_or_session = |name: &'static str| m.attr(name).or_else(|| sdp.attr(name));
     let mut t = IceUdpTransport {
-        ufrag: media_or_session("ice-ufrag").map(str::to_string),
-        pwd: media_or_session("ice-pwd").map(str::to_string),
+        ufrag: media_or_session("ice-ufrag")
+            .map(|u| word(u, "ice-ufrag"))
+            .transpose()?,
+        pwd: media_or_session("ice-pwd")
+            .map(|p| word(p, "ice-pwd"))
+            .transpose()?,
         ..IceUdpTransport::default()
     };
     let setup = media_or_session("setup").and_then(Setup::parse);
@@ -355,8 +361,8 @@ fn transport(sdp: &Sdp, m: &MediaSection) -> Result<IceUdpTransport, JingleError
             .split_once(' ')
             .ok_or(SdpError::MalformedAttribute("fingerprint"))?;
         t.fingerprints.push(Fingerprint {
-            hash: hash.to_string(),
-            value: value.trim().to_string(),
+            hash: word(hash, "fingerprint")?,
+            value: word(value.trim(), "fingerprint")?,
             setup,
             required: None,
             cryptex,
@@ -404,4 +410,14 @@ fn transport(sdp: &Sdp, m: &MediaSection) -> Result<IceUdpTransport, JingleError
 
 fn token_ok(s: &str) -> bool {
     super::parse::is_token(s)
+}
+
+/// A value that becomes one word of a Jingle attribute: what parse_jingle, like Jicofo, accepts
+/// there. Our answer must read back as we wrote it.
+fn word(s: &str, attr: &'static str) -> Result<String, SdpError> {
+    if token_ok(s) {
+        Ok(s.to_string())
+    } else {
+        Err(SdpError::MalformedAttribute(attr))
+    }
 }

@@ -376,6 +376,11 @@ fn malformed_answer_lines_are_typed_errors() {
             "a=fmtp:111 minptime=ate:0 1 UDP 2122252543",
         ),
         (
+            "a=fingerprint:sha-256 6B",
+            "a=fingerprint:sha-256 f3a4 omni-6B",
+        ),
+        ("a=ice-ufrag:Fq3E", "a=ice-ufrag:Fq 3E"),
+        (
             "a=ssrc-group:FID 3306224581",
             "a=ssrc-group:FID 33062245810000",
         ),
