@@ -35,7 +35,7 @@ commands:
   test [--fresh] [--skip-kotlin] [--skip-swift] [--skip-browser]
        [--only cargo-test|fuzz|kotlin|samples|swift|interop]
                                 install what is missing, then fmt, clippy, cargo test, every
-                                fuzz target for 12 s, the Kotlin and Swift binding tests (and
+                                fuzz target for 10 s, the Kotlin and Swift binding tests (and
                                 the README quick starts compiled), the samples' JVM and Swift tests and the
                                 lib-jitsi-meet interop tests in Chromium, each with a time limit
                                 (CI=true turns a missing tool into a failure, refuses the
