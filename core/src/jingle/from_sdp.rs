@@ -9,7 +9,7 @@
 use super::error::JingleError;
 use super::limits;
 use super::model::*;
-use super::parse::{is_token, is_token_or_empty};
+use super::parse::{is_token, is_token_or_empty, push_bounded};
 use super::sdp::{Attributes, Direction, MediaSection, Sdp, SdpError};
 use super::sources::LocalSource;
 use super::to_sdp::Peer;
@@ -89,14 +89,28 @@ pub fn sdp_to_jingle(sdp: &Sdp, opts: &AnswerOptions<'_>) -> Result<JingleMedia,
         // Towards the bridge the m-lines were regrouped under media-type names, so BUNDLE names
         // those contents; other groupings have no meaning there.
         let contents = match opts.peer {
-            Peer::P2p => parts.map(|p| word(p, "group")).collect::<Result<_, _>>()?,
+            Peer::P2p => {
+                let mut members = Vec::new();
+                for p in parts {
+                    let member = word(p, "group")?;
+                    push_bounded(
+                        &mut members,
+                        member,
+                        "grouped contents",
+                        limits::MAX_CONTENTS,
+                    )?;
+                }
+                members
+            }
             Peer::Bridge if semantics == "BUNDLE" => names.clone(),
             Peer::Bridge => continue,
         };
-        out.groups.push(Group {
+        // The bounds parse_jingle puts on a peer's Jingle hold for ours too.
+        let group = Group {
             semantics,
             contents,
-        });
+        };
+        push_bounded(&mut out.groups, group, "groups", limits::MAX_GROUPS)?;
     }
     Ok(out)
 }
@@ -149,7 +163,12 @@ fn description(sdp: &Sdp, m: &MediaSection, media: Media) -> Result<RtpDescripti
             pt.parameters = parse_fmtp(fmtp)?;
         }
         (pt.rtcp_fbs, pt.trr_int) = feedback(m, fmt)?;
-        d.payload_types.push(pt);
+        push_bounded(
+            &mut d.payload_types,
+            pt,
+            "payload types",
+            limits::MAX_PAYLOAD_TYPES,
+        )?;
     }
     (d.rtcp_fbs, d.trr_int) = feedback(m, "*")?;
     d.rtcp_mux = m.has_attr("rtcp-mux");
@@ -330,10 +349,16 @@ fn add_sources(
             })
             .collect::<Result<Vec<u32>, _>>()?;
         if !ssrcs.is_empty() {
-            d.ssrc_groups.push(SsrcGroup {
+            let group = SsrcGroup {
                 semantics: word(semantics, "ssrc-group")?,
                 ssrcs,
-            });
+            };
+            push_bounded(
+                &mut d.ssrc_groups,
+                group,
+                "ssrc groups",
+                limits::MAX_SOURCES,
+            )?;
         }
     }
     Ok(())

@@ -203,6 +203,25 @@ fn too_many_sources_and_payloads_are_cut_off() {
             limit: limits::MAX_REMOTE_SOURCES
         }
     );
+
+    // Found by the sdp fuzz target: an answer with five BUNDLE groups became a session-accept
+    // that parse_jingle refuses. Our Jingle keeps the bounds we hold a peer's to.
+    let base = sdp("chromium-offer-p2p.sdp").to_string();
+    let bundle = base.lines().find(|l| l.starts_with("a=group:")).unwrap();
+    let five = format!("{bundle}\r\n").repeat(5);
+    let answer = Sdp::parse(&base.replacen(&format!("{bundle}\r\n"), &five, 1)).unwrap();
+    let opts = AnswerOptions {
+        peer: Peer::P2p,
+        creator: Creator::Initiator,
+        local_sources: &[],
+    };
+    assert_eq!(
+        sdp_to_jingle(&answer, &opts).unwrap_err(),
+        JingleError::TooMany {
+            what: "groups",
+            limit: limits::MAX_GROUPS
+        }
+    );
 }
 
 #[test]
