@@ -276,6 +276,12 @@ mod tests {
             (true, false, false)
         );
         assert!(only.runs(Phase::Samples) && !only.runs(Phase::Kotlin));
+        let fuzz = parse(&args(&["--only", "fuzz"]), false).unwrap();
+        assert_eq!(
+            (fuzz.kotlin, fuzz.swift, fuzz.browser),
+            (false, false, false)
+        );
+        assert!(fuzz.runs(Phase::Fuzz) && !fuzz.runs(Phase::CargoTest));
         assert!(parse(&args(&["--only", "everything"]), false).is_err());
         assert!(parse(&args(&["--only"]), false).is_err());
     }
