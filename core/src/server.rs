@@ -44,22 +44,14 @@ pub async fn resolve(
     overrides: &BTreeMap<String, String>,
     policy: &Policy,
 ) -> Result<Endpoints, Error> {
-    let invalid = |reason: &str| Error::InvalidServerUrl {
-        url: redact::url(server_url),
-        reason: reason.to_string(),
-    };
-    let url = Url::parse(server_url.trim()).map_err(|e| invalid(&e.to_string()))?;
+    let url = parse_server_url(server_url)?;
     policy.check(&url)?;
-    let host = url
-        .host_str()
-        .ok_or_else(|| invalid("the URL has no host"))?
-        .to_string();
-    let mut found = match url.scheme() {
+    let found = match url.scheme() {
         "ws" | "wss" => ConfigKeys {
             websocket: Some(url.to_string()),
             ..hosts_beside_websocket(&url, overrides, policy).await
         },
-        "http" | "https" => {
+        _ => {
             let mut config_url = url.clone();
             let base = url.path().trim_end_matches('/');
             config_url.set_path(&format!("{base}/config.js"));
@@ -73,19 +65,59 @@ pub async fn resolve(
                 }
             }
         }
-        other => return Err(invalid(&format!("unsupported scheme {other}"))),
     };
-    found.apply(overrides);
+    endpoints(server_url, &url, found, overrides)
+}
 
-    let domain = found.domain.unwrap_or_else(|| host.clone());
+/// `resolve` with the deployment's config.js already read, for the fuzzer: everything but the
+/// HTTP requests.
+#[cfg(feature = "fuzzing")]
+pub fn resolve_offline(server_url: &str, config_js: &str) -> Result<Endpoints, Error> {
+    let url = parse_server_url(server_url)?;
+    let mut found = ConfigKeys::scan(config_js);
+    if matches!(url.scheme(), "ws" | "wss") {
+        found.websocket = Some(url.to_string());
+    }
+    endpoints(server_url, &url, found, &BTreeMap::new())
+}
+
+fn invalid(server_url: &str, reason: &str) -> Error {
+    Error::InvalidServerUrl {
+        url: redact::url(server_url),
+        reason: reason.to_string(),
+    }
+}
+
+/// The app's URL, refused unless it names a host over a scheme we can follow.
+fn parse_server_url(server_url: &str) -> Result<Url, Error> {
+    let url = Url::parse(server_url.trim()).map_err(|e| invalid(server_url, &e.to_string()))?;
+    if url.host_str().is_none() {
+        return Err(invalid(server_url, "the URL has no host"));
+    }
+    match url.scheme() {
+        "ws" | "wss" | "http" | "https" => Ok(url),
+        other => Err(invalid(server_url, &format!("unsupported scheme {other}"))),
+    }
+}
+
+/// The endpoints from what config.js named, the overrides, and defaults derived from the URL.
+fn endpoints(
+    server_url: &str,
+    url: &Url,
+    mut found: ConfigKeys,
+    overrides: &BTreeMap<String, String>,
+) -> Result<Endpoints, Error> {
+    found.apply(overrides);
+    let host = url.host_str().unwrap_or_default();
+    let domain = found.domain.unwrap_or_else(|| host.to_string());
     let websocket = match found.websocket {
-        Some(ws) => absolutize(&ws, &url)
-            .ok_or_else(|| invalid("config.js names an invalid websocket URL"))?,
+        Some(ws) => absolutize(&ws, url)
+            .ok_or_else(|| invalid(server_url, "config.js names an invalid websocket URL"))?,
         None => {
             let scheme = if url.scheme() == "http" { "ws" } else { "wss" };
             let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
             Url::parse(&format!("{scheme}://{host}{port}/xmpp-websocket"))
-                .map_err(|e| invalid(&e.to_string()))?
+                .map_err(|e| invalid(server_url, &e.to_string()))?
         }
     };
     Ok(Endpoints {

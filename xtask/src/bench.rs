@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use crate::browser;
 use crate::client::Client;
+use crate::fuzz;
 use crate::kotlin;
 use crate::kotlin_sources;
 use crate::mobile;
@@ -63,6 +64,10 @@ fn parse(args: &[String]) -> Result<Options, String> {
 }
 
 pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
+    if args.first().is_some_and(|a| a == "fuzz") {
+        crate::no_args("bench fuzz", &args[1..])?;
+        return fuzz_bench(ws);
+    }
     let options = parse(args)?;
     let mut report = crate::report::Report::new();
     let wanted = tools::Wanted {
@@ -132,6 +137,43 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
     )?;
     println!("\n{markdown}");
     println!("written to {}", dir.display());
+    Ok(())
+}
+
+/// Each fuzz target to a million executions, or five minutes if it is slower than that.
+fn fuzz_bench(ws: &Workspace) -> Result<(), String> {
+    let bins = fuzz::build(ws)?;
+    let budget = fuzz::Budget::RunsWithin(1_000_000, 300);
+    let outcomes = fuzz::run_all(ws, &bins, &fuzz::targets(ws)?, budget)?;
+    let mut markdown = String::from(
+        "| target | executions | exec/s | cov | ft | corpus | result |\n|---|---:|---:|---:|---:|---:|---|\n",
+    );
+    let mut json = Vec::new();
+    for o in &outcomes {
+        let result = o.failure.as_deref().unwrap_or("0 crashes, 0 hangs");
+        markdown.push_str(&format!(
+            "| {} | {} | {:.0} | {} | {} | {} | {result} |\n",
+            o.target,
+            o.execs,
+            o.execs_per_sec(),
+            o.cov,
+            o.ft,
+            o.corpus
+        ));
+        json.push(json!({
+            "bench": "fuzz", "target": o.target, "executions": o.execs,
+            "seconds": o.seconds, "exec_per_sec": o.execs_per_sec(), "cov": o.cov,
+            "ft": o.ft, "corpus": o.corpus, "failure": o.failure,
+        }));
+    }
+    let dir = ws.target.join("bench");
+    fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    write(&dir.join("fuzz.md"), &markdown)?;
+    write(
+        &dir.join("fuzz.json"),
+        &serde_json::to_string_pretty(&Value::Array(json)).unwrap_or_default(),
+    )?;
+    println!("\n{markdown}\nwritten to {}", dir.display());
     Ok(())
 }
 

@@ -9,6 +9,7 @@ mod client;
 mod demo;
 mod events;
 mod fresh;
+mod fuzz;
 mod ios;
 mod junit;
 mod kotlin;
@@ -35,14 +36,18 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   test [--fresh] [--skip-kotlin] [--skip-swift] [--skip-browser]
-       [--only cargo-test|kotlin|samples|swift|interop]
-                                install what is missing, then fmt, clippy, cargo test, the
-                                Kotlin and Swift binding tests (and the README quick starts
-                                compiled), the samples' JVM and Swift tests and the
+       [--only cargo-test|fuzz|kotlin|samples|swift|interop]
+                                install what is missing, then fmt, clippy, cargo test, every
+                                fuzz target for 10 s, the Kotlin and Swift binding tests (and
+                                the README quick starts compiled), the samples' JVM and Swift tests and the
                                 lib-jitsi-meet interop tests in Chromium, each with a time limit
                                 (CI=true turns a missing tool into a failure, refuses the
                                 --skip and --only flags and adds `fresh --demo-only`;
                                 --fresh adds `fresh`)
+  fuzz [TARGET] [--runs N | --seconds S]
+                                build the fuzz targets (fuzz/) with libFuzzer and run one or
+                                every one (default 20 s each); fails on a crash or hang and
+                                names the reproducer
   demo [--server URL] [--room NAME]
                                 installs cmake, a C/C++ compiler and (without --server) Prosody
                                 if missing; three CLI clients chat, mute and leave on a local
@@ -51,6 +56,8 @@ commands:
                                 bookworm chroot with only the host's Rust toolchain (as root;
                                 the chroot is cached in target/tools/fresh, each run's installs
                                 and build are discarded)
+  bench fuzz                    every fuzz target to 10^6 executions (at most 5 min each):
+                                exec/s, coverage, crashes in target/bench/fuzz.md
   bench [--sizes N,N,...] [--skip-kotlin] [--skip-browser]
                                 join latency (Rust, Kotlin, lib-jitsi-meet in Chromium), scale, footprint, media CPU and
                                 audio latency; writes target/bench/bench.md and bench.json
@@ -72,6 +79,7 @@ fn main() -> ExitCode {
         "test" => test::run(&ws, rest),
         "demo" => demo::run(&ws, rest),
         "fresh" => fresh::run_command(&ws, rest),
+        "fuzz" => fuzz::run(&ws, rest),
         "bench" => bench::run(&ws, rest),
         "msrv" => msrv::check(&ws).map(|found| println!("{found}")),
         "android" => android::run(&ws, rest),

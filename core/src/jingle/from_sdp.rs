@@ -9,7 +9,9 @@
 use super::error::JingleError;
 use super::limits;
 use super::model::*;
+use super::parse::push_bounded;
 use super::sdp::{Attributes, Direction, MediaSection, Sdp, SdpError};
+use super::sdp_text::{is_token, is_token_or_empty};
 use super::sources::LocalSource;
 use super::to_sdp::Peer;
 
@@ -84,17 +86,32 @@ pub fn sdp_to_jingle(sdp: &Sdp, opts: &AnswerOptions<'_>) -> Result<JingleMedia,
         let Some(semantics) = parts.next() else {
             continue;
         };
+        let semantics = word(semantics, "group")?;
         // Towards the bridge the m-lines were regrouped under media-type names, so BUNDLE names
         // those contents; other groupings have no meaning there.
         let contents = match opts.peer {
-            Peer::P2p => parts.map(str::to_string).collect(),
+            Peer::P2p => {
+                let mut members = Vec::new();
+                for p in parts {
+                    let member = word(p, "group")?;
+                    push_bounded(
+                        &mut members,
+                        member,
+                        "grouped contents",
+                        limits::MAX_CONTENTS,
+                    )?;
+                }
+                members
+            }
             Peer::Bridge if semantics == "BUNDLE" => names.clone(),
             Peer::Bridge => continue,
         };
-        out.groups.push(Group {
-            semantics: semantics.to_string(),
+        // The bounds parse_jingle puts on a peer's Jingle hold for ours too.
+        let group = Group {
+            semantics,
             contents,
-        });
+        };
+        push_bounded(&mut out.groups, group, "groups", limits::MAX_GROUPS)?;
     }
     Ok(out)
 }
@@ -147,7 +164,12 @@ fn description(sdp: &Sdp, m: &MediaSection, media: Media) -> Result<RtpDescripti
             pt.parameters = parse_fmtp(fmtp)?;
         }
         (pt.rtcp_fbs, pt.trr_int) = feedback(m, fmt)?;
-        d.payload_types.push(pt);
+        push_bounded(
+            &mut d.payload_types,
+            pt,
+            "payload types",
+            limits::MAX_PAYLOAD_TYPES,
+        )?;
     }
     (d.rtcp_fbs, d.trr_int) = feedback(m, "*")?;
     d.rtcp_mux = m.has_attr("rtcp-mux");
@@ -200,10 +222,16 @@ fn parse_fmtp(v: &str) -> Result<Vec<Parameter>, SdpError> {
         if out.len() == limits::MAX_PARAMETERS {
             return Err(SdpError::MalformedAttribute("fmtp"));
         }
-        out.push(match part.split_once('=') {
-            Some((name, value)) => Parameter::new(name.trim(), value.trim()),
-            None => Parameter::new("", part),
-        });
+        let (name, value) = match part.split_once('=') {
+            Some((name, value)) => (name.trim(), value.trim()),
+            None => ("", part),
+        };
+        // What parse_jingle requires of a peer's fmtp parameter: our session-accept must be
+        // Jingle that we, and so Jicofo, read back as sent.
+        if !is_token_or_empty(name) || !is_token(value) {
+            return Err(SdpError::MalformedAttribute("fmtp"));
+        }
+        out.push(Parameter::new(name, value));
     }
     Ok(out)
 }
@@ -219,7 +247,8 @@ fn feedback(m: &MediaSection, pt: &str) -> Result<(Vec<RtcpFb>, Option<u32>), Sd
         let kind = parts
             .next()
             .ok_or(SdpError::MalformedAttribute("rtcp-fb"))?;
-        let param = parts.next();
+        let kind = word(kind, "rtcp-fb")?;
+        let param = parts.next().map(|p| word(p, "rtcp-fb")).transpose()?;
         if kind == "trr-int" {
             trr_int = Some(
                 param
@@ -228,8 +257,8 @@ fn feedback(m: &MediaSection, pt: &str) -> Result<(Vec<RtcpFb>, Option<u32>), Sd
             );
         } else if fbs.len() < limits::MAX_RTCP_FB {
             fbs.push(RtcpFb {
-                kind: kind.to_string(),
-                subtype: param.map(str::to_string),
+                kind,
+                subtype: param,
             });
         }
     }
@@ -321,10 +350,16 @@ fn add_sources(
             })
             .collect::<Result<Vec<u32>, _>>()?;
         if !ssrcs.is_empty() {
-            d.ssrc_groups.push(SsrcGroup {
-                semantics: semantics.to_string(),
+            let group = SsrcGroup {
+                semantics: word(semantics, "ssrc-group")?,
                 ssrcs,
-            });
+            };
+            push_bounded(
+                &mut d.ssrc_groups,
+                group,
+                "ssrc groups",
+                limits::MAX_SOURCES,
+            )?;
         }
     }
     Ok(())
@@ -333,8 +368,12 @@ fn add_sources(
 fn transport(sdp: &Sdp, m: &MediaSection) -> Result<IceUdpTransport, JingleError> {
     let media_or_session = |name: &'static str| m.attr(name).or_else(|| sdp.attr(name));
     let mut t = IceUdpTransport {
-        ufrag: media_or_session("ice-ufrag").map(str::to_string),
-        pwd: media_or_session("ice-pwd").map(str::to_string),
+        ufrag: media_or_session("ice-ufrag")
+            .map(|u| word(u, "ice-ufrag"))
+            .transpose()?,
+        pwd: media_or_session("ice-pwd")
+            .map(|p| word(p, "ice-pwd"))
+            .transpose()?,
         ..IceUdpTransport::default()
     };
     let setup = media_or_session("setup").and_then(Setup::parse);
@@ -348,8 +387,8 @@ fn transport(sdp: &Sdp, m: &MediaSection) -> Result<IceUdpTransport, JingleError
             .split_once(' ')
             .ok_or(SdpError::MalformedAttribute("fingerprint"))?;
         t.fingerprints.push(Fingerprint {
-            hash: hash.to_string(),
-            value: value.trim().to_string(),
+            hash: word(hash, "fingerprint")?,
+            value: word(value.trim(), "fingerprint")?,
             setup,
             required: None,
             cryptex,
@@ -397,4 +436,14 @@ fn transport(sdp: &Sdp, m: &MediaSection) -> Result<IceUdpTransport, JingleError
 
 fn token_ok(s: &str) -> bool {
     super::sdp_text::is_token(s)
+}
+
+/// A value that becomes one word of a Jingle attribute: what parse_jingle, like Jicofo, accepts
+/// there. Our answer must read back as we wrote it.
+fn word(s: &str, attr: &'static str) -> Result<String, SdpError> {
+    if token_ok(s) {
+        Ok(s.to_string())
+    } else {
+        Err(SdpError::MalformedAttribute(attr))
+    }
 }

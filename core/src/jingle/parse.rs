@@ -461,7 +461,7 @@ fn parse_reason(el: &Element) -> Reason {
     }
 }
 
-fn push_bounded<T>(
+pub(crate) fn push_bounded<T>(
     v: &mut Vec<T>,
     item: T,
     what: &'static str,

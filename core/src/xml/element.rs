@@ -192,12 +192,18 @@ fn escape_into(out: &mut String, s: &str, in_attr: bool) {
             '&' => out.push_str("&amp;"),
             '"' if in_attr => out.push_str("&quot;"),
             '\'' if in_attr => out.push_str("&apos;"),
-            // XML 1.0 forbids most control characters even escaped; drop them instead of
-            // producing a stanza the server would reject and disconnect us for.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            // XML 1.0 forbids these even escaped; drop them instead of producing a stanza the
+            // server would reject and disconnect us for.
+            c if !is_xml_char(c) => {}
             c => out.push(c),
         }
     }
+}
+
+/// XML 1.0's Char production (section 2.2): no C0 controls but tab and line ends, no
+/// surrogates (which a `char` cannot be anyway), no U+FFFE or U+FFFF.
+pub(super) fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
 #[cfg(test)]
@@ -220,7 +226,7 @@ mod tests {
 
     #[test]
     fn attribute_quotes_are_escaped_and_control_chars_dropped() {
-        let el = Element::new("a", "x").attr("v", "say \"hi\"\u{1}");
+        let el = Element::new("a", "x").attr("v", "say \"hi\"\u{1}\u{FFFF}");
         assert_eq!(el.to_xml(), "<a xmlns=\"x\" v=\"say &quot;hi&quot;\"/>");
     }
 }

@@ -9,7 +9,7 @@ use quick_xml::events::attributes::Attribute;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
-use super::element::Element;
+use super::element::{is_xml_char, Element};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct XmlLimits {
@@ -188,7 +188,7 @@ fn open_element(
             return Err(XmlError::TooManyAttributes(limits.max_attributes));
         }
         let attr = attr.map_err(|e| XmlError::Malformed(e.to_string()))?;
-        let key = utf8(attr.key.as_ref())?.to_string();
+        let key = qname(attr.key.as_ref())?;
         let value = attr_value(&attr)?;
         if key == "xmlns" {
             scope.default_ns = value;
@@ -198,7 +198,7 @@ fn open_element(
             attrs.push((key, value));
         }
     }
-    let qname = utf8(start.name().as_ref())?.to_string();
+    let qname = qname(start.name().as_ref())?;
     let (prefix, local) = match qname.split_once(':') {
         Some((p, l)) => (Some(p), l.to_string()),
         None => (None, qname.clone()),
@@ -221,6 +221,44 @@ fn open_element(
     Ok((el, scope))
 }
 
+/// quick-xml takes whatever stands between `<` and the first space as the name; a name that is
+/// not one (`<>`, `<a:>`, `<1>`) would be written back out as XML no server accepts.
+pub(super) fn qname(raw: &[u8]) -> Result<String, XmlError> {
+    let name = utf8(raw)?;
+    let mut parts = name.split(':');
+    let valid = match (parts.next(), parts.next(), parts.next()) {
+        (Some(local), None, _) => is_ncname(local),
+        (Some(prefix), Some(local), None) => is_ncname(prefix) && is_ncname(local),
+        _ => false,
+    };
+    if valid {
+        Ok(name.to_string())
+    } else {
+        Err(XmlError::Malformed(format!(
+            "invalid name {:?}",
+            truncate(name)
+        )))
+    }
+}
+
+/// XML 1.0's Name productions (section 2.3) without the colon, as Namespaces in XML require.
+fn is_ncname(s: &str) -> bool {
+    let start = |c: char| {
+        matches!(c, 'A'..='Z' | '_' | 'a'..='z' | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}'
+            | '\u{F8}'..='\u{2FF}' | '\u{370}'..='\u{37D}' | '\u{37F}'..='\u{1FFF}'
+            | '\u{200C}'..='\u{200D}' | '\u{2070}'..='\u{218F}' | '\u{2C00}'..='\u{2FEF}'
+            | '\u{3001}'..='\u{D7FF}' | '\u{F900}'..='\u{FDCF}' | '\u{FDF0}'..='\u{FFFD}'
+            | '\u{10000}'..='\u{EFFFF}')
+    };
+    let mut chars = s.chars();
+    chars.next().is_some_and(start)
+        && chars.all(|c| {
+            start(c)
+                || matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}'
+                    | '\u{203F}'..='\u{2040}')
+        })
+}
+
 fn lookup_prefix(prefix: &str, own: &Scope, parent: &Scope) -> Option<String> {
     if prefix == "xml" {
         return Some("http://www.w3.org/XML/1998/namespace".to_string());
@@ -233,16 +271,29 @@ fn lookup_prefix(prefix: &str, own: &Scope, parent: &Scope) -> Option<String> {
         .map(|(_, ns)| ns.clone())
 }
 
-fn attr_value(attr: &Attribute<'_>) -> Result<String, XmlError> {
+pub(super) fn attr_value(attr: &Attribute<'_>) -> Result<String, XmlError> {
     let raw = utf8(&attr.value)?;
-    quick_xml::escape::unescape_with(raw, predefined_entity)
+    let value = quick_xml::escape::unescape_with(raw, predefined_entity)
         .map(Cow::into_owned)
         .map_err(|e| match e {
             quick_xml::escape::EscapeError::UnrecognizedEntity(_, name) => {
                 XmlError::UnknownEntity(truncate(&name))
             }
             other => XmlError::Malformed(other.to_string()),
-        })
+        })?;
+    xml_chars(value)
+}
+
+/// quick-xml passes characters XML 1.0 forbids (NUL, most C0 controls, U+FFFF), raw or as
+/// `&#1;`; the serializer would drop them, so what we parsed would not be what we write back.
+fn xml_chars<S: AsRef<str>>(s: S) -> Result<S, XmlError> {
+    match s.as_ref().chars().find(|c| !is_xml_char(*c)) {
+        Some(c) => Err(XmlError::Malformed(format!(
+            "character U+{:04X} is not allowed in XML",
+            c as u32
+        ))),
+        None => Ok(s),
+    }
 }
 
 fn predefined_entity(name: &str) -> Option<&'static str> {
@@ -264,6 +315,7 @@ fn attach(stack: &mut [Element], root: &mut Option<Element>, el: Element) {
 }
 
 fn push_text(stack: &mut [Element], text: Cow<'_, str>) -> Result<(), XmlError> {
+    let text = xml_chars(text)?;
     match stack.last_mut() {
         Some(parent) => {
             parent.push_text(&text);
@@ -378,6 +430,42 @@ mod tests {
         ] {
             assert!(p(bad).is_err(), "accepted {bad:?}");
         }
+    }
+
+    #[test]
+    fn refuses_what_is_not_an_xml_name() {
+        // Found by the xml_parse fuzz target: `<></>` parsed to a nameless element.
+        for bad in [
+            "<></>",
+            "<a:/>",
+            "<:a/>",
+            "<a:b:c/>",
+            "<1a/>",
+            "<a 1b='x'/>",
+            "<a b:='x'/>",
+        ] {
+            assert!(matches!(p(bad), Err(XmlError::Malformed(_))), "{bad}");
+        }
+        for good in ["<a-b.c_d/>", "<é/>", "<a xml:lang='en' data-x='1'/>"] {
+            assert!(p(good).is_ok(), "{good}");
+        }
+    }
+
+    #[test]
+    fn refuses_characters_xml_forbids() {
+        // Found by the jingle fuzz target: a NUL in `responder` parsed, and the serializer then
+        // dropped it, so a session-accept was not what we had read.
+        for bad in [
+            "<a b='x\u{0}y'/>",
+            "<a>\u{1}</a>",
+            "<a>&#1;</a>",
+            "<a b='&#xFFFF;'/>",
+            "<a>\u{FFFE}</a>",
+        ] {
+            assert!(matches!(p(bad), Err(XmlError::Malformed(_))), "{bad:?}");
+        }
+        let fine = p("<a b='tab\there'>line\r\nend &#x263A;</a>").unwrap();
+        assert_eq!(p(&fine.to_xml()).unwrap(), fine);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
-use super::parse::{parse_in_context, NsContext, XmlError, XmlLimits};
+use super::parse::{attr_value, parse_in_context, qname, NsContext, XmlError, XmlLimits};
 use super::Element;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,8 +100,10 @@ impl StreamSplitter {
             let mut attrs = Vec::new();
             for attr in start.attributes() {
                 let attr = attr.map_err(|e| XmlError::Malformed(e.to_string()))?;
-                let key = String::from_utf8_lossy(attr.key.as_ref()).into_owned();
-                let value = String::from_utf8_lossy(&attr.value).into_owned();
+                // The same rules as inside a stanza: the namespaces declared here end up in
+                // every stanza's elements.
+                let key = qname(attr.key.as_ref())?;
+                let value = attr_value(&attr)?;
                 if key == "xmlns" {
                     ctx.default_ns = value;
                 } else if let Some(prefix) = key.strip_prefix("xmlns:") {
@@ -283,6 +285,25 @@ mod tests {
             }
             assert_eq!(events, whole, "cut every {size} bytes");
         }
+    }
+
+    #[test]
+    fn the_header_s_namespaces_are_checked_like_a_stanza_s() {
+        // Found by the xml_splitter fuzz target: the header's attributes were taken raw, so a
+        // form feed or an unescaped entity in `xmlns` became every stanza's namespace.
+        for header in [
+            "<stream:stream xmlns='a\u{c}b' xmlns:stream='s'>",
+            "<stream:stream xmlns='a&unknown;' xmlns:stream='s'>",
+            "<stream:stream xmlns='a' 1x='s'>",
+        ] {
+            let mut splitter = StreamSplitter::new(XmlLimits::default());
+            assert!(splitter.feed(header.as_bytes()).is_err(), "{header:?}");
+        }
+        let mut splitter = StreamSplitter::new(XmlLimits::default());
+        let events = splitter
+            .feed(b"<stream:stream xmlns='a&amp;b' xmlns:stream='s'><x/>")
+            .unwrap();
+        assert!(matches!(&events[1], StreamEvent::Stanza(x) if x.ns() == "a&b"));
     }
 
     #[test]

@@ -203,6 +203,25 @@ fn too_many_sources_and_payloads_are_cut_off() {
             limit: limits::MAX_REMOTE_SOURCES
         }
     );
+
+    // Found by the sdp fuzz target: an answer with five BUNDLE groups became a session-accept
+    // that parse_jingle refuses. Our Jingle keeps the bounds we hold a peer's to.
+    let base = sdp("chromium-offer-p2p.sdp").to_string();
+    let bundle = base.lines().find(|l| l.starts_with("a=group:")).unwrap();
+    let five = format!("{bundle}\r\n").repeat(5);
+    let answer = Sdp::parse(&base.replacen(&format!("{bundle}\r\n"), &five, 1)).unwrap();
+    let opts = AnswerOptions {
+        peer: Peer::P2p,
+        creator: Creator::Initiator,
+        local_sources: &[],
+    };
+    assert_eq!(
+        sdp_to_jingle(&answer, &opts).unwrap_err(),
+        JingleError::TooMany {
+            what: "groups",
+            limit: limits::MAX_GROUPS
+        }
+    );
 }
 
 #[test]
@@ -253,15 +272,18 @@ fn line_breaks_cannot_be_smuggled_into_the_sdp() {
 
 #[test]
 fn odd_unicode_is_data_not_structure() {
-    let j = source_add("ssrc='7' name='&#xFFFD;&#x202E;&#x1F600;'", "&#xFFFF; x").unwrap();
+    let j = source_add("ssrc='7' name='&#xFFFD;&#x202E;&#x1F600;'", "&#xFEFF; x").unwrap();
     let source = &j.contents[0].description.as_ref().unwrap().sources[0];
     assert_eq!(source.name.as_deref(), Some("\u{FFFD}\u{202E}\u{1F600}"));
-    assert_eq!(source.msid(), Some("\u{FFFF} x"));
-    assert!(crate::xml::parse(
-        &SOURCE_TEMPLATE.replace("SSRC_ATTR", "ssrc='&#0;'"),
-        &XmlLimits::default()
-    )
-    .is_err());
+    assert_eq!(source.msid(), Some("\u{FEFF} x"));
+    // Not characters at all in XML 1.0, so not data either.
+    for refused in ["ssrc='&#0;'", "ssrc='7' name='&#xFFFF;'"] {
+        assert!(crate::xml::parse(
+            &SOURCE_TEMPLATE.replace("SSRC_ATTR", refused),
+            &XmlLimits::default()
+        )
+        .is_err());
+    }
 }
 
 #[test]
@@ -366,6 +388,17 @@ fn malformed_answer_lines_are_typed_errors() {
             "a=candidate:2999745851 1 udp x",
         ),
         ("a=sctp-port:5000", "a=sctp-port:lots"),
+        // Found by the sdp fuzz target: a value with spaces became a session-accept parameter
+        // that parse_jingle (like Jicofo) refuses.
+        (
+            "a=fmtp:111 minptime=10",
+            "a=fmtp:111 minptime=ate:0 1 UDP 2122252543",
+        ),
+        (
+            "a=fingerprint:sha-256 6B",
+            "a=fingerprint:sha-256 f3a4 omni-6B",
+        ),
+        ("a=ice-ufrag:Fq3E", "a=ice-ufrag:Fq 3E"),
         (
             "a=ssrc-group:FID 3306224581",
             "a=ssrc-group:FID 33062245810000",
