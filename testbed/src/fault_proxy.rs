@@ -1,9 +1,11 @@
 //! A loopback TCP proxy in front of a server port whose faults tests drive: cut every open
 //! connection, take the path down (connections are refused), blackhole it (connections are
 //! accepted and bytes read, but nothing goes through until it is restored, as TCP behaves when
-//! packets vanish and are retransmitted once the path is back), or delay every chunk.
+//! packets vanish and are retransmitted once the path is back), or delay every chunk. It can also
+//! act as a man in the middle of the signalling: forge every DTLS fingerprint the server sends
+//! the client.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -28,6 +30,7 @@ pub struct FaultProxy {
     path: watch::Sender<Path>,
     cuts: watch::Sender<u64>,
     attempts: Arc<AtomicUsize>,
+    forge: Arc<AtomicBool>,
     task: JoinHandle<()>,
 }
 
@@ -40,6 +43,8 @@ impl FaultProxy {
         let (cuts, cut_rx) = watch::channel(0u64);
         let attempts = Arc::new(AtomicUsize::new(0));
         let counted = attempts.clone();
+        let forge = Arc::new(AtomicBool::new(false));
+        let forging = forge.clone();
         let task = tokio::spawn(async move {
             while let Ok((inbound, _)) = listener.accept().await {
                 counted.fetch_add(1, Ordering::SeqCst);
@@ -49,7 +54,13 @@ impl FaultProxy {
                 }
                 let mut cut = cut_rx.clone();
                 cut.mark_unchanged();
-                tokio::spawn(relay(inbound, target_port, paths.clone(), cut));
+                tokio::spawn(relay(
+                    inbound,
+                    target_port,
+                    paths.clone(),
+                    cut,
+                    forging.clone(),
+                ));
             }
         });
         Ok(FaultProxy {
@@ -57,6 +68,7 @@ impl FaultProxy {
             path,
             cuts,
             attempts,
+            forge,
             task,
         })
     }
@@ -85,6 +97,13 @@ impl FaultProxy {
         self.path.send_replace(Path::Delay(by));
     }
 
+    /// From now on, every DTLS fingerprint in what the server sends the client is replaced by
+    /// another of the same length, as an attacker on the signalling path would to put its own
+    /// certificate in the middle of the media.
+    pub fn forge_fingerprints(&self) {
+        self.forge.store(true, Ordering::SeqCst);
+    }
+
     /// Connections clients have opened so far, refused ones included: how often a client tried.
     pub fn attempts(&self) -> usize {
         self.attempts.load(Ordering::SeqCst)
@@ -109,6 +128,7 @@ async fn relay(
     target_port: u16,
     path: watch::Receiver<Path>,
     mut cut: watch::Receiver<u64>,
+    forge: Arc<AtomicBool>,
 ) {
     let Ok(outbound) = TcpStream::connect(("127.0.0.1", target_port)).await else {
         return;
@@ -116,17 +136,19 @@ async fn relay(
     let (in_read, in_write) = inbound.into_split();
     let (out_read, out_write) = outbound.into_split();
     tokio::select! {
-        _ = pump(in_read, out_write, path.clone()) => {}
-        _ = pump(out_read, in_write, path) => {}
+        _ = pump(in_read, out_write, path.clone(), None) => {}
+        _ = pump(out_read, in_write, path, Some(forge)) => {}
         _ = cut.changed() => {}
     }
 }
 
-/// One direction: read, wait for the path to let the chunk through, write.
+/// One direction: read, wait for the path to let the chunk through, write. `forge` is the
+/// server-to-client direction's switch for forging fingerprints.
 async fn pump(
     mut from: tokio::net::tcp::OwnedReadHalf,
     mut to: tokio::net::tcp::OwnedWriteHalf,
     mut path: watch::Receiver<Path>,
+    forge: Option<Arc<AtomicBool>>,
 ) {
     let mut buf = vec![0u8; 64 * 1024];
     loop {
@@ -150,15 +172,63 @@ async fn pump(
                 Path::Down => return,
             }
         }
+        if forge.as_ref().is_some_and(|f| f.load(Ordering::SeqCst)) {
+            forge_fingerprints(&mut buf[..n]);
+        }
         if to.write_all(&buf[..n]).await.is_err() {
             return;
         }
     }
 }
 
+/// Shifts each hex digit of every `<fingerprint ...>AB:CD:...</fingerprint>` in `chunk` by one,
+/// in place: the same length, so the WebSocket frame around it stays valid (server frames are
+/// not masked). A fingerprint split across two reads is left alone; on loopback a stanza comes
+/// in one read.
+fn forge_fingerprints(chunk: &mut [u8]) {
+    const OPEN: &[u8] = b"<fingerprint";
+    const CLOSE: &[u8] = b"</fingerprint>";
+    let find = |hay: &[u8], needle: &[u8], from: usize| {
+        hay.get(from..)?
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|at| from + at)
+    };
+    let mut at = 0;
+    while let Some(open) = find(chunk, OPEN, at) {
+        let Some(gt) = find(chunk, b">", open) else {
+            return;
+        };
+        let Some(close) = find(chunk, CLOSE, gt) else {
+            return;
+        };
+        for byte in &mut chunk[gt + 1..close] {
+            *byte = match *byte {
+                b'0'..=b'8' | b'a'..=b'e' | b'A'..=b'E' => *byte + 1,
+                b'9' => b'A',
+                b'f' | b'F' => b'0',
+                other => other,
+            };
+        }
+        at = close + CLOSE.len();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_forged_fingerprint_keeps_its_length_and_nothing_else_changes() {
+        let stanza = "<x><fingerprint xmlns='urn:xmpp:jingle:apps:dtls:0' hash='sha-256' \
+                      setup='actpass'>09:AF:fe</fingerprint><y>09</y></x>";
+        let mut forged = stanza.as_bytes().to_vec();
+        forge_fingerprints(&mut forged);
+        assert_eq!(
+            String::from_utf8(forged).unwrap(),
+            stanza.replace(">09:AF:fe<", ">1A:B0:0f<")
+        );
+    }
 
     async fn echo_server() -> u16 {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await.unwrap();

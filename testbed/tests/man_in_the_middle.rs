@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::*;
 use omni_jitsi_core::{ConferenceEvent, MeetingOptions};
-use omni_jitsi_testbed::TestbedOptions;
+use omni_jitsi_testbed::{FocusBehaviour, TestbedOptions};
 
 fn on_the_bridge(mut o: MeetingOptions) -> MeetingOptions {
     o.config_overrides
@@ -65,6 +65,44 @@ async fn a_bridge_whose_certificate_is_not_the_announced_one_gets_no_media_and_t
         .await
         .unwrap();
     bob.chats_until("the bridge is not who it says").await;
+    ann.hang_up().await;
+    bob.hang_up().await;
+}
+
+/// Two SDK clients peer to peer, one of them behind an attacker on the signalling path who
+/// replaces the fingerprint in everything the server sends it: each side's certificate no longer
+/// matches what the other was told, so no media flows either way and both are told.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_p2p_peer_whose_fingerprint_was_forged_on_the_way_gets_no_media_and_both_are_told() {
+    // No bridge: the only media path is the P2P one under attack.
+    let tb = testbed_with(TestbedOptions {
+        focus: FocusBehaviour {
+            bridge: false,
+            ..FocusBehaviour::default()
+        },
+        ..TestbedOptions::default()
+    })
+    .await;
+    let room = "mitm-p2p";
+    let relay = relay_to(&tb).await;
+    relay.forge_fingerprints();
+    let mut ann = join(options(&tb, room, "Ann")).await;
+    let mut bob = join(options_via(&tb, &relay, room, "Bob")).await;
+    ann.expect_joined_participant("Bob").await;
+
+    let heard = both_hear_within(&ann, &bob, Duration::from_secs(12)).await;
+    assert!(
+        heard.is_err(),
+        "media crossed a forged P2P session: {heard:?}"
+    );
+    expect_dtls_failed(&mut ann).await;
+    expect_dtls_failed(&mut bob).await;
+
+    ann.meeting
+        .send_chat("someone changed our fingerprints", None)
+        .await
+        .unwrap();
+    bob.chats_until("someone changed our fingerprints").await;
     ann.hang_up().await;
     bob.hang_up().await;
 }
