@@ -237,14 +237,15 @@ pub(super) fn groups_by_ssrc<'a>(
     index
 }
 
-/// The indexes of the groups listing any of `ssrcs`, in the groups' order, each once.
+/// The indexes that `index` lists for any of `ssrcs` (the groups or the sources holding them), in
+/// ascending order, each once.
 pub(super) fn touching(
     ssrcs: &[u32],
-    groups_of: &HashMap<u32, Vec<usize>>,
+    index: &HashMap<u32, Vec<usize>>,
 ) -> impl Iterator<Item = usize> {
     let mut found: Vec<usize> = ssrcs
         .iter()
-        .filter_map(|s| groups_of.get(s))
+        .filter_map(|s| index.get(s))
         .flatten()
         .copied()
         .collect();

@@ -134,14 +134,7 @@ fn one_description_per_track(d: &RtpDescription) -> Vec<RtpDescription> {
             .map(|i| d.ssrc_groups[i].clone())
             .collect();
         let unit = received_layer(all, &groups);
-        let mut members: Vec<usize> = unit
-            .iter()
-            .filter_map(|x| sources_of.get(x))
-            .flatten()
-            .copied()
-            .collect();
-        members.sort_unstable();
-        members.dedup();
+        let members: Vec<usize> = touching(&unit, &sources_of).collect();
         out.push(RtpDescription {
             sources: members.iter().map(|&i| d.sources[i].clone()).collect(),
             ssrc_groups: groups
