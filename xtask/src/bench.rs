@@ -128,16 +128,7 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
     results.extend(media_cost(ws)?);
 
     let markdown = render(&results);
-    let dir = ws.target.join("bench");
-    fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    write(&dir.join("bench.md"), &markdown)?;
-    write(
-        &dir.join("bench.json"),
-        &serde_json::to_string_pretty(&Value::Array(results)).unwrap_or_default(),
-    )?;
-    println!("\n{markdown}");
-    println!("written to {}", dir.display());
-    Ok(())
+    write_report(ws, "bench", &markdown, results)
 }
 
 /// Each fuzz target to a million executions, or five minutes if it is slower than that.
@@ -166,12 +157,22 @@ fn fuzz_bench(ws: &Workspace) -> Result<(), String> {
             "ft": o.ft, "corpus": o.corpus, "failure": o.failure,
         }));
     }
+    write_report(ws, "fuzz", &markdown, json)
+}
+
+/// `target/bench/NAME.md` and `NAME.json`, and the table on stdout.
+fn write_report(
+    ws: &Workspace,
+    name: &str,
+    markdown: &str,
+    rows: Vec<Value>,
+) -> Result<(), String> {
     let dir = ws.target.join("bench");
     fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    write(&dir.join("fuzz.md"), &markdown)?;
+    write(&dir.join(format!("{name}.md")), markdown)?;
     write(
-        &dir.join("fuzz.json"),
-        &serde_json::to_string_pretty(&Value::Array(json)).unwrap_or_default(),
+        &dir.join(format!("{name}.json")),
+        &serde_json::to_string_pretty(&Value::Array(rows)).unwrap_or_default(),
     )?;
     println!("\n{markdown}\nwritten to {}", dir.display());
     Ok(())
