@@ -324,12 +324,12 @@ impl Meeting {
 
     /// Sends one screen picture, encoded to H.264 by the SDK; dropped when not sharing.
     pub async fn push_screen_frame(&self, frame: &VideoFrame) -> Result<(), Error> {
-        // A malformed frame is the app's bug: say so whether or not media is up yet.
-        frame.validate().map_err(media_error)?;
         let session = self.media.active.borrow().clone();
         match session {
             Some(s) => media_result(s.send_screen(frame).await),
-            None => Ok(()),
+            // A malformed frame is the app's bug: say so before media is up too (the session
+            // checks it otherwise).
+            None => frame.validate().map(drop).map_err(media_error),
         }
     }
 
@@ -384,24 +384,24 @@ impl Meeting {
     /// Sends one 10 or 20 ms frame of 48 kHz PCM from the microphone. Dropped (Ok) while no media
     /// session is connected or while audio is muted.
     pub async fn push_audio(&self, frame: &AudioFrame) -> Result<(), Error> {
-        // A malformed frame is the app's bug: say so whether or not media is up yet.
-        frame.validate().map_err(media_error)?;
         let session = self.media.active.borrow().clone();
         match session {
             Some(s) => media_result(s.send_audio(frame).await),
-            None => Ok(()),
+            // A malformed frame is the app's bug: say so before media is up too (the session
+            // checks it otherwise).
+            None => frame.validate().map(drop).map_err(media_error),
         }
     }
 
     /// Sends one camera picture (I420); encoded to H.264 on the calling task. Dropped (Ok) while
     /// no media session is up or while video is muted.
     pub async fn push_video(&self, frame: &VideoFrame) -> Result<(), Error> {
-        // A malformed frame is the app's bug: say so whether or not media is up yet.
-        frame.validate().map_err(media_error)?;
         let session = self.media.active.borrow().clone();
         match session {
             Some(s) => media_result(s.send_video(frame).await),
-            None => Ok(()),
+            // A malformed frame is the app's bug: say so before media is up too (the session
+            // checks it otherwise).
+            None => frame.validate().map(drop).map_err(media_error),
         }
     }
 

@@ -224,9 +224,8 @@ impl MediaSession {
     /// Encodes and sends one 10 or 20 ms frame; dropped while muted, before negotiation, or
     /// after the DTLS handshake failed.
     pub async fn send_audio(&self, frame: &AudioFrame) -> Result<(), MediaError> {
-        frame.validate()?;
         if self.handshake_failed() {
-            return Ok(());
+            return frame.validate().map(drop);
         }
         self.unless_closed(self.audio.send(frame).await)
     }
@@ -234,9 +233,8 @@ impl MediaSession {
     /// Encodes and sends one picture; dropped while muted, before negotiation, or after the
     /// DTLS handshake failed.
     pub async fn send_video(&self, frame: &VideoFrame) -> Result<(), MediaError> {
-        frame.validate()?;
         if self.handshake_failed() {
-            return Ok(());
+            return frame.validate().map(drop);
         }
         self.unless_closed(self.video.send(frame).await)
     }
@@ -302,14 +300,13 @@ impl MediaSession {
     /// Encodes and sends one screen picture; dropped before the screen track is negotiated or
     /// while it is muted.
     pub async fn send_screen(&self, frame: &VideoFrame) -> Result<(), MediaError> {
-        frame.validate()?;
         if self.handshake_failed() {
-            return Ok(());
+            return frame.validate().map(drop);
         }
         let sender = lock(&self.screen).clone();
         match sender {
             Some(s) => self.unless_closed(s.send(frame).await),
-            None => Ok(()),
+            None => frame.validate().map(drop),
         }
     }
 
