@@ -1134,9 +1134,41 @@ fn a_failed_dtls_handshake_with_a_p2p_peer_is_reported_and_ends_p2p() {
     );
     let out = drain(&mut c);
     assert_eq!(errors(&out), ["dtls_failed"]);
-    assert!(jingle_sent(&out)
+    assert!(jingle_sent(&out).iter().any(|(to, j)| *to == peer
+        && j.action == Action::SessionTerminate
+        && j.reason
+            .as_ref()
+            .is_some_and(|r| r.condition == "security-error")));
+    assert!(!restart_requested(&out), "the bridge session is fine");
+}
+
+/// The peer's handshake gave up first and said so: we are told as it was, once, even when our
+/// own watchdog fires afterwards for the session already gone.
+#[test]
+fn a_peer_ending_p2p_for_a_failed_dtls_handshake_is_reported_once() {
+    let now = Instant::now();
+    let (mut c, _) = joined_with(&["a8f7g30b"], now);
+    focus_arrives(&mut c, now);
+    accepted(&mut c, now);
+    let peer = format!("{ROOM}/a8f7g30b");
+    c.handle_stanza(&jingle_iq(&peer, "p1", &lib_jitsi_meet_offer()), now);
+    drain(&mut c);
+
+    let terminate = "<jingle xmlns='urn:xmpp:jingle:1' action='session-terminate' \
+                     sid='p2p8s2k1bq5'><reason><security-error/>\
+                     <text>the DTLS handshake failed</text></reason></jingle>";
+    c.handle_stanza(&jingle_iq(&peer, "p2", terminate), now);
+    c.handle_media(
+        MediaInput::HandshakeFailed {
+            sid: "p2p8s2k1bq5".into(),
+        },
+        now,
+    );
+    let out = drain(&mut c);
+    assert_eq!(errors(&out), ["dtls_failed"]);
+    assert!(events(&out)
         .iter()
-        .any(|(to, j)| *to == peer && j.action == Action::SessionTerminate));
+        .any(|e| matches!(e, ConferenceEvent::P2pStatusChanged { active: false })));
     assert!(!restart_requested(&out), "the bridge session is fine");
 }
 

@@ -24,6 +24,10 @@ use crate::xmpp::stanza::{error_reply, iq};
 
 /// The Jingle reason lib-jitsi-meet ends a failed P2P session with (`_stopP2PSession`).
 const CONNECTIVITY_ERROR: &str = "connectivity-error";
+/// XEP-0166's reason for ending a session over a security error: ours for a DTLS handshake that
+/// failed, so the peer learns it too, whichever side's handshake gave up first. lib-jitsi-meet
+/// ends P2P on any reason and logs it.
+const SECURITY_ERROR: &str = "security-error";
 /// Candidates a peer may trickle before its description is applied. A browser gathers a few
 /// dozen at most; a peer that never answers must not make us hold every one it sends.
 pub(super) const MAX_PENDING_CANDIDATES: usize = 256;
@@ -262,10 +266,12 @@ impl Conference {
             }
             Action::SessionTerminate => {
                 if let Some(session) = self.p2p.take() {
-                    self.p2p_failed = jingle
-                        .reason
-                        .as_ref()
-                        .is_some_and(|r| r.condition == CONNECTIVITY_ERROR);
+                    let condition = jingle.reason.as_ref().map(|r| r.condition.as_str());
+                    self.p2p_failed =
+                        matches!(condition, Some(CONNECTIVITY_ERROR | SECURITY_ERROR));
+                    if condition == Some(SECURITY_ERROR) {
+                        self.emit(dtls_failed_at_the_peer());
+                    }
                     self.close_p2p(session);
                 }
             }
@@ -459,7 +465,7 @@ impl Conference {
             MediaInput::Failed { reason, .. } => self.fail_p2p(&reason),
             MediaInput::HandshakeFailed { .. } => {
                 self.emit(dtls_failed("the peer"));
-                self.fail_p2p("the DTLS handshake failed");
+                self.end_failed_p2p(SECURITY_ERROR, "the DTLS handshake failed");
             }
             MediaInput::IceRestarted { .. } => log::warn!("an ICE restart answer for P2P"),
             MediaInput::Connection { interrupted, .. } => {
@@ -556,12 +562,16 @@ impl Conference {
     /// `connectivity-error` and media goes back to the bridge. Only without a bridge session is
     /// that a media failure for the app.
     fn fail_p2p(&mut self, reason: &str) {
+        self.end_failed_p2p(CONNECTIVITY_ERROR, reason);
+    }
+
+    fn end_failed_p2p(&mut self, condition: &str, reason: &str) {
         log::warn!("P2P media session failed: {reason}");
         if let Some(session) = self.p2p.take() {
             self.p2p_failed = true;
             let terminate = Jingle::terminate(
                 session.sid.clone(),
-                Reason::new(CONNECTIVITY_ERROR, Some(reason.to_string())),
+                Reason::new(condition, Some(reason.to_string())),
             );
             self.send_jingle(&session.peer, &terminate);
             self.close_p2p(session);
@@ -611,6 +621,18 @@ pub(super) fn dtls_failed(whom: &str) -> ConferenceEvent {
             "{whom} did not complete DTLS with the certificate its offer names (someone in the \
              middle?): no media was sent to it or taken from it"
         ),
+    }
+}
+
+/// The peer's handshake gave up before ours: its certificate check failed, which is what an
+/// attacker on the signalling path causes.
+fn dtls_failed_at_the_peer() -> ConferenceEvent {
+    ConferenceEvent::Error {
+        error: "dtls_failed".into(),
+        message: "the peer ended the peer-to-peer session: DTLS with the certificates the offer \
+                  and answer name failed on its side (someone in the middle?); no media was \
+                  exchanged with it"
+            .into(),
     }
 }
 
