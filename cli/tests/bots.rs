@@ -19,7 +19,7 @@ struct Bot {
 
 impl Bot {
     fn spawn(args: &[&str], name: &'static str) -> Bot {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_omni-jitsi"))
+        let mut child = cli()
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -168,12 +168,25 @@ async fn bots_join_chat_mute_and_leave_through_json_lines() {
     .await;
 }
 
+/// The CLI built with this test. When the test runs under an emulator (xtask's ARM phase), the
+/// CLI is for the same foreign processor and needs the same emulator, which that phase names.
+fn cli() -> Command {
+    let bin = env!("CARGO_BIN_EXE_omni-jitsi");
+    let runner = std::env::var("OMNI_JITSI_TEST_RUNNER").unwrap_or_default();
+    let mut words = runner.split_whitespace();
+    match words.next() {
+        Some(emulator) => {
+            let mut cmd = Command::new(emulator);
+            cmd.args(words).arg(bin);
+            cmd
+        }
+        None => Command::new(bin),
+    }
+}
+
 /// Runs the CLI to its end, within `WAIT`.
 async fn run(args: &[&str]) -> std::process::Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_omni-jitsi"))
-        .args(args)
-        .kill_on_drop(true)
-        .output();
+    let out = cli().args(args).kill_on_drop(true).output();
     tokio::time::timeout(WAIT, out)
         .await
         .unwrap_or_else(|_| panic!("omni-jitsi {args:?} did not end within {WAIT:?}"))

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use crate::arm;
 use crate::browser;
 use crate::client::Client;
 use crate::fuzz;
@@ -20,7 +21,7 @@ use crate::tools;
 use crate::workspace::{is_ci, Workspace};
 
 const USAGE: &str =
-    "usage: bench [--sizes N,N,...] [--move-runs N] [--skip-kotlin] [--skip-browser]";
+    "usage: bench [--sizes N,N,...] [--move-runs N] [--skip-kotlin] [--skip-browser] | bench fuzz | bench lib-sizes";
 /// Time for the idle client's memory to settle after the join before it is read.
 const IDLE: Duration = Duration::from_secs(3);
 
@@ -68,11 +69,16 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
         crate::no_args("bench fuzz", &args[1..])?;
         return fuzz_bench(ws);
     }
+    if args.first().is_some_and(|a| a == "lib-sizes") {
+        crate::no_args("bench lib-sizes", &args[1..])?;
+        return sizes_bench(ws);
+    }
     let options = parse(args)?;
     let mut report = crate::report::Report::new();
     let wanted = tools::Wanted {
         kotlin: options.kotlin,
         swift: false,
+        arm: true,
         browser: options.browser,
     };
     let tools = tools::ensure(ws, &mut report, wanted, is_ci());
@@ -125,6 +131,10 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
         Err(why) => println!("lib-jitsi-meet benches skipped: {why}"),
     }
     results.extend(footprint(ws)?);
+    match &tools.arm {
+        Ok(toolchain) => results.extend(arm_library_sizes(ws, toolchain)?),
+        Err(why) => println!("ARM library sizes skipped: {why}"),
+    }
     results.extend(media_cost(ws)?);
 
     let markdown = render(&results);
@@ -158,6 +168,51 @@ fn fuzz_bench(ws: &Workspace) -> Result<(), String> {
         }));
     }
     write_report(ws, "fuzz", &markdown, json)
+}
+
+/// The stripped release library for each ABI, without the rest of the bench.
+fn sizes_bench(ws: &Workspace) -> Result<(), String> {
+    let mut report = crate::report::Report::new();
+    let mut apt = crate::apt::Apt::default();
+    let toolchain = report
+        .step("ensure the ARM toolchain (sid chroot)", || {
+            arm::ensure_toolchain(ws, &mut apt)
+        })
+        .ok_or("the ARM toolchain is not set up")?;
+    process::run(
+        ws.cargo()
+            .args(["build", "--release", "-p", "omni-jitsi-meet", "--lib"]),
+    )?;
+    let mut rows = vec![host_library_size(ws)?];
+    rows.extend(arm_library_sizes(ws, &toolchain)?);
+    let mut markdown = String::from("| measurement | value | what |\n|---|---|---|\n");
+    for v in &rows {
+        markdown.push_str(&format!(
+            "| {} | {} MiB | {} |\n",
+            v["bench"].as_str().unwrap_or("?"),
+            num(v, "value"),
+            v["what"].as_str().unwrap_or("")
+        ));
+    }
+    write_report(ws, "lib-sizes", &markdown, rows)
+}
+
+/// aarch64 and armv7 Linux stand in for Android's arm64-v8a and armeabi-v7a: the same Rust and
+/// C, with glibc in place of bionic.
+fn arm_library_sizes(ws: &Workspace, toolchain: &arm::ArmToolchain) -> Result<Vec<Value>, String> {
+    Ok(arm::release_library_sizes(ws, toolchain)?
+        .into_iter()
+        .map(|(arch, bytes)| {
+            let short = arch.triple.split('-').next().unwrap_or(arch.triple);
+            json!({"bench": format!("cdylib_size_{short}"), "value": mib(bytes), "unit": "MiB",
+                   "what": format!("stripped release libomni_jitsi_meet ({short} Linux, for {})",
+                                   arch.abi)})
+        })
+        .collect())
+}
+
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / 1024.0 / 1024.0
 }
 
 /// `target/bench/NAME.md` and `NAME.json`, and the table on stdout.
@@ -253,14 +308,6 @@ fn kotlin_join(ws: &Workspace, tools: &tools::KotlinTools) -> Result<Vec<Value>,
 
 /// Memory of one joined, idle release CLI client, and the size of the release cdylib an app ships.
 fn footprint(ws: &Workspace) -> Result<Vec<Value>, String> {
-    let lib = ws.target.join("release").join(
-        ws.host_bindings_lib()
-            .file_name()
-            .ok_or("no library name")?,
-    );
-    let lib_bytes = fs::metadata(&lib)
-        .map_err(|e| format!("cannot stat {}: {e}", lib.display()))?
-        .len();
     let testbed = Testbed::start(ws)?;
     let measured = idle_client_memory(ws, &testbed.server_url);
     if let Err(e) = testbed.stop() {
@@ -268,13 +315,27 @@ fn footprint(ws: &Workspace) -> Result<Vec<Value>, String> {
     }
     let (rss, peak) = measured?;
     Ok(vec![
-        json!({"bench": "cdylib_size", "value": lib_bytes as f64 / 1024.0 / 1024.0, "unit": "MiB",
-               "what": "stripped release libomni_jitsi_meet (x86_64 Linux)"}),
+        host_library_size(ws)?,
         json!({"bench": "idle_client_rss", "value": rss, "unit": "MiB",
                "what": "omni-jitsi CLI joined and idle"}),
         json!({"bench": "idle_client_peak_rss", "value": peak, "unit": "MiB",
                "what": "omni-jitsi CLI peak RSS through join"}),
     ])
+}
+
+fn host_library_size(ws: &Workspace) -> Result<Value, String> {
+    let lib = ws.target.join("release").join(
+        ws.host_bindings_lib()
+            .file_name()
+            .ok_or("no library name")?,
+    );
+    let bytes = fs::metadata(&lib)
+        .map_err(|e| format!("cannot stat {}: {e}", lib.display()))?
+        .len();
+    Ok(
+        json!({"bench": "cdylib_size", "value": mib(bytes), "unit": "MiB",
+              "what": "stripped release libomni_jitsi_meet (x86_64 Linux)"}),
+    )
 }
 
 fn idle_client_memory(ws: &Workspace, server: &str) -> Result<(f64, f64), String> {

@@ -11,12 +11,28 @@ pub struct Libtest {
     /// Tests of the current binary that started and have not finished: past libtest's 60 s
     /// warning, or (one test thread) announced without a verdict yet.
     slow: Vec<String>,
+    /// From each binary's `test result:` line.
+    passed: usize,
+}
+
+impl Libtest {
+    /// Tests that passed, over every binary seen so far.
+    pub fn passed(&self) -> usize {
+        self.passed
+    }
 }
 
 impl Watch for Libtest {
     fn line(&mut self, line: &str) {
         let line = line.trim();
-        if let Some(binary) = line
+        if let Some(passed) = line
+            .strip_prefix("test result: ")
+            .and_then(|rest| rest.split_once(" passed;"))
+            .and_then(|(verdict, _)| verdict.rsplit(' ').next())
+            .and_then(|n| n.parse::<usize>().ok())
+        {
+            self.passed += passed;
+        } else if let Some(binary) = line
             .strip_prefix("Running ")
             .or_else(|| line.strip_prefix("Doc-tests "))
         {
@@ -117,6 +133,16 @@ mod tests {
             seen.running(),
             ["omni_jitsi_core (no test in it had run for 60 s; libtest names those)"]
         );
+    }
+
+    #[test]
+    fn passed_tests_are_counted_over_binaries() {
+        let seen = watch(
+            "test result: ok. 12 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 7.03s\n\
+             test result: FAILED. 3 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out\n\
+             test result: the word passed; in a test's own output\n",
+        );
+        assert_eq!(seen.passed(), 15);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 mod android;
 mod apt;
+mod arm;
 mod bench;
 mod browser;
 mod chroot;

@@ -27,6 +27,10 @@ pub fn refuse(platform: &str, missing: &[String]) -> Result<(), String> {
     for m in missing {
         println!("  - {m}");
     }
+    println!(
+        "without them, `cargo xtask test --only arm` builds the same Rust and C for aarch64 and \
+         armv7 Linux and runs their tests under qemu: what can be proved without them"
+    );
     Err(format!(
         "{} prerequisite(s) missing for {platform}",
         missing.len()

@@ -96,6 +96,61 @@ pub fn run_watched<W: Watch, T>(
 ) -> Result<T, String> {
     println!("$ {}", show(cmd));
     let _ = std::io::stdout().flush();
+    supervise(cmd, limit, watch, Sink::Terminal, verdict)
+}
+
+/// As `run_watched`, with the output written to `log` instead of ours: for commands that run
+/// side by side, whose lines would otherwise interleave.
+pub fn run_watched_into<W: Watch, T>(
+    cmd: &mut Command,
+    limit: Duration,
+    watch: W,
+    log: &Path,
+    verdict: impl FnOnce(ExitStatus, &W) -> Result<T, String>,
+) -> Result<T, String> {
+    if let Some(dir) = log.parent() {
+        fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let mut file =
+        fs::File::create(log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
+    writeln!(file, "$ {}", show(cmd))
+        .map_err(|e| format!("cannot write {}: {e}", log.display()))?;
+    supervise(
+        cmd,
+        limit,
+        watch,
+        Sink::File(Arc::new(Mutex::new(file))),
+        verdict,
+    )
+}
+
+/// Where a child's output goes.
+#[derive(Clone)]
+enum Sink {
+    Terminal,
+    File(Arc<Mutex<fs::File>>),
+}
+
+impl Sink {
+    fn line(&self, line: &str, to_stderr: bool) {
+        match self {
+            Sink::Terminal if to_stderr => eprintln!("{line}"),
+            Sink::Terminal => println!("{line}"),
+            Sink::File(file) => {
+                let mut file = file.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                let _ = writeln!(file, "{line}");
+            }
+        }
+    }
+}
+
+fn supervise<W: Watch, T>(
+    cmd: &mut Command,
+    limit: Duration,
+    watch: W,
+    sink: Sink,
+    verdict: impl FnOnce(ExitStatus, &W) -> Result<T, String>,
+) -> Result<T, String> {
     let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -107,11 +162,17 @@ pub fn run_watched<W: Watch, T>(
     let mut readers = 0;
     if let Some(out) = child.stdout.take() {
         readers += 1;
-        echo(out, false, Arc::clone(&watch), done_tx.clone());
+        echo(
+            out,
+            false,
+            sink.clone(),
+            Arc::clone(&watch),
+            done_tx.clone(),
+        );
     }
     if let Some(err) = child.stderr.take() {
         readers += 1;
-        echo(err, true, Arc::clone(&watch), done_tx);
+        echo(err, true, sink, Arc::clone(&watch), done_tx);
     }
     let mut child = Supervised::new(&program(cmd), child);
     let status = child.wait_for_exit(limit)?;
@@ -150,11 +211,12 @@ fn still_running(running: &[String]) -> String {
     }
 }
 
-/// Copies a child's output to ours a line at a time (so the two streams keep their order as
+/// Copies a child's output to `sink` a line at a time (so the two streams keep their order as
 /// well as the child gave it) and to `watch`.
 fn echo<R: Read + Send + 'static, W: Watch>(
     from: R,
     to_stderr: bool,
+    sink: Sink,
     watch: Arc<Mutex<W>>,
     done: mpsc::Sender<()>,
 ) {
@@ -165,11 +227,7 @@ fn echo<R: Read + Send + 'static, W: Watch>(
         while reader.read_until(b'\n', &mut buf).is_ok_and(|n| n > 0) {
             let line = String::from_utf8_lossy(&buf);
             let line = line.trim_end_matches(['\n', '\r']);
-            if to_stderr {
-                eprintln!("{line}");
-            } else {
-                println!("{line}");
-            }
+            sink.line(line, to_stderr);
             watch
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())

@@ -7,7 +7,7 @@ use std::fs;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::apt::Apt;
+use crate::apt::{is_root, Apt};
 use crate::chroot::Chroot;
 use crate::mobile::{bindgen, copy, recreate};
 use crate::process::{run_watched, which, Watch};
@@ -45,11 +45,6 @@ pub fn ensure_toolchain(ws: &Workspace, apt: &mut Apt) -> Result<SwiftToolchain,
     }
     chroot.create()?;
     Ok(SwiftToolchain { chroot })
-}
-
-fn is_root() -> bool {
-    // SAFETY: geteuid cannot fail and has no preconditions.
-    unsafe { libc::geteuid() == 0 }
 }
 
 /// Expects the bindings crate already built with `--features bindgen` (the shared build does).

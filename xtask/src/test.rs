@@ -2,6 +2,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::arm;
 use crate::browser;
 use crate::fresh;
 use crate::fuzz;
@@ -42,8 +43,8 @@ const CARGO_TEST_LIMIT: Duration = Duration::from_secs(15 * 60);
 /// this shared 2-core machine and 13 targets at 10 s add about 2.5, so the phase stays near 6.
 const FUZZ_SECONDS: u64 = 10;
 
-const USAGE: &str = "usage: test [--fresh] [--skip-kotlin] [--skip-swift] [--skip-browser] \
-                     [--only cargo-test|fuzz|kotlin|samples|swift|interop]";
+const USAGE: &str = "usage: test [--fresh] [--skip-kotlin] [--skip-swift] [--skip-arm] \
+                     [--skip-browser] [--only cargo-test|fuzz|kotlin|samples|swift|arm|interop]";
 
 /// The phases after the build; `--only` runs one of them.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -53,6 +54,7 @@ enum Phase {
     Kotlin,
     Samples,
     Swift,
+    Arm,
     Interop,
 }
 
@@ -64,6 +66,7 @@ impl Phase {
             "kotlin" => Phase::Kotlin,
             "samples" => Phase::Samples,
             "swift" => Phase::Swift,
+            "arm" => Phase::Arm,
             "interop" => Phase::Interop,
             other => return Err(format!("unknown phase {other:?}; {USAGE}")),
         })
@@ -74,6 +77,7 @@ impl Phase {
 struct Options {
     kotlin: bool,
     swift: bool,
+    arm: bool,
     browser: bool,
     only: Option<Phase>,
     /// Both README commands on a fresh machine too, not only the demo CI runs there.
@@ -91,6 +95,7 @@ fn parse(args: &[String], ci: bool) -> Result<Options, String> {
     let mut options = Options {
         kotlin: true,
         swift: true,
+        arm: true,
         browser: true,
         only: None,
         fresh: false,
@@ -105,6 +110,7 @@ fn parse(args: &[String], ci: bool) -> Result<Options, String> {
             }
             "--skip-kotlin" => options.kotlin = false,
             "--skip-swift" => options.swift = false,
+            "--skip-arm" => options.arm = false,
             "--skip-browser" => options.browser = false,
             "--only" => {
                 let phase = args
@@ -123,6 +129,7 @@ fn parse(args: &[String], ci: bool) -> Result<Options, String> {
     if let Some(only) = options.only {
         options.kotlin = matches!(only, Phase::Kotlin | Phase::Samples);
         options.swift = only == Phase::Swift;
+        options.arm = only == Phase::Arm;
         options.browser = only == Phase::Interop;
     }
     Ok(options)
@@ -137,6 +144,7 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
     let want = Wanted {
         kotlin: options.kotlin,
         swift: options.swift,
+        arm: options.arm,
         browser: options.browser,
     };
     let tools = tools::ensure(ws, &mut report, want, ci);
@@ -224,6 +232,13 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
         (Ok(toolchain), true) => swift::run_phase(ws, toolchain, &tools.prosody, &mut report),
     }
 
+    match &tools.arm {
+        _ if !options.runs(Phase::Arm) => {}
+        Err(why) => report.skip("ARM builds and tests", why),
+        // Its own build, in the chroot: it does not wait on the host's.
+        Ok(toolchain) => arm::run_phase(ws, toolchain, &mut report),
+    }
+
     match (&tools.browser, &tools.prosody, built) {
         _ if !options.runs(Phase::Interop) => {}
         (Err(why), _, _) | (_, Err(why), _) => {
@@ -264,6 +279,7 @@ mod tests {
         for flags in [
             &["--skip-kotlin"][..],
             &["--skip-swift"],
+            &["--skip-arm"],
             &["--skip-browser"],
             &["--only", "kotlin"],
         ] {
@@ -278,14 +294,14 @@ mod tests {
     fn only_one_phase_wants_only_its_tools() {
         let only = parse(&args(&["--only", "samples"]), false).unwrap();
         assert_eq!(
-            (only.kotlin, only.swift, only.browser),
-            (true, false, false)
+            (only.kotlin, only.swift, only.arm, only.browser),
+            (true, false, false, false)
         );
         assert!(only.runs(Phase::Samples) && !only.runs(Phase::Kotlin));
         let fuzz = parse(&args(&["--only", "fuzz"]), false).unwrap();
         assert_eq!(
-            (fuzz.kotlin, fuzz.swift, fuzz.browser),
-            (false, false, false)
+            (fuzz.kotlin, fuzz.swift, fuzz.arm, fuzz.browser),
+            (false, false, false, false)
         );
         assert!(fuzz.runs(Phase::Fuzz) && !fuzz.runs(Phase::CargoTest));
         assert!(parse(&args(&["--only", "everything"]), false).is_err());

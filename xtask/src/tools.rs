@@ -9,6 +9,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use crate::apt::Apt;
+use crate::arm::{self, ArmToolchain};
 use crate::browser::{self, BrowserTools};
 use crate::process::{run, which};
 use crate::report::Report;
@@ -63,6 +64,7 @@ pub struct Tools {
     pub prosody: Result<(), String>,
     pub kotlin: Result<KotlinTools, String>,
     pub swift: Result<SwiftToolchain, String>,
+    pub arm: Result<ArmToolchain, String>,
     pub browser: Result<BrowserTools, String>,
 }
 
@@ -93,6 +95,17 @@ pub fn ensure(ws: &Workspace, report: &mut Report, want: Wanted, ci: bool) -> To
     } else {
         Err("--skip-swift".to_string())
     };
+    let arm = if want.arm {
+        report
+            .step_or_skip(
+                "ensure rustc, cross gcc, qemu-user, android.jar (sid chroot)",
+                fatal,
+                || arm::ensure_toolchain(ws, &mut apt),
+            )
+            .ok_or_else(|| "the ARM toolchain is not set up".to_string())
+    } else {
+        Err("not asked for".to_string())
+    };
     let browser = if want.browser {
         report
             .step_or_skip("ensure chromium, node, lib-jitsi-meet", fatal, || {
@@ -106,6 +119,7 @@ pub fn ensure(ws: &Workspace, report: &mut Report, want: Wanted, ci: bool) -> To
         prosody,
         kotlin,
         swift,
+        arm,
         browser,
     }
 }
@@ -114,6 +128,7 @@ pub fn ensure(ws: &Workspace, report: &mut Report, want: Wanted, ci: bool) -> To
 pub struct Wanted {
     pub kotlin: bool,
     pub swift: bool,
+    pub arm: bool,
     pub browser: bool,
 }
 
