@@ -2,6 +2,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::android_api;
 use crate::browser;
 use crate::fresh;
 use crate::fuzz;
@@ -43,7 +44,7 @@ const CARGO_TEST_LIMIT: Duration = Duration::from_secs(15 * 60);
 const FUZZ_SECONDS: u64 = 10;
 
 const USAGE: &str = "usage: test [--fresh] [--skip-kotlin] [--skip-swift] [--skip-browser] \
-                     [--only cargo-test|fuzz|kotlin|samples|swift|interop]";
+                     [--only cargo-test|fuzz|kotlin|samples|android-api|swift|interop]";
 
 /// The phases after the build; `--only` runs one of them.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -52,6 +53,7 @@ enum Phase {
     Fuzz,
     Kotlin,
     Samples,
+    AndroidApi,
     Swift,
     Interop,
 }
@@ -63,6 +65,7 @@ impl Phase {
             "fuzz" => Phase::Fuzz,
             "kotlin" => Phase::Kotlin,
             "samples" => Phase::Samples,
+            "android-api" => Phase::AndroidApi,
             "swift" => Phase::Swift,
             "interop" => Phase::Interop,
             other => return Err(format!("unknown phase {other:?}; {USAGE}")),
@@ -121,7 +124,7 @@ fn parse(args: &[String], ci: bool) -> Result<Options, String> {
         }
     }
     if let Some(only) = options.only {
-        options.kotlin = matches!(only, Phase::Kotlin | Phase::Samples);
+        options.kotlin = matches!(only, Phase::Kotlin | Phase::Samples | Phase::AndroidApi);
         options.swift = only == Phase::Swift;
         options.browser = only == Phase::Interop;
     }
@@ -203,8 +206,9 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
         });
     }
 
+    let kotlin_phases = [Phase::Kotlin, Phase::Samples, Phase::AndroidApi];
     match (&tools.kotlin, built) {
-        _ if !options.runs(Phase::Kotlin) && !options.runs(Phase::Samples) => {}
+        _ if !kotlin_phases.into_iter().any(|p| options.runs(p)) => {}
         (Err(why), _) => report.skip("Kotlin binding and sample tests", why),
         (Ok(_), false) => report.skip("Kotlin binding and sample tests", "the build failed"),
         (Ok(kotlin_tools), true) => {
@@ -213,6 +217,14 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
             }
             if options.runs(Phase::Samples) {
                 samples::run_phase(ws, kotlin_tools, &tools.prosody, &mut report);
+            }
+            if options.runs(Phase::AndroidApi) {
+                // TEMPORARY: the `arm` module's sid chroot owns android.jar (Debian's
+                // android-sdk-platform-23) and will hand its path over here.
+                let android_jar = ws
+                    .tools_dir()
+                    .join("arm/sid/usr/lib/android-sdk/platforms/android-23/android.jar");
+                android_api::run_phase(ws, kotlin_tools, &android_jar, &mut report);
             }
         }
     }
@@ -282,6 +294,8 @@ mod tests {
             (true, false, false)
         );
         assert!(only.runs(Phase::Samples) && !only.runs(Phase::Kotlin));
+        let android = parse(&args(&["--only", "android-api"]), false).unwrap();
+        assert!(android.kotlin && android.runs(Phase::AndroidApi) && !android.runs(Phase::Samples));
         let fuzz = parse(&args(&["--only", "fuzz"]), false).unwrap();
         assert_eq!(
             (fuzz.kotlin, fuzz.swift, fuzz.browser),

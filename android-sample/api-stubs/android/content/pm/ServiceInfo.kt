@@ -1,0 +1,9 @@
+package android.content.pm
+
+/** Replaces API 23's ServiceInfo for the foreground service types. */
+class ServiceInfo {
+    companion object {
+        /** API 29. */
+        const val FOREGROUND_SERVICE_TYPE_MEDIA_PROJECTION = 32
+    }
+}
