@@ -9,7 +9,6 @@ object Build {
 
     object VERSION_CODES {
         const val M = 23
-        const val N = 24
         const val O = 26
         const val Q = 29
         const val R = 30
