@@ -5,5 +5,8 @@ class ServiceInfo {
     companion object {
         /** API 29. */
         const val FOREGROUND_SERVICE_TYPE_MEDIA_PROJECTION = 32
+
+        /** API 30. */
+        const val FOREGROUND_SERVICE_TYPE_MICROPHONE = 128
     }
 }
