@@ -1,5 +1,6 @@
-// The permission-then-join flow, plain Kotlin on purpose: no Android classes, so its tests run on
-// any JVM (`./gradlew :permissions:test`, and `cargo xtask test` with kotlinc).
+// The permission-then-join flow and the screen share's foreground service types, plain Kotlin on
+// purpose: no Android classes, so its tests run on any JVM (`./gradlew :permissions:test`, and
+// `cargo xtask test` with kotlinc).
 plugins {
     id("org.jetbrains.kotlin.jvm")
 }

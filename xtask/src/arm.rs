@@ -51,6 +51,8 @@ const RELEASE_LIMIT: Duration = Duration::from_secs(60 * 60);
 /// Per test binary. The slowest run here under qemu: the media unit tests, 35 s.
 const TEST_LIMIT: Duration = Duration::from_secs(10 * 60);
 
+const ANDROID_JAR: &str = "usr/lib/android-sdk/platforms/android-23/android.jar";
+
 /// Binaries left out under emulation, each with why. They are plain Rust with no code of their
 /// own per processor, and they pass on aarch64 (checked by hand, see the README).
 const LEFT_OUT: [(&str, &str); 1] = [(
@@ -127,6 +129,10 @@ pub struct ArmToolchain {
 }
 
 impl ArmToolchain {
+    pub fn android_jar(&self) -> PathBuf {
+        self.chroot.root.join(ANDROID_JAR)
+    }
+
     /// The emulator and the target's libraries, as a command line that runs one of its binaries
     /// on the host.
     fn runner(&self, arch: &Arch) -> Vec<PathBuf> {

@@ -104,18 +104,31 @@ pub fn compile_sources(
     extra_classpath: &[PathBuf],
     classes: &Path,
 ) -> Result<(), String> {
+    let mut classpath = tools.compile_classpath();
+    classpath.extend_from_slice(extra_classpath);
+    kotlinc(ws, tools, &[], &classpath, sources, classes)
+}
+
+/// With `-Werror` and the given `flags`, against exactly `classpath` (and the stdlib).
+pub fn kotlinc(
+    ws: &Workspace,
+    tools: &KotlinTools,
+    flags: &[&str],
+    classpath: &[PathBuf],
+    sources: &[PathBuf],
+    classes: &Path,
+) -> Result<(), String> {
     if sources.is_empty() {
         return Err("no .kt sources found".into());
     }
     // Stale classes from a deleted source would otherwise still be tested.
     recreate(classes)?;
-    let mut classpath = tools.compile_classpath();
-    classpath.extend_from_slice(extra_classpath);
     run_with_timeout(
         ws.command(&tools.kotlinc)
             .arg("-Werror")
+            .args(flags)
             .arg("-cp")
-            .arg(join_paths(&classpath, ":"))
+            .arg(join_paths(classpath, ":"))
             .arg("-d")
             .arg(classes)
             .args(sources),

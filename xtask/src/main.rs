@@ -1,6 +1,8 @@
 //! `cargo xtask`: the project's scripts, in Rust so they run wherever cargo does.
 
 mod android;
+mod android_api;
+mod android_resources;
 mod apt;
 mod arm;
 mod bench;

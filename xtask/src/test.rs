@@ -2,6 +2,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::android_api;
 use crate::arm;
 use crate::browser;
 use crate::fresh;
@@ -44,7 +45,8 @@ const CARGO_TEST_LIMIT: Duration = Duration::from_secs(15 * 60);
 const FUZZ_SECONDS: u64 = 10;
 
 const USAGE: &str = "usage: test [--fresh] [--skip-kotlin] [--skip-swift] [--skip-arm] \
-                     [--skip-browser] [--only cargo-test|fuzz|kotlin|samples|swift|arm|interop]";
+                     [--skip-browser] \
+                     [--only cargo-test|fuzz|kotlin|samples|android-api|swift|arm|interop]";
 
 /// The phases after the build; `--only` runs one of them.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -53,6 +55,7 @@ enum Phase {
     Fuzz,
     Kotlin,
     Samples,
+    AndroidApi,
     Swift,
     Arm,
     Interop,
@@ -65,6 +68,7 @@ impl Phase {
             "fuzz" => Phase::Fuzz,
             "kotlin" => Phase::Kotlin,
             "samples" => Phase::Samples,
+            "android-api" => Phase::AndroidApi,
             "swift" => Phase::Swift,
             "arm" => Phase::Arm,
             "interop" => Phase::Interop,
@@ -127,9 +131,10 @@ fn parse(args: &[String], ci: bool) -> Result<Options, String> {
         }
     }
     if let Some(only) = options.only {
-        options.kotlin = matches!(only, Phase::Kotlin | Phase::Samples);
+        options.kotlin = matches!(only, Phase::Kotlin | Phase::Samples | Phase::AndroidApi);
         options.swift = only == Phase::Swift;
-        options.arm = only == Phase::Arm;
+        // android.jar comes with the ARM toolchain's chroot.
+        options.arm = matches!(only, Phase::Arm | Phase::AndroidApi);
         options.browser = only == Phase::Interop;
     }
     Ok(options)
@@ -211,8 +216,9 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
         });
     }
 
+    let kotlin_phases = [Phase::Kotlin, Phase::Samples, Phase::AndroidApi];
     match (&tools.kotlin, built) {
-        _ if !options.runs(Phase::Kotlin) && !options.runs(Phase::Samples) => {}
+        _ if !kotlin_phases.into_iter().any(|p| options.runs(p)) => {}
         (Err(why), _) => report.skip("Kotlin binding and sample tests", why),
         (Ok(_), false) => report.skip("Kotlin binding and sample tests", "the build failed"),
         (Ok(kotlin_tools), true) => {
@@ -221,6 +227,14 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
             }
             if options.runs(Phase::Samples) {
                 samples::run_phase(ws, kotlin_tools, &tools.prosody, &mut report);
+            }
+            if options.runs(Phase::AndroidApi) {
+                match &tools.arm {
+                    Ok(arm) => {
+                        android_api::run_phase(ws, kotlin_tools, &arm.android_jar(), &mut report)
+                    }
+                    Err(why) => report.skip("android-api: the sample against android.jar", why),
+                }
             }
         }
     }
@@ -298,6 +312,9 @@ mod tests {
             (true, false, false, false)
         );
         assert!(only.runs(Phase::Samples) && !only.runs(Phase::Kotlin));
+        let android = parse(&args(&["--only", "android-api"]), false).unwrap();
+        assert!(android.kotlin && android.arm && android.runs(Phase::AndroidApi));
+        assert!(!android.runs(Phase::Samples));
         let fuzz = parse(&args(&["--only", "fuzz"]), false).unwrap();
         assert_eq!(
             (fuzz.kotlin, fuzz.swift, fuzz.arm, fuzz.browser),

@@ -44,6 +44,11 @@ impl KotlinTools {
         jars
     }
 
+    /// What the SDK's Kotlin needs beside the platform's classes, on Android as on the JVM.
+    pub fn sdk_libraries(&self) -> Vec<PathBuf> {
+        vec![self.lib.join(KOTLIN_JARS[0]), JNA.into()]
+    }
+
     /// kotlinc adds the stdlib itself; java does not, and JUnit needs hamcrest at run time.
     pub fn run_classpath(&self) -> Vec<PathBuf> {
         let mut jars = self.compile_classpath();

@@ -57,30 +57,30 @@ class MainActivity : Activity() {
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
         setContentView(R.layout.activity_main)
-        keepClearOfSystemBars(findViewById(R.id.root))
+        keepClearOfSystemBars(view(R.id.root))
         permissions = ActivityPermissions(this)
         controller = MeetingController(scope)
         network = NetworkWatcher(this) { controller.networkChanged() }.also { it.start() }
 
-        joinForm = findViewById(R.id.join_form)
-        joinButton = findViewById(R.id.join)
-        status = findViewById(R.id.status)
-        meeting = findViewById(R.id.meeting)
-        participants = findViewById(R.id.participants)
-        chatInput = findViewById(R.id.chat_input)
-        microphoneButton = findViewById(R.id.microphone)
-        cameraButton = findViewById(R.id.camera)
-        screenButton = findViewById(R.id.screen)
-        media = MediaGlue(this, scope, findViewById<GridLayout>(R.id.video_grid))
+        joinForm = view(R.id.join_form)
+        joinButton = view(R.id.join)
+        status = view(R.id.status)
+        meeting = view(R.id.meeting)
+        participants = view(R.id.participants)
+        chatInput = view(R.id.chat_input)
+        microphoneButton = view(R.id.microphone)
+        cameraButton = view(R.id.camera)
+        screenButton = view(R.id.screen)
+        media = MediaGlue(this, scope, view<GridLayout>(R.id.video_grid))
         chatLines = ArrayAdapter(this, android.R.layout.simple_list_item_1)
-        findViewById<ListView>(R.id.chat).adapter = chatLines
+        view<ListView>(R.id.chat).adapter = chatLines
 
         joinButton.setOnClickListener { askThenJoin(readForm()) }
-        findViewById<Button>(R.id.send).setOnClickListener {
+        view<Button>(R.id.send).setOnClickListener {
             controller.sendChat(chatInput.text.toString())
             chatInput.text.clear()
         }
-        findViewById<Button>(R.id.hang_up).setOnClickListener { controller.hangUp() }
+        view<Button>(R.id.hang_up).setOnClickListener { controller.hangUp() }
         microphoneButton.setOnClickListener { controller.setAudioMuted(!controller.state.value.audioMuted) }
         cameraButton.setOnClickListener { controller.setVideoMuted(!controller.state.value.videoMuted) }
         screenButton.setOnClickListener { toggleScreenShare() }
@@ -130,7 +130,7 @@ class MainActivity : Activity() {
         avatarUrl = text(R.id.avatar_url),
     )
 
-    private fun text(id: Int) = findViewById<EditText>(id).text.toString()
+    private fun text(id: Int) = view<EditText>(id).text.toString()
 
     private fun askThenJoin(form: JoinForm) {
         form.problem?.let {
@@ -208,6 +208,9 @@ class MainActivity : Activity() {
             insets
         }
     }
+
+    // findViewById is generic only from API 26; a cast compiles against every level.
+    private inline fun <reified V : View> view(id: Int): V = findViewById(id) as V
 
     private companion object {
         const val SCREEN_CAPTURE = 1

@@ -1,5 +1,6 @@
 package org.omnijitsi.sample.device
 
+import android.Manifest
 import android.app.Activity
 import android.app.Notification
 import android.app.NotificationChannel
@@ -7,6 +8,7 @@ import android.app.NotificationManager
 import android.app.Service
 import android.content.Context
 import android.content.Intent
+import android.content.pm.PackageManager
 import android.content.pm.ServiceInfo
 import android.graphics.PixelFormat
 import android.hardware.display.DisplayManager
@@ -30,6 +32,8 @@ import org.omnijitsi.meet.VideoFrame
 import org.omnijitsi.sample.media.FrameFormatException
 import org.omnijitsi.sample.media.LatestFrameSender
 import org.omnijitsi.sample.media.RgbaToI420
+import org.omnijitsi.sample.permissions.ForegroundType
+import org.omnijitsi.sample.permissions.ScreenShareForeground
 
 /**
  * Screen sharing: MediaProjection renders the screen into an ImageReader (RGBA, the format a
@@ -38,6 +42,8 @@ import org.omnijitsi.sample.media.RgbaToI420
  * mediaProjection hold the projection (declared in the manifest, with
  * FOREGROUND_SERVICE_MEDIA_PROJECTION on Android 14), and Android 14 wants the service in the
  * foreground before `getMediaProjection` and a callback registered before the virtual display.
+ * It is of type microphone too where allowed ([ScreenShareForeground]), so the activity's
+ * microphone is still heard while the user shows another app.
  *
  * Start it with [start] after the user accepted `createScreenCaptureIntent()`.
  */
@@ -159,11 +165,19 @@ class ScreenShareService : Service() {
             .setOngoing(true)
             .build()
         if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.Q) {
-            startForeground(NOTIFICATION_ID, notification, ServiceInfo.FOREGROUND_SERVICE_TYPE_MEDIA_PROJECTION)
+            val recordAudio = checkSelfPermission(Manifest.permission.RECORD_AUDIO) == PackageManager.PERMISSION_GRANTED
+            val types = ScreenShareForeground.types(Build.VERSION.SDK_INT, recordAudio)
+            startForeground(NOTIFICATION_ID, notification, types.fold(0) { flags, type -> flags or type.flag })
         } else {
             startForeground(NOTIFICATION_ID, notification)
         }
     }
+
+    private val ForegroundType.flag: Int
+        get() = when (this) {
+            ForegroundType.MEDIA_PROJECTION -> ServiceInfo.FOREGROUND_SERVICE_TYPE_MEDIA_PROJECTION
+            ForegroundType.MICROPHONE -> ServiceInfo.FOREGROUND_SERVICE_TYPE_MICROPHONE
+        }
 
     @Suppress("DEPRECATION")
     private fun Intent.consent(): Intent? = if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.TIRAMISU) {

@@ -1,7 +1,7 @@
 package org.omnijitsi.sample.permissions
 
 /** What a meeting asks the user for. Each maps to different Android permissions by version. */
-enum class Access { CAMERA, MICROPHONE, MEDIA_LIBRARY }
+enum class Access { CAMERA, MICROPHONE, MEDIA_LIBRARY, NOTIFICATIONS }
 
 /**
  * The runtime permissions behind each [Access] on a given Android version (`Build.VERSION.SDK_INT`).
@@ -16,6 +16,7 @@ object AndroidPermissions {
     const val READ_MEDIA_IMAGES = "android.permission.READ_MEDIA_IMAGES"
     const val READ_MEDIA_VIDEO = "android.permission.READ_MEDIA_VIDEO"
     const val READ_MEDIA_VISUAL_USER_SELECTED = "android.permission.READ_MEDIA_VISUAL_USER_SELECTED"
+    const val POST_NOTIFICATIONS = "android.permission.POST_NOTIFICATIONS"
 
     /** Android 6: below it, every permission is granted at install time. */
     const val RUNTIME_PERMISSIONS_SDK = 23
@@ -25,6 +26,12 @@ object AndroidPermissions {
 
     /** Android 13: READ_EXTERNAL_STORAGE is split into READ_MEDIA_IMAGES/VIDEO/AUDIO. */
     const val MEDIA_PERMISSIONS_SDK = 33
+
+    /**
+     * Android 13: notifications, the screen share's included, need POST_NOTIFICATIONS; an app
+     * targeting 33+ has them off until it asks.
+     */
+    const val NOTIFICATIONS_SDK = 33
 
     /** Android 14: the user may grant access to selected photos and videos only. */
     const val SELECTED_MEDIA_SDK = 34
@@ -44,6 +51,7 @@ object AndroidPermissions {
                 // "select photos" answer as a full grant that silently expires.
                 else -> listOf(READ_MEDIA_IMAGES, READ_MEDIA_VIDEO, READ_MEDIA_VISUAL_USER_SELECTED)
             }
+            Access.NOTIFICATIONS -> if (sdkInt < NOTIFICATIONS_SDK) emptyList() else listOf(POST_NOTIFICATIONS)
         }
     }
 

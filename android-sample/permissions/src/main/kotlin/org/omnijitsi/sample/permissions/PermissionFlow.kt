@@ -107,6 +107,7 @@ class PermissionFlow(private val platform: PermissionPlatform) {
         Access.CAMERA -> "Camera access was refused: you will join audio-only, without video."
         Access.MICROPHONE -> "Microphone access was refused: you will join muted."
         Access.MEDIA_LIBRARY -> "Photo and video library access was refused: nothing can be saved to or picked from it."
+        Access.NOTIFICATIONS -> "Notifications were refused: screen sharing will run without its notification."
     }
 }
 

@@ -38,7 +38,16 @@ class PermissionFlowTest {
         assertFalse(decision.plan.audioOnly)
         assertFalse(decision.plan.audioMuted)
         assertEquals(
-            listOf(listOf(P.CAMERA, P.RECORD_AUDIO, P.READ_MEDIA_IMAGES, P.READ_MEDIA_VIDEO, P.READ_MEDIA_VISUAL_USER_SELECTED)),
+            listOf(
+                listOf(
+                    P.CAMERA,
+                    P.RECORD_AUDIO,
+                    P.READ_MEDIA_IMAGES,
+                    P.READ_MEDIA_VIDEO,
+                    P.READ_MEDIA_VISUAL_USER_SELECTED,
+                    P.POST_NOTIFICATIONS,
+                ),
+            ),
             device.dialogs,
         )
     }
@@ -146,12 +155,30 @@ class PermissionFlowTest {
 
     @Test
     fun `storage permissions follow the Android version`() {
-        fun media(sdk: Int) = FakeDevice(sdkInt = sdk).also { it.beforeJoin() }.dialogs.single().drop(2)
+        fun media(sdk: Int) = FakeDevice(sdkInt = sdk).also { it.beforeJoin() }.dialogs.single().drop(2) - P.POST_NOTIFICATIONS
         assertEquals(listOf(P.WRITE_EXTERNAL_STORAGE), media(28))
         assertEquals(listOf(P.READ_EXTERNAL_STORAGE), media(29))
         assertEquals(listOf(P.READ_EXTERNAL_STORAGE), media(32))
         assertEquals(listOf(P.READ_MEDIA_IMAGES, P.READ_MEDIA_VIDEO), media(33))
         assertEquals(listOf(P.READ_MEDIA_IMAGES, P.READ_MEDIA_VIDEO, P.READ_MEDIA_VISUAL_USER_SELECTED), media(36))
+    }
+
+    @Test
+    fun `notifications are asked for from Android 13`() {
+        fun asked(sdk: Int) = P.POST_NOTIFICATIONS in FakeDevice(sdkInt = sdk).also { it.beforeJoin() }.dialogs.single()
+        assertFalse(asked(32))
+        assertTrue(asked(33))
+    }
+
+    @Test
+    fun `refused notifications are explained and keep camera and microphone`() {
+        val device = FakeDevice(sdkInt = 33, answers = mapOf(P.POST_NOTIFICATIONS to Answer.DENIED))
+        val decision = device.beforeJoin()
+        assertIs<Decision.Explain>(decision)
+        assertEquals(listOf(Access.NOTIFICATIONS), decision.plan.refused)
+        assertFalse(decision.plan.audioOnly)
+        assertFalse(decision.plan.audioMuted)
+        assertEquals("Notifications were refused: screen sharing will run without its notification.", decision.message)
     }
 
     @Test
