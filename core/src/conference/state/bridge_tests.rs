@@ -1063,17 +1063,23 @@ fn the_app_hears_when_the_bridge_connection_is_interrupted_and_back() {
     );
 }
 
-/// lib-jitsi-meet's `_stopP2PSession` after P2P ICE failed: the session ends with
-/// `connectivity-error` and media carries on through the bridge, which is not a media failure.
-#[test]
-fn a_failed_p2p_connection_ends_p2p_and_media_stays_on_the_bridge() {
-    let now = Instant::now();
+/// Two in the room, the bridge session accepted, and the peer's P2P offer taken.
+fn on_p2p_beside_the_bridge(now: Instant) -> (Conference, String) {
     let (mut c, _) = joined_with(&["a8f7g30b"], now);
     focus_arrives(&mut c, now);
     accepted(&mut c, now);
     let peer = format!("{ROOM}/a8f7g30b");
     c.handle_stanza(&jingle_iq(&peer, "p1", &lib_jitsi_meet_offer()), now);
     drain(&mut c);
+    (c, peer)
+}
+
+/// lib-jitsi-meet's `_stopP2PSession` after P2P ICE failed: the session ends with
+/// `connectivity-error` and media carries on through the bridge, which is not a media failure.
+#[test]
+fn a_failed_p2p_connection_ends_p2p_and_media_stays_on_the_bridge() {
+    let now = Instant::now();
+    let (mut c, peer) = on_p2p_beside_the_bridge(now);
 
     c.handle_media(
         MediaInput::Failed {
@@ -1119,12 +1125,7 @@ fn a_failed_dtls_handshake_with_the_bridge_is_reported_and_asks_for_a_new_sessio
 #[test]
 fn a_failed_dtls_handshake_with_a_p2p_peer_is_reported_and_ends_p2p() {
     let now = Instant::now();
-    let (mut c, _) = joined_with(&["a8f7g30b"], now);
-    focus_arrives(&mut c, now);
-    accepted(&mut c, now);
-    let peer = format!("{ROOM}/a8f7g30b");
-    c.handle_stanza(&jingle_iq(&peer, "p1", &lib_jitsi_meet_offer()), now);
-    drain(&mut c);
+    let (mut c, peer) = on_p2p_beside_the_bridge(now);
 
     c.handle_media(
         MediaInput::HandshakeFailed {
@@ -1147,12 +1148,7 @@ fn a_failed_dtls_handshake_with_a_p2p_peer_is_reported_and_ends_p2p() {
 #[test]
 fn a_peer_ending_p2p_for_a_failed_dtls_handshake_is_reported_once() {
     let now = Instant::now();
-    let (mut c, _) = joined_with(&["a8f7g30b"], now);
-    focus_arrives(&mut c, now);
-    accepted(&mut c, now);
-    let peer = format!("{ROOM}/a8f7g30b");
-    c.handle_stanza(&jingle_iq(&peer, "p1", &lib_jitsi_meet_offer()), now);
-    drain(&mut c);
+    let (mut c, peer) = on_p2p_beside_the_bridge(now);
 
     let terminate = "<jingle xmlns='urn:xmpp:jingle:1' action='session-terminate' \
                      sid='p2p8s2k1bq5'><reason><security-error/>\
