@@ -87,8 +87,8 @@ pub const ARCHES: [Arch; 2] = [
         qemu: "qemu-arm",
         // Debian's armhf gcc defaults to VFPv3-D16 without NEON. libopus then still compiles
         // its NEON intrinsics (it only checks that arm_neon.h exists) and gcc refuses them.
-        // The NDK compiles armeabi-v7a with NEON on (r21+; every such Android device has it),
-        // so this builds what a phone runs; libopus still checks NEON at run time.
+        // The NDK compiles armeabi-v7a with NEON on (its default since r21), so this builds
+        // what a phone runs; libopus still checks NEON at run time.
         cflags: "-march=armv7-a -mfpu=neon",
     },
 ];
