@@ -3,6 +3,8 @@
 //! who sends a tone and the test pattern from the moment it joined. P2P: ICE, DTLS and the first
 //! keyframe are all in the number. Then through the bridge: with two and with four participants
 //! sending, one more joins, and we time until it hears every one of them and sees a first picture.
+//! Last, the moves between P2P and the bridge: the longest silence a listener hears in a talker's
+//! tone while a third joins (P2P -> bridge) and leaves again (bridge -> P2P).
 //! 10 fresh rooms each; run by `cargo xtask bench`; one JSON line per measurement set.
 
 use std::time::{Duration, Instant};
@@ -164,6 +166,97 @@ async fn bridge_runs(tb: &Testbed, senders: usize) -> (Vec<Duration>, Vec<Durati
     (all_audio, first_video)
 }
 
+/// How long the listener keeps listening after the status change, for a gap that comes late.
+const AFTER_MOVE: Duration = Duration::from_millis(1500);
+
+/// Ann talks, Bob listens; Cat joins and leaves. Per run, the longest silence Bob hears in Ann's
+/// tone from Cat's join (or leave) until `AFTER_MOVE` after Bob's P2P status changed.
+async fn move_runs(tb: &Testbed) -> (Vec<Duration>, Vec<Duration>) {
+    let (mut to_bridge, mut to_p2p) = (Vec::new(), Vec::new());
+    for i in 0..RUNS {
+        let room = format!("bench-moves-{i}");
+        let options = |name: &str| {
+            let mut o = MeetingOptions::new(tb.server_url(), &room);
+            o.display_name = Some(name.into());
+            // lib-jitsi-meet's backToP2PDelay is 5 s; the wait is not part of the silence.
+            o.config_overrides
+                .insert("p2p.backToP2PDelay".into(), "1".into());
+            o
+        };
+        let (ann, _ann_events) = join(options("Ann")).await;
+        let talking = send_media(ann.clone());
+        let (bob, mut events) = join(options("Bob")).await;
+        let tone = format!("{}-a0", ann.endpoint_id());
+        p2p_status(&mut events, true).await;
+        all_audible(&bob, std::slice::from_ref(&tone), Instant::now()).await;
+
+        // Bob listens from before Cat's join and leave, so no gap can start unheard.
+        let ((cat, _cat_events), silence) = tokio::join!(
+            join(options("Cat")),
+            longest_silence(&bob, &tone, &mut events, false)
+        );
+        to_bridge.push(silence);
+        let (left, silence) = tokio::join!(
+            cat.hang_up(),
+            longest_silence(&bob, &tone, &mut events, true)
+        );
+        left.expect("hang up");
+        to_p2p.push(silence);
+
+        bob.hang_up().await.expect("hang up");
+        ann.hang_up().await.expect("hang up");
+        talking.abort();
+    }
+    (to_bridge, to_p2p)
+}
+
+async fn p2p_status(events: &mut mpsc::UnboundedReceiver<ConferenceEvent>, active: bool) {
+    let changed = timeout(GIVE_UP, async {
+        while let Some(event) = events.recv().await {
+            if matches!(event, ConferenceEvent::P2pStatusChanged { active: a } if a == active) {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(changed.is_ok(), "P2P never became {active}");
+}
+
+/// Pulls `source` every 10 ms, as an audio device would, until `AFTER_MOVE` after P2P became
+/// `active`; the longest run of inaudible pulls.
+async fn longest_silence(
+    meeting: &Meeting,
+    source: &str,
+    events: &mut mpsc::UnboundedReceiver<ConferenceEvent>,
+    active: bool,
+) -> Duration {
+    let mut clock = interval(PULL_TICK);
+    clock.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let (mut gap, mut longest) = (0u32, 0u32);
+    let mut until = None;
+    let listened = timeout(GIVE_UP, async {
+        while until.is_none_or(|t| Instant::now() < t) {
+            tokio::select! {
+                _ = clock.tick() => {}
+                Some(event) = events.recv(), if until.is_none() => {
+                    if matches!(event, ConferenceEvent::P2pStatusChanged { active: a } if a == active) {
+                        until = Some(Instant::now() + AFTER_MOVE);
+                    }
+                    continue;
+                }
+            }
+            let audible = meeting
+                .remote_audio(source)
+                .is_some_and(|audio| rms(&audio.pull(480).expect("pull").samples) > 500.0);
+            gap = if audible { 0 } else { gap + 1 };
+            longest = longest.max(gap);
+        }
+    })
+    .await;
+    assert!(listened.is_ok(), "P2P never became {active}");
+    PULL_TICK * longest
+}
+
 async fn join(options: MeetingOptions) -> (Meeting, mpsc::UnboundedReceiver<ConferenceEvent>) {
     let (tx, rx) = mpsc::unbounded_channel();
     let meeting = omni_jitsi_core::join(options, tx).await.expect("join");
@@ -202,4 +295,7 @@ async fn main() {
     let (audio, video) = bridge_runs(&tb, 4).await;
     report("bridge5_all_remote_audio_after_join", audio);
     report("bridge5_first_remote_video_after_join", video);
+    let (to_bridge, to_p2p) = move_runs(&tb).await;
+    report("move_p2p_to_bridge_longest_silence", to_bridge);
+    report("move_bridge_to_p2p_longest_silence", to_p2p);
 }
