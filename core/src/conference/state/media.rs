@@ -48,6 +48,17 @@ pub(super) struct P2pSession {
     remote_ice: Option<IceCredentials>,
     /// The connection stopped hearing from the peer.
     pub interrupted: bool,
+    /// The connection has been up once. Until then media stays on the bridge, as
+    /// lib-jitsi-meet moves it to P2P only when P2P's ICE connects: a session that is still
+    /// negotiating would carry nothing, and the move from the bridge would be a silence.
+    pub connected: bool,
+}
+
+impl P2pSession {
+    /// Whether the media engine should keep this session's media on the bridge.
+    fn suspended(&self) -> bool {
+        !self.connected || self.interrupted
+    }
 }
 
 impl Conference {
@@ -154,8 +165,10 @@ impl Conference {
                     remote_sources: Vec::new(),
                     remote_ice: None,
                     interrupted: false,
+                    connected: false,
                 });
                 let muted = self.muted();
+                self.media(MediaCommand::SuspendP2p(true));
                 self.media(MediaCommand::Offer { sid, muted });
                 self.sync_tracks();
             }
@@ -330,8 +343,10 @@ impl Conference {
             remote_sources: sources.clone(),
             remote_ice: ice_credentials(&sdp),
             interrupted: false,
+            connected: false,
         });
         let muted = self.muted();
+        self.media(MediaCommand::SuspendP2p(true));
         self.media(MediaCommand::Answer {
             sid: jingle.sid.clone(),
             peer: Peer::P2p,
@@ -472,20 +487,25 @@ impl Conference {
                 let Some(session) = self.p2p.as_mut() else {
                     return;
                 };
-                let changed =
-                    std::mem::replace(&mut session.interrupted, interrupted) != interrupted;
-                if changed && self.jvb.is_some() {
+                let was_suspended = session.suspended();
+                session.interrupted = interrupted;
+                session.connected |= !interrupted;
+                let suspended = session.suspended();
+                if suspended != was_suspended {
                     // lib-jitsi-meet stays on P2P until ICE fails (30 s in a browser); with the
-                    // bridge session there, media need not wait for that.
-                    log::info!(
-                        "the P2P path is {}",
-                        if interrupted {
-                            "interrupted: media goes through the bridge meanwhile"
-                        } else {
-                            "back"
-                        }
-                    );
-                    self.media(MediaCommand::SuspendP2p(interrupted));
+                    // bridge session there, media need not wait for that. Without one the
+                    // engine sends on P2P whatever this says.
+                    if self.jvb.is_some() {
+                        log::info!(
+                            "the P2P path is {}",
+                            if interrupted {
+                                "interrupted: media goes through the bridge meanwhile"
+                            } else {
+                                "up: media moves to it"
+                            }
+                        );
+                    }
+                    self.media(MediaCommand::SuspendP2p(suspended));
                 }
                 self.announce_media_connection();
             }
