@@ -15,7 +15,7 @@ use serde_json::Value;
 use crate::apt::{is_root, Apt};
 use crate::chroot::{Chroot, Mounts};
 use crate::libtest::Libtest;
-use crate::process::{self, run_watched_into, run_with_timeout, which};
+use crate::process::{self, run_watched_into, run_with_timeout};
 use crate::report::{secs, Report};
 use crate::workspace::Workspace;
 
@@ -152,15 +152,9 @@ pub fn ensure_toolchain(ws: &Workspace, apt: &mut Apt) -> Result<ArmToolchain, S
     }
     let chroot = Chroot::new(ws.tools_dir().join("arm").join(SUITE), SUITE, &PACKAGES)
         .with_foreign_architectures(&FOREIGN);
-    if chroot.is_complete() {
-        println!("{} is complete", chroot.root.display());
-        return Ok(ArmToolchain { chroot });
-    }
-    if which("debootstrap").is_none() && !Path::new("/usr/sbin/debootstrap").is_file() {
-        apt.install(&["debootstrap"])?;
-    }
-    chroot.create()?;
-    Ok(ArmToolchain { chroot })
+    Ok(ArmToolchain {
+        chroot: chroot.ensure(apt)?,
+    })
 }
 
 /// One test binary of one target, as cargo built it.

@@ -11,7 +11,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::process::{run, succeeds};
+use crate::apt::Apt;
+use crate::process::{run, succeeds, which};
 use crate::signals::DeferSignals;
 
 const MIRROR: &str = "http://deb.debian.org/debian";
@@ -60,8 +61,21 @@ impl Chroot {
         fs::read_to_string(self.marker()).is_ok_and(|m| m == self.recipe())
     }
 
+    /// The cached chroot, or a new one (installing debootstrap first if needed).
+    pub fn ensure(self, apt: &mut Apt) -> Result<Chroot, String> {
+        if self.is_complete() {
+            println!("{} is complete", self.root.display());
+            return Ok(self);
+        }
+        if which("debootstrap").is_none() && !Path::new("/usr/sbin/debootstrap").is_file() {
+            apt.install(&["debootstrap"])?;
+        }
+        self.create()?;
+        Ok(self)
+    }
+
     /// debootstrap, then apt-get inside; the marker is written only when both succeeded.
-    pub fn create(&self) -> Result<(), String> {
+    fn create(&self) -> Result<(), String> {
         unmount_stale(&self.root)?;
         // A half-made root from an interrupted run would otherwise confuse debootstrap.
         if self.root.exists() {

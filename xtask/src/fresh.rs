@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use crate::apt::{is_root, Apt};
 use crate::chroot::{unmount_stale, Chroot, Mounts};
-use crate::process::{output, run, run_with_timeout, which};
+use crate::process::{output, run, run_with_timeout};
 use crate::report::{secs, Report};
 use crate::signals::DeferSignals;
 use crate::workspace::{is_ci, Workspace};
@@ -125,16 +125,7 @@ pub fn run_phase(ws: &Workspace, report: &mut Report, commands: Commands) {
 
 /// The cached base, made on first use.
 fn ensure_base(ws: &Workspace) -> Result<Chroot, String> {
-    let base = Chroot::new(ws.tools_dir().join("fresh").join(SUITE), SUITE, &BASE);
-    if base.is_complete() {
-        println!("{} is complete", base.root.display());
-        return Ok(base);
-    }
-    if which("debootstrap").is_none() && !Path::new("/usr/sbin/debootstrap").is_file() {
-        Apt::default().install(&["debootstrap"])?;
-    }
-    base.create()?;
-    Ok(base)
+    Chroot::new(ws.tools_dir().join("fresh").join(SUITE), SUITE, &BASE).ensure(&mut Apt::default())
 }
 
 /// HEAD, the commit a clone gets; uncommitted changes are not part of it, so say so.

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use crate::apt::{is_root, Apt};
 use crate::chroot::Chroot;
 use crate::mobile::{bindgen, copy, recreate};
-use crate::process::{run_watched, which, Watch};
+use crate::process::{run_watched, Watch};
 use crate::readme;
 use crate::report::{secs, Report};
 use crate::testbed::Testbed;
@@ -36,15 +36,9 @@ pub fn ensure_toolchain(ws: &Workspace, apt: &mut Apt) -> Result<SwiftToolchain,
         return Err("the Swift chroot needs root (debootstrap, mount, chroot)".into());
     }
     let chroot = Chroot::new(ws.tools_dir().join("swift").join(SUITE), SUITE, &PACKAGES);
-    if chroot.is_complete() {
-        println!("{} is complete", chroot.root.display());
-        return Ok(SwiftToolchain { chroot });
-    }
-    if which("debootstrap").is_none() && !Path::new("/usr/sbin/debootstrap").is_file() {
-        apt.install(&["debootstrap"])?;
-    }
-    chroot.create()?;
-    Ok(SwiftToolchain { chroot })
+    Ok(SwiftToolchain {
+        chroot: chroot.ensure(apt)?,
+    })
 }
 
 /// Expects the bindings crate already built with `--features bindgen` (the shared build does).
