@@ -1121,18 +1121,20 @@ fn a_failed_dtls_handshake_with_the_bridge_is_reported_and_asks_for_a_new_sessio
     assert!(super::ice_restart_tests::ice_restart_request(&out).is_none());
 }
 
+/// The media engine's report on the session `on_p2p_beside_the_bridge` took.
+fn p2p_handshake_failed() -> MediaInput {
+    MediaInput::HandshakeFailed {
+        sid: "p2p8s2k1bq5".into(),
+    }
+}
+
 /// The same with a P2P peer: P2P ends and media stays on the bridge.
 #[test]
 fn a_failed_dtls_handshake_with_a_p2p_peer_is_reported_and_ends_p2p() {
     let now = Instant::now();
     let (mut c, peer) = on_p2p_beside_the_bridge(now);
 
-    c.handle_media(
-        MediaInput::HandshakeFailed {
-            sid: "p2p8s2k1bq5".into(),
-        },
-        now,
-    );
+    c.handle_media(p2p_handshake_failed(), now);
     let out = drain(&mut c);
     assert_eq!(errors(&out), ["dtls_failed"]);
     assert!(jingle_sent(&out).iter().any(|(to, j)| *to == peer
@@ -1154,12 +1156,7 @@ fn a_peer_ending_p2p_for_a_failed_dtls_handshake_is_reported_once() {
                      sid='p2p8s2k1bq5'><reason><security-error/>\
                      <text>the DTLS handshake failed</text></reason></jingle>";
     c.handle_stanza(&jingle_iq(&peer, "p2", terminate), now);
-    c.handle_media(
-        MediaInput::HandshakeFailed {
-            sid: "p2p8s2k1bq5".into(),
-        },
-        now,
-    );
+    c.handle_media(p2p_handshake_failed(), now);
     let out = drain(&mut c);
     assert_eq!(errors(&out), ["dtls_failed"]);
     assert!(events(&out)
